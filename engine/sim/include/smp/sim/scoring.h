@@ -1,0 +1,82 @@
+// Scoring: four craft criteria + the case goal, critical errors, overall pass/fail
+// (docs/scoring.md holds every formula, constant and source).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "smp/sim/impression.h"
+#include "smp/sim/pigment.h"
+#include "smp/sim/scenario.h"
+
+namespace smp::sim {
+
+// A problem with one impression (or a spot), for the trainer's markers and the report.
+struct Finding {
+  std::string criterion;   // "depth", "spacing", "blurring", "color", "case"
+  std::string code;        // stable machine key, e.g. "too_deep", "touching", "hole"
+  std::string message;     // plain language
+  std::int64_t impression_id = -1;  // -1 when it concerns a spot, not one impression
+  PointMm pos;
+  double severity = 0.0;   // 0..1, for ordering ("worst three findings")
+};
+
+struct CriticalError {
+  std::string code;        // "pigment_in_fat", "forbidden_region", "forbidden_pigment"
+  std::string message;
+  std::int64_t impression_id = -1;
+  PointMm pos;
+};
+
+struct CriterionScore {
+  std::string key;          // "depth", "spacing", "blurring", "color", or the case key
+  std::string label;        // "Depth accuracy", ...
+  double score = 0.0;       // 0..100, higher is better
+  double pass_mark = 0.0;
+  double weight = 1.0;
+  bool passed = false;
+  std::string explanation;  // one or two plain sentences: why this score
+  std::vector<std::pair<std::string, double>> metrics;  // named figures behind the score
+};
+
+struct ScoreReport {
+  double overall = 0.0;     // weighted mean of the criteria, 0..100
+  bool passed = false;      // overall >= pass mark, every criterion passed, no critical error
+  std::vector<CriterionScore> criteria;  // depth, spacing, blurring, color, case (in that order)
+  std::vector<CriticalError> critical_errors;
+  std::vector<Finding> findings;         // the worst first, capped (kMaxFindings)
+  std::size_t impression_count = 0;
+};
+inline constexpr std::size_t kMaxFindings = 200;
+
+// Immediate per-impression feedback (the dot's ring colour in the trainer).
+enum class DepthStatus { kInBand, kTooShallow, kTooDeep, kCritical };
+
+// Incremental scorer. Adding one impression updates all running state in well under a millisecond
+// with 100,000 impressions present (spatial hash); report() assembles the scores from that state.
+// Adding N impressions one by one and score_batch() over the same N give identical reports.
+// The Scenario and PigmentCatalogue must outlive the Scorer.
+class Scorer {
+ public:
+  Scorer(const Scenario& scenario, const PigmentCatalogue& catalogue);
+  ~Scorer();
+  Scorer(Scorer&&) noexcept;
+  Scorer& operator=(Scorer&&) noexcept;
+
+  void add(const Impression& imp);   // imp.id must equal size()
+  void pop_back();                   // undo the last impression (practice mode)
+  std::size_t size() const;
+  ScoreReport report() const;
+  DepthStatus depth_status(std::uint32_t impression_id) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalogue,
+                        std::span<const Impression> impressions);
+
+}  // namespace smp::sim

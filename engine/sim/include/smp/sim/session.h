@@ -1,0 +1,87 @@
+// Session log ("smp-session/1", docs/session-format.md): header, then timestamped stylus samples
+// and tool changes; and/or plain impressions produced elsewhere.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "smp/sim/geometry.h"
+#include "smp/sim/impression.h"
+#include "smp/sim/needle.h"
+#include "smp/sim/result.h"
+
+namespace smp::sim {
+
+// One stylus/touch/mouse sample, already on the scalp map. The platform layer makes these.
+struct StylusSample {
+  double t_s = 0.0;
+  PointMm pos;
+  double pressure = 0.0;     // 0..1
+  double tilt_rad = 0.0;     // from the skin normal
+  double azimuth_rad = 0.0;  // scalp-map direction of the tilt
+  bool down = false;         // needle in contact / machine firing
+  friend bool operator==(const StylusSample&, const StylusSample&) = default;
+};
+
+struct ToolState {
+  NeedleConfig needle;
+  MachineSetting machine;
+  std::string pigment;
+  double dilution = 0.0;
+  friend bool operator==(const ToolState&, const ToolState&) = default;
+};
+
+struct ToolChange {
+  double t_s = 0.0;
+  ToolState tool;
+  friend bool operator==(const ToolChange&, const ToolChange&) = default;
+};
+
+struct UndoEvent {  // practice mode: remove the last `count` impressions
+  double t_s = 0.0;
+  std::uint32_t count = 1;
+  friend bool operator==(const UndoEvent&, const UndoEvent&) = default;
+};
+
+using SessionEvent = std::variant<StylusSample, ToolChange, UndoEvent>;
+double event_time_s(const SessionEvent& e);
+
+struct SessionHeader {
+  std::string scenario_id;
+  std::string scenario_sha256;     // content hash of the scenario the session was made on
+  std::string simulator_version;   // SMP_VERSION_STRING of the writer
+  std::string trainee;             // trainee id (may be empty for interchange files)
+  std::uint64_t seed = 0;
+  std::string started_at;          // ISO 8601 UTC, informative only (not used by replay)
+};
+
+// What the writer computed, so `smp replay --verify` can compare.
+struct RecordedResult {
+  std::uint64_t impression_count = 0;
+  std::string impressions_sha256;  // impressions_hash() of the rebuilt impressions
+  double overall = 0.0;
+  std::vector<std::pair<std::string, double>> criteria;  // key -> score
+};
+
+struct Session {
+  SessionHeader header;
+  std::optional<ToolState> initial_tool;     // absent: the scenario's defaults
+  std::vector<SessionEvent> events;          // non-decreasing t_s
+  std::vector<Impression> impressions;       // interchange: plain impressions (scored as given)
+  std::optional<RecordedResult> recorded;
+  bool finished = false;                     // the trainee ended the attempt
+};
+
+inline constexpr std::size_t kMaxSessionBytes = 256u << 20;
+Result<Session> load_session_file(const std::string& path);
+Result<Session> parse_session(std::string_view json_text, const std::string& file_label);
+std::string serialize_session(const Session& s);  // JSON text, round-trips bit for bit
+// Write to path.tmp, fsync, rename over path, fsync the directory. Never leaves a torn file.
+Result<bool> write_file_atomic(const std::string& path, std::string_view bytes);
+
+// Canonical hash of impressions (every field, fixed binary layout): the golden-replay fingerprint.
+std::string impressions_hash(const std::vector<Impression>& imps);
+
+}  // namespace smp::sim
