@@ -65,11 +65,21 @@ struct RecordedResult {
   std::vector<std::pair<std::string, double>> criteria;  // key -> score
 };
 
+// Which optional fields an interchange impression gave in the file (docs/session-format.md).
+// Replay derives the missing ones from the scenario skin and the needle model. Parallel to
+// Session::impressions; an impression without an entry here counts as complete (built in code).
+struct ImpressionFieldsGiven {
+  bool layer = true, dose = true, fresh_diameter_mm = true, elongation = true,
+       orientation_rad = true, scar = true;
+  friend bool operator==(const ImpressionFieldsGiven&, const ImpressionFieldsGiven&) = default;
+};
+
 struct Session {
   SessionHeader header;
   std::optional<ToolState> initial_tool;     // absent: the scenario's defaults
   std::vector<SessionEvent> events;          // non-decreasing t_s
   std::vector<Impression> impressions;       // interchange: plain impressions (scored as given)
+  std::vector<ImpressionFieldsGiven> impressions_given;  // see ImpressionFieldsGiven
   std::optional<RecordedResult> recorded;
   bool finished = false;                     // the trainee ended the attempt
 };
