@@ -1,0 +1,116 @@
+#include "trainer_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stb/stb_image.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace smp::test {
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<char*> c_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> v;
+  for (const auto& a : argv) v.push_back(const_cast<char*>(a.c_str()));
+  v.push_back(nullptr);
+  return v;
+}
+}  // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const Env& env,
+                    const std::string& stdout_path) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  const int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int err = open((stdout_path + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (out >= 0) dup2(out, 1);
+  if (err >= 0) dup2(err, 2);
+  auto args = c_argv(argv);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+ProcResult run_process(const std::vector<std::string>& argv, const Env& env, int timeout_s) {
+  static int counter = 0;
+  const std::string base = scratch_dir("proc") + "/run" + std::to_string(counter++);
+  ProcResult r;
+  const pid_t pid = spawn_process(argv, env, base + ".out");
+  if (pid < 0) return r;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  for (;;) {
+    const pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.err = "timed out after " + std::to_string(timeout_s) + " s\n";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  r.out = read_text(base + ".out");
+  r.err += read_text(base + ".out.err");
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  return r;
+}
+
+std::string scratch_dir(const std::string& name) {
+  const fs::path root = fs::temp_directory_path() / ("smp-trainer-tests-" + std::to_string(getpid()));
+  const fs::path dir = root / name;
+  static std::vector<std::string> made;
+  if (std::find(made.begin(), made.end(), dir.string()) == made.end()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    made.push_back(dir.string());
+  }
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+bool file_exists(const std::string& path) { return fs::exists(path); }
+
+bool load_png(const std::string& path, Image* out) {
+  int w = 0, h = 0, n = 0;
+  unsigned char* data = stbi_load(path.c_str(), &w, &h, &n, 4);
+  if (data == nullptr) return false;
+  out->width = w;
+  out->height = h;
+  out->rgba.assign(data, data + static_cast<std::size_t>(w) * h * 4);
+  stbi_image_free(data);
+  return true;
+}
+
+std::vector<std::string> shipped_scenarios() {
+  std::vector<std::string> v;
+  for (const auto& e : fs::directory_iterator(fs::path(SMP_SOURCE_DIR) / "scenarios")) {
+    if (e.is_regular_file() && e.path().extension() == ".json") v.push_back(e.path().string());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace smp::test
