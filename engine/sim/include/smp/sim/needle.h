@@ -34,6 +34,7 @@ struct StylusContact {
   double azimuth_rad = 0.0;   // direction of tilt in the scalp map, 0 = +x
   double speed_mm_s = 0.0;    // hand speed along the skin while the needle fires
   double dwell_s = 0.0;       // how long the needle has been firing at (about) this spot
+  double motion_dir_rad = 0.0;  // direction of hand motion in the scalp map, 0 = +x (speed > 0)
 };
 
 // What one impression deposits.

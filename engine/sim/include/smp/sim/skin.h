@@ -37,4 +37,9 @@ struct SkinSample {
   double uptake() const { return scar ? scar_tissue.uptake : 1.0; }
 };
 
+// The layers the needle and healing models use: `layers`, with the dermis (papillary and
+// reticular) scaled by scar_tissue.thickness_factor when `scar`. Callers building a SkinSample pass
+// the normal (unscaled) layers; use this for anything that must agree with compute_impression.
+SkinLayersMm effective_layers(const SkinSample& s);
+
 }  // namespace smp::sim
