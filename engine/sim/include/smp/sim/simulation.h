@@ -30,6 +30,30 @@ class Simulation {
   double last_event_time_s() const { return last_t_s_; }
 
  private:
+  // One pen contact (down .. up). A contact starts as a tap; once the pen leaves the needle's
+  // footprint around where it went in, the tap is placed and the contact becomes a run.
+  struct Contact {
+    bool active = false;
+    bool run = false;
+    double start_t_s = 0.0;    // t0: machine stroke k fires at t0 + k / frequency
+    PointMm start_pos;
+    double tap_pressure = 0.0;  // deepest push while tapping, with the tilt at that moment
+    double tap_tilt_rad = 0.0, tap_azimuth_rad = 0.0;
+    StylusSample last;          // last down sample of this contact
+    std::uint64_t next_stroke = 1;  // index of the next machine stroke not yet considered
+    PointMm last_emit_pos;
+    double last_emit_t_s = 0.0;
+  };
+
+  double footprint_mm() const;
+  double stroke_time_s(std::uint64_t k) const;
+  double next_jitter();
+  int emit(PointMm pos, const StylusContact& contact, double t_s);
+  int place_tap(double end_t_s);
+  int run_segment(const StylusSample& a, const StylusSample& b, bool include_end);
+  int end_contact(double t_s);
+  int apply_sample(const StylusSample& s);
+
   const Scenario* scenario_;
   const PigmentCatalogue* catalogue_;
   std::mt19937_64 rng_;
@@ -37,18 +61,7 @@ class Simulation {
   Scorer scorer_;
   std::vector<Impression> impressions_;
   double last_t_s_ = 0.0;
-  // contact tracking (pen down, dwell, last fired position) lives in the implementation
-  struct Contact {
-    bool active = false;
-    double start_t_s = 0.0;
-    double last_t_s = 0.0;
-    PointMm start_pos, last_pos, last_emit_pos;
-    double pressure_max = 0.0;
-    double tilt_rad = 0.0, azimuth_rad = 0.0;
-    double speed_mm_s = 0.0;
-    std::uint64_t strokes_fired = 0;
-    bool emitted_here = false;
-  } contact_;
+  Contact contact_;
 };
 
 struct ReplayOutput {
