@@ -35,11 +35,11 @@ class Simulation {
   struct Contact {
     bool active = false;
     bool run = false;
-    double start_t_s = 0.0;    // t0: machine stroke k fires at t0 + k / frequency
+    double start_t_s = 0.0;  // t0: machine stroke k fires at t0 + k / frequency
     PointMm start_pos;
     double tap_pressure = 0.0;  // deepest push while tapping, with the tilt at that moment
     double tap_tilt_rad = 0.0, tap_azimuth_rad = 0.0;
-    StylusSample last;          // last down sample of this contact
+    StylusSample last;  // last down sample of this contact
     std::uint64_t next_stroke = 1;  // index of the next machine stroke not yet considered
     PointMm last_emit_pos;
     double last_emit_t_s = 0.0;
