@@ -39,7 +39,7 @@ class Simulation {
     PointMm start_pos;
     double tap_pressure = 0.0;  // deepest push while tapping, with the tilt at that moment
     double tap_tilt_rad = 0.0, tap_azimuth_rad = 0.0;
-    StylusSample last;  // last down sample of this contact
+    StylusSample last;              // last down sample of this contact
     std::uint64_t next_stroke = 1;  // index of the next machine stroke not yet considered
     PointMm last_emit_pos;
     double last_emit_t_s = 0.0;
