@@ -1,0 +1,1730 @@
+// Incremental scorer (docs/scoring.md holds every formula, constant and its source).
+//
+// Design: every running aggregate is an integer (counts, or sums in fixed-point micro-units), so
+// the report depends only on the set of impressions and their final neighbour relations, never on
+// floating-point summation order. A new dot changes nearest-neighbour (NN) distances and touch
+// counts only of dots within a bounded radius; those are found with a dense uniform grid. Each
+// add() logs what it changed so pop_back() restores the previous state exactly. score_batch() runs
+// the same add() code, so batch and incremental reports are bit-identical by construction.
+#include "smp/sim/scoring.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <limits>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "smp/sim/healing.h"
+
+namespace smp::sim {
+namespace {
+
+// ---- Constants (docs/scoring.md explains each one and its source) ----
+constexpr double kFix = 1e6;                 // fixed-point: micro-units
+constexpr double kHealedDays = 30.0;         // "healed" look: one month after placement
+constexpr double kMinBandWidthMm = 0.05;     // guards a degenerate depth band
+constexpr double kDepthZeroBandWidths = 2.0; // depth error (in band widths) that scores 0
+constexpr double kBlueNoiseNn = 0.80;        // mean NN distance x sqrt(density) for blue noise
+constexpr double kNnCapFactor = 2.0;         // NN ratio saturates at 2x the expected spacing
+constexpr double kNnCapMaxMm = 3.0;          // ... and NN search never reaches beyond 3 mm
+constexpr double kCrowdedRatio = 0.5;        // NN < half the expected spacing: crowded
+constexpr double kCrowdedZero = 0.25;        // crowded fraction that scores 0
+constexpr double kTouchZero = 0.10;          // touching-dot fraction that scores 0
+constexpr double kRepeatFraction = 0.5;      // centre within half the radii sum: same spot again
+constexpr double kDensityCellMm = 5.0;       // clump/hole analysis cells
+constexpr int kCellSamples = 5;              // 5x5 samples per analysis cell (1 mm apart)
+constexpr double kHoleRatio = 0.5;           // cell count below half the target: hole
+constexpr double kClumpRatio = 1.6;          // cell count above 1.6x the target: clump
+constexpr double kJudgedCellFraction = 0.5;  // cells at least half inside the treat area
+constexpr double kJudgedCellExpected = 2.0;  // ... expecting at least 2 dots
+constexpr double kDensityDevTolerance = 0.15;  // mean |ln ratio| tolerated (blue-noise noise)
+constexpr double kDensityDevZero = 0.65;       // mean |ln ratio| that scores 0
+constexpr double kCoverageZero = 0.4;        // coverage that scores 0 ...
+constexpr double kCoverageFull = 0.9;        // ... and full marks
+constexpr int kOrderMinDots = 8;             // cells with fewer NN vectors are not judged
+constexpr double kOrderSpot = 0.60;          // a cell this ordered gets a grid_like finding
+constexpr double kOrderTolerance = 0.20;     // excess orientational order tolerated
+constexpr double kOrderZero = 0.50;          // excess orientational order that scores 0
+constexpr double kCvTolerance = 0.08;        // NN coefficient of variation below this: too even
+constexpr double kCvZero = 0.02;             // ... and this scores 0
+constexpr double kRiskOverlap = 0.5;         // blur risk of a dot that touches another
+constexpr double kRiskRepeat = 1.0;          // blur risk of a second pass on a spot
+constexpr double kDoseSafe = 1.5;            // dose (1 = one clean 1RL tap) without spread risk
+constexpr double kDoseFull = 3.0;            // dose at full spread risk
+constexpr double kBlurScale = 2.0;           // blurring score = 100 (1 - 2 * mean risk)
+constexpr double kRiskyDot = 0.5;            // risk at which a dot counts as risky
+constexpr double kColorTolerance = 2.5;      // CIEDE2000 difference that costs nothing
+constexpr double kColorZero = 12.5;          // ... and that scores 0
+constexpr double kHairDarkTolerance = 2.0;   // L* a dot may be darker than the hair
+constexpr double kHairDarkZero = 10.0;       // L* darker than hair (beyond tolerance) scoring 0
+constexpr double kRampFrontFraction = 0.3;   // hairline: target density at the front edge
+constexpr int kRampBands = 3;                // transition zone split in 3 depth bands
+constexpr double kSegmentMm = 5.0;           // hairline pieces for the irregularity measure
+constexpr double kFrontToleranceMm = 0.5;    // a dot this far in front of the hairline is outside
+constexpr double kFrontReachMm = 20.0;       // beyond this it is simply outside the treat area
+constexpr double kFrontZero = 0.05;          // fraction of dots in front of the line scoring 0
+constexpr double kIrregularFullMm = 0.5;     // std of front-most dot offsets for full marks
+constexpr double kHairlineSetbackMm = 1.5;   // mean front-most offset tolerated ...
+constexpr double kHairlineSetbackZeroMm = 4.5;  // ... and scoring 0
+constexpr double kScarRingMm = 3.0;          // border ring around a scar for the blend check
+constexpr double kScarCellDots = 3.0;        // scar coverage cells expect ~3 dots
+constexpr double kUnderHairZero = 0.10;      // fraction of dots under hairs scoring 0
+constexpr double kStrayZero = 0.10;          // fraction of dots outside the treat area scoring 0
+
+inline std::int64_t fx(double v) { return std::llround(v * kFix); }
+inline double unfx(std::int64_t v) { return static_cast<double>(v) / kFix; }
+inline double clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
+inline double dist2(PointMm a, PointMm b) {
+  const double dx = a.x_mm - b.x_mm, dy = a.y_mm - b.y_mm;
+  return dx * dx + dy * dy;
+}
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, f);
+  const int n = std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  if (n < 0) return {};
+  return std::string(buf, static_cast<std::size_t>(std::min<int>(n, sizeof buf - 1)));
+}
+double pct(std::int64_t part, std::int64_t whole) {
+  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+// The blend used to combine sub-scores: one bad factor must be able to fail a criterion.
+double min_mean_blend(const std::vector<double>& v) {
+  if (v.empty()) return 0.0;
+  double mn = 1.0, sum = 0.0;
+  for (double x : v) {
+    mn = std::min(mn, x);
+    sum += x;
+  }
+  return 0.5 * mn + 0.5 * sum / static_cast<double>(v.size());
+}
+// |ln(ratio)| mapped so that a factor of 2 either way scores 0.
+double ratio_score(double ratio) {
+  if (!(ratio > 0.0)) return 0.0;
+  return clamp01(1.0 - std::fabs(std::log(ratio)) / std::log(2.0));
+}
+
+// ---- Finding codes ----
+enum Code : std::uint8_t {
+  kTooShallow,
+  kTooDeep,
+  kPigmentInFat,
+  kTouching,
+  kHole,
+  kClump,
+  kGridLike,
+  kRepeatPass,
+  kHeavyDose,
+  kScarMigration,
+  kColorOff,
+  kBlackInTemporary,
+  kDarkerThanHair,
+  kForbiddenPigment,
+  kForbiddenRegion,
+  kAvoidRegion,
+  kOutsideTreatArea,
+  kInFrontOfHairline,
+  kStraightHairline,
+  kHairlineGap,
+  kUnderHair,
+  kScarUncovered,
+  kScarBorder,
+  kCodeCount
+};
+struct CodeInfo {
+  const char* criterion;
+  const char* code;
+};
+constexpr std::array<CodeInfo, kCodeCount> kCodes{{
+    {"depth", "too_shallow"},
+    {"depth", "too_deep"},
+    {"depth", "pigment_in_fat"},
+    {"spacing", "touching"},
+    {"spacing", "hole"},
+    {"spacing", "clump"},
+    {"spacing", "grid_like"},
+    {"blurring", "repeat_pass"},
+    {"blurring", "heavy_dose"},
+    {"blurring", "scar_migration"},
+    {"color", "color_off"},
+    {"color", "black_in_temporary"},
+    {"color", "darker_than_hair"},
+    {"color", "forbidden_pigment"},
+    {"case", "forbidden_region"},
+    {"case", "avoid_region"},
+    {"case", "outside_treat_area"},
+    {"case", "in_front_of_hairline"},
+    {"case", "straight_hairline"},
+    {"case", "hairline_gap"},
+    {"case", "under_hair"},
+    {"case", "scar_uncovered"},
+    {"case", "scar_border"},
+}};
+constexpr std::int64_t kSevTouching = 600000;
+constexpr std::int64_t kSevRepeat = 700000;
+constexpr std::int64_t kSevFront = 700000;
+constexpr std::int64_t kSevAvoid = 500000;
+constexpr std::int64_t kSevOutside = 300000;
+constexpr std::int64_t kSevUnderHair = 400000;
+constexpr std::int64_t kSevBlackTemporary = 800000;
+constexpr std::int64_t kSevCritical = 1000000;
+
+// Ordering of findings: most severe first, then impression id (spots, id -1, first), then code,
+// then a sequence number that keeps spot findings in their deterministic generation order.
+struct FKey {
+  std::int64_t sev_fx;
+  std::int64_t id;
+  std::uint8_t code;
+  std::uint32_t seq;
+  bool operator<(const FKey& o) const {
+    if (sev_fx != o.sev_fx) return sev_fx > o.sev_fx;
+    return std::tie(id, code, seq) < std::tie(o.id, o.code, o.seq);
+  }
+};
+
+struct Box {
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool contains(PointMm p) const {
+    return p.x_mm >= x0 && p.x_mm <= x1 && p.y_mm >= y0 && p.y_mm <= y1;
+  }
+};
+Box box_of(const PolygonMm& poly, double margin) {
+  const BoxMm b = bounding_box(poly);
+  return Box{b.min.x_mm - margin, b.min.y_mm - margin, b.max.x_mm + margin, b.max.y_mm + margin};
+}
+
+bool is_target_role(RegionRole r) {
+  return r == RegionRole::kTreat || r == RegionRole::kScar || r == RegionRole::kHairlineTransition;
+}
+
+// What the scenario says about one point.
+struct Loc {
+  int target_region = -1;  // last treat/scar/transition region containing the point
+  int scar_region = -1;    // last scar region containing the point
+  int forbidden_region = -1;
+  bool avoid = false;
+  bool transition = false;
+  double density_mm2 = 0.0;  // target dots per mm^2 here (0: not to be treated)
+  double front_dist_mm = -1.0;  // distance to the hairline polyline (transition points only)
+  int band = -1;                // transition depth band, -1 when not in the transition zone
+};
+
+// Immutable geometry derived from the scenario once.
+struct Layout {
+  const Scenario* sc = nullptr;
+  std::vector<Box> region_box;
+  std::vector<double> transition_width_mm;  // per region (transition regions only)
+  // hairline polyline
+  std::vector<PointMm> front;
+  std::vector<double> front_arc;     // arc length at each vertex
+  std::vector<PointMm> front_normal;  // unit normal per segment, toward the front (outside) side
+  double front_length_mm = 0.0;
+  int segments = 0;
+  // analysis grid
+  double ax0 = 0, ay0 = 0;
+  int anx = 0, any = 0;
+  std::vector<double> cell_expected;  // target dots per cell
+  std::vector<double> cell_fraction;  // fraction of the cell inside the treat area
+  std::vector<std::int32_t> target_cells;
+  double total_expected = 0.0;
+  std::array<double, kRampBands> band_expected{};
+  // neighbour hash grid
+  double hx0 = 0, hy0 = 0, hcell = 1.0;
+  int hnx = 1, hny = 1;
+  double cap_global_mm = 0.0;
+  // scars
+  struct Scar {
+    int region = -1;
+    Box box, ring_box;
+    double cx0 = 0, cy0 = 0, cs = 1.0;
+    int cnx = 0, cny = 0;
+    std::vector<std::uint8_t> cell_in;  // cell centre inside the scar
+    int cells_in = 0;
+    double expected_in = 0.0, expected_ring = 0.0;
+    PointMm centroid;
+  };
+  std::vector<Scar> scars;
+  // existing hairs (thinning)
+  double hair_r_mm = 0.04;
+  double gx0 = 0, gy0 = 0, gcell = 1.0;
+  int gnx = 0, gny = 0;
+  std::vector<std::uint32_t> hair_start, hair_index;
+  Lab target;
+
+  Loc locate(PointMm p) const;
+  double front_distance(PointMm p, double* arc, double* signed_front) const;
+  int hcell_of(PointMm p) const {
+    const int i = std::clamp(static_cast<int>(std::floor((p.x_mm - hx0) / hcell)), 0, hnx - 1);
+    const int j = std::clamp(static_cast<int>(std::floor((p.y_mm - hy0) / hcell)), 0, hny - 1);
+    return j * hnx + i;
+  }
+  int acell_of(PointMm p) const {
+    const int i = static_cast<int>(std::floor((p.x_mm - ax0) / kDensityCellMm));
+    const int j = static_cast<int>(std::floor((p.y_mm - ay0) / kDensityCellMm));
+    if (i < 0 || j < 0 || i >= anx || j >= any) return -1;
+    return j * anx + i;
+  }
+  PointMm acell_centre(int c) const {
+    return PointMm{ax0 + (c % anx + 0.5) * kDensityCellMm, ay0 + (c / anx + 0.5) * kDensityCellMm};
+  }
+  bool under_hair(PointMm p, double reach_mm) const;
+};
+
+double Layout::front_distance(PointMm p, double* arc, double* signed_front) const {
+  double best = std::numeric_limits<double>::infinity();
+  double best_arc = 0.0, best_side = 0.0;
+  for (std::size_t i = 0; i + 1 < front.size(); ++i) {
+    const PointMm a = front[i], b = front[i + 1];
+    const double ex = b.x_mm - a.x_mm, ey = b.y_mm - a.y_mm;
+    const double len2 = ex * ex + ey * ey;
+    double t = 0.0;
+    if (len2 > 0.0) t = std::clamp(((p.x_mm - a.x_mm) * ex + (p.y_mm - a.y_mm) * ey) / len2, 0.0, 1.0);
+    const PointMm q{a.x_mm + t * ex, a.y_mm + t * ey};
+    const double d = std::sqrt(dist2(p, q));
+    if (d < best) {
+      best = d;
+      best_arc = front_arc[i] + t * std::sqrt(len2);
+      best_side = (p.x_mm - q.x_mm) * front_normal[i].x_mm + (p.y_mm - q.y_mm) * front_normal[i].y_mm;
+    }
+  }
+  if (arc) *arc = best_arc;
+  if (signed_front) *signed_front = best_side;
+  return best;
+}
+
+Loc Layout::locate(PointMm p) const {
+  Loc l;
+  const auto& regions = sc->regions;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (!region_box[i].contains(p) || !point_in_polygon(regions[i].polygon_mm, p)) continue;
+    switch (regions[i].role) {
+      case RegionRole::kForbidden:
+        if (l.forbidden_region < 0) l.forbidden_region = static_cast<int>(i);
+        break;
+      case RegionRole::kAvoid:
+        l.avoid = true;
+        break;
+      case RegionRole::kScar:
+        l.scar_region = static_cast<int>(i);
+        l.target_region = static_cast<int>(i);
+        break;
+      case RegionRole::kTreat:
+      case RegionRole::kHairlineTransition:
+        l.target_region = static_cast<int>(i);
+        break;
+    }
+  }
+  if (l.target_region < 0 || l.forbidden_region >= 0 || l.avoid) return l;
+  const Region& r = regions[static_cast<std::size_t>(l.target_region)];
+  l.density_mm2 = std::max(0.0, r.density_per_cm2) / 100.0;
+  if (r.role == RegionRole::kHairlineTransition && front.size() >= 2) {
+    l.transition = true;
+    const double w = transition_width_mm[static_cast<std::size_t>(l.target_region)];
+    l.front_dist_mm = front_distance(p, nullptr, nullptr);
+    const double u = w > 0.0 ? clamp01(l.front_dist_mm / w) : 1.0;
+    l.density_mm2 *= kRampFrontFraction + (1.0 - kRampFrontFraction) * u;
+    l.band = std::min(kRampBands - 1, static_cast<int>(u * kRampBands));
+  }
+  return l;
+}
+
+bool Layout::under_hair(PointMm p, double reach_mm) const {
+  if (gnx == 0) return false;
+  const int i0 = std::max(0, static_cast<int>(std::floor((p.x_mm - reach_mm - gx0) / gcell)));
+  const int i1 = std::min(gnx - 1, static_cast<int>(std::floor((p.x_mm + reach_mm - gx0) / gcell)));
+  const int j0 = std::max(0, static_cast<int>(std::floor((p.y_mm - reach_mm - gy0) / gcell)));
+  const int j1 = std::min(gny - 1, static_cast<int>(std::floor((p.y_mm + reach_mm - gy0) / gcell)));
+  const double r2 = reach_mm * reach_mm;
+  const auto& hairs = sc->patient.hairs_mm;
+  for (int j = j0; j <= j1; ++j) {
+    for (int i = i0; i <= i1; ++i) {
+      const std::size_t c = static_cast<std::size_t>(j * gnx + i);
+      for (std::uint32_t k = hair_start[c]; k < hair_start[c + 1]; ++k) {
+        if (dist2(hairs[hair_index[k]], p) < r2) return true;
+      }
+    }
+  }
+  return false;
+}
+
+Layout build_layout(const Scenario& sc) {
+  Layout L;
+  L.sc = &sc;
+  L.target = target_color(sc);
+  const auto& regions = sc.regions;
+  L.region_box.reserve(regions.size());
+  for (const Region& r : regions) L.region_box.push_back(box_of(r.polygon_mm, 0.0));
+
+  // Overall extent: every region, the hairline and the hairs.
+  Box ext{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+          -std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  auto grow = [&ext](PointMm p) {
+    ext.x0 = std::min(ext.x0, p.x_mm);
+    ext.y0 = std::min(ext.y0, p.y_mm);
+    ext.x1 = std::max(ext.x1, p.x_mm);
+    ext.y1 = std::max(ext.y1, p.y_mm);
+  };
+  for (const Region& r : regions)
+    for (PointMm p : r.polygon_mm) grow(p);
+  for (PointMm p : sc.hairline_front_mm) grow(p);
+  if (!(ext.x0 <= ext.x1)) ext = Box{0, 0, 0, 0};
+  ext.x0 -= 10;
+  ext.y0 -= 10;
+  ext.x1 += 10;
+  ext.y1 += 10;
+
+  // Hairline polyline, its arc length and the front side of each segment: the side whose
+  // neighbourhood is not treated (falls back to -y, toward the forehead).
+  L.front = sc.hairline_front_mm;
+  if (L.front.size() >= 2) {
+    L.front_arc.push_back(0.0);
+    for (std::size_t i = 0; i + 1 < L.front.size(); ++i) {
+      const double len = std::sqrt(dist2(L.front[i], L.front[i + 1]));
+      L.front_arc.push_back(L.front_arc.back() + len);
+      PointMm n{0.0, -1.0};
+      if (len > 0.0) {
+        n = PointMm{-(L.front[i + 1].y_mm - L.front[i].y_mm) / len,
+                    (L.front[i + 1].x_mm - L.front[i].x_mm) / len};
+        const PointMm mid{0.5 * (L.front[i].x_mm + L.front[i + 1].x_mm),
+                          0.5 * (L.front[i].y_mm + L.front[i + 1].y_mm)};
+        auto treated = [&](PointMm q) {
+          for (std::size_t k = 0; k < regions.size(); ++k)
+            if (is_target_role(regions[k].role) && point_in_polygon(regions[k].polygon_mm, q))
+              return true;
+          return false;
+        };
+        const bool plus = treated(PointMm{mid.x_mm + n.x_mm, mid.y_mm + n.y_mm});
+        const bool minus = treated(PointMm{mid.x_mm - n.x_mm, mid.y_mm - n.y_mm});
+        if (plus && !minus) {
+          n = PointMm{-n.x_mm, -n.y_mm};
+        } else if (plus == minus && n.y_mm > 0.0) {
+          n = PointMm{-n.x_mm, -n.y_mm};
+        }
+      }
+      L.front_normal.push_back(n);
+    }
+    L.front_length_mm = L.front_arc.back();
+    L.segments = std::max(1, static_cast<int>(std::lround(L.front_length_mm / kSegmentMm)));
+  }
+  // Width of each transition region: the farthest point of it from the hairline (0.5 mm grid).
+  L.transition_width_mm.assign(regions.size(), 0.0);
+  if (L.front.size() >= 2) {
+    for (std::size_t i = 0; i < regions.size(); ++i) {
+      if (regions[i].role != RegionRole::kHairlineTransition) continue;
+      const Box b = L.region_box[i];
+      double w = 0.0;
+      for (double y = b.y0 + 0.25; y < b.y1; y += 0.5)
+        for (double x = b.x0 + 0.25; x < b.x1; x += 0.5)
+          if (point_in_polygon(regions[i].polygon_mm, PointMm{x, y}))
+            w = std::max(w, L.front_distance(PointMm{x, y}, nullptr, nullptr));
+      L.transition_width_mm[i] = w;
+    }
+  }
+
+  // Analysis grid: 5 mm cells, target counts from 5x5 samples (1 mm^2 each).
+  L.ax0 = ext.x0;
+  L.ay0 = ext.y0;
+  L.anx = std::max(1, static_cast<int>(std::ceil((ext.x1 - ext.x0) / kDensityCellMm)));
+  L.any = std::max(1, static_cast<int>(std::ceil((ext.y1 - ext.y0) / kDensityCellMm)));
+  const std::size_t ncells = static_cast<std::size_t>(L.anx) * static_cast<std::size_t>(L.any);
+  L.cell_expected.assign(ncells, 0.0);
+  L.cell_fraction.assign(ncells, 0.0);
+  Box target_ext{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+                 -std::numeric_limits<double>::infinity(),
+                 -std::numeric_limits<double>::infinity()};
+  double max_density = 0.0;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (!is_target_role(regions[i].role)) continue;
+    target_ext.x0 = std::min(target_ext.x0, L.region_box[i].x0);
+    target_ext.y0 = std::min(target_ext.y0, L.region_box[i].y0);
+    target_ext.x1 = std::max(target_ext.x1, L.region_box[i].x1);
+    target_ext.y1 = std::max(target_ext.y1, L.region_box[i].y1);
+    max_density = std::max(max_density, regions[i].density_per_cm2 / 100.0);
+  }
+  const double step = kDensityCellMm / kCellSamples;
+  const double sample_area = step * step;
+  for (int cj = 0; cj < L.any; ++cj) {
+    for (int ci = 0; ci < L.anx; ++ci) {
+      const double x0 = L.ax0 + ci * kDensityCellMm, y0 = L.ay0 + cj * kDensityCellMm;
+      if (x0 > target_ext.x1 || y0 > target_ext.y1 || x0 + kDensityCellMm < target_ext.x0 ||
+          y0 + kDensityCellMm < target_ext.y0)
+        continue;
+      double expected = 0.0;
+      int inside = 0;
+      for (int sj = 0; sj < kCellSamples; ++sj) {
+        for (int si = 0; si < kCellSamples; ++si) {
+          const Loc l = L.locate(PointMm{x0 + (si + 0.5) * step, y0 + (sj + 0.5) * step});
+          if (l.density_mm2 <= 0.0) continue;
+          ++inside;
+          expected += l.density_mm2 * sample_area;
+          if (l.band >= 0) L.band_expected[static_cast<std::size_t>(l.band)] += l.density_mm2 * sample_area;
+        }
+      }
+      if (inside == 0) continue;
+      const int c = cj * L.anx + ci;
+      L.cell_expected[static_cast<std::size_t>(c)] = expected;
+      L.cell_fraction[static_cast<std::size_t>(c)] =
+          static_cast<double>(inside) / (kCellSamples * kCellSamples);
+      L.target_cells.push_back(c);
+      L.total_expected += expected;
+    }
+  }
+
+  // Neighbour grid: cells about one expected spacing wide at the highest target density.
+  L.cap_global_mm = 0.0;
+  double min_density = std::numeric_limits<double>::infinity();
+  for (const Region& r : regions) {
+    if (!is_target_role(r.role) || r.density_per_cm2 <= 0.0) continue;
+    double d = r.density_per_cm2 / 100.0;
+    if (r.role == RegionRole::kHairlineTransition && L.front.size() >= 2) d *= kRampFrontFraction;
+    min_density = std::min(min_density, d);
+  }
+  if (min_density < std::numeric_limits<double>::infinity()) {
+    L.cap_global_mm = std::min(kNnCapMaxMm, kNnCapFactor * kBlueNoiseNn / std::sqrt(min_density));
+  }
+  L.hcell = max_density > 0.0 ? std::clamp(kBlueNoiseNn / std::sqrt(max_density), 0.5, 4.0) : 2.0;
+  double w = ext.x1 - ext.x0, h = ext.y1 - ext.y0;
+  while (w / L.hcell > 2048.0 || h / L.hcell > 2048.0) L.hcell *= 2.0;
+  L.hx0 = ext.x0;
+  L.hy0 = ext.y0;
+  L.hnx = std::max(1, static_cast<int>(std::ceil(w / L.hcell)));
+  L.hny = std::max(1, static_cast<int>(std::ceil(h / L.hcell)));
+
+  // Scars: coverage cells expecting ~3 dots, and the border ring's target.
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (regions[i].role != RegionRole::kScar) continue;
+    Layout::Scar s;
+    s.region = static_cast<int>(i);
+    s.box = L.region_box[i];
+    s.ring_box = box_of(regions[i].polygon_mm, kScarRingMm);
+    const double dens = std::max(regions[i].density_per_cm2, 1e-9) / 100.0;
+    s.cs = std::clamp(std::sqrt(kScarCellDots / dens), 0.5, 5.0);
+    s.cx0 = s.box.x0;
+    s.cy0 = s.box.y0;
+    s.cnx = std::max(1, static_cast<int>(std::ceil((s.box.x1 - s.box.x0) / s.cs)));
+    s.cny = std::max(1, static_cast<int>(std::ceil((s.box.y1 - s.box.y0) / s.cs)));
+    s.cell_in.assign(static_cast<std::size_t>(s.cnx * s.cny), 0);
+    for (int cj = 0; cj < s.cny; ++cj)
+      for (int ci = 0; ci < s.cnx; ++ci)
+        if (point_in_polygon(regions[i].polygon_mm,
+                             PointMm{s.cx0 + (ci + 0.5) * s.cs, s.cy0 + (cj + 0.5) * s.cs})) {
+          s.cell_in[static_cast<std::size_t>(cj * s.cnx + ci)] = 1;
+          ++s.cells_in;
+        }
+    s.expected_in = polygon_area_mm2(regions[i].polygon_mm) * dens;
+    for (double y = s.ring_box.y0 + 0.25; y < s.ring_box.y1; y += 0.5) {
+      for (double x = s.ring_box.x0 + 0.25; x < s.ring_box.x1; x += 0.5) {
+        const PointMm q{x, y};
+        const Loc l = L.locate(q);
+        if (l.scar_region >= 0 || l.density_mm2 <= 0.0) continue;
+        if (distance_to_boundary_mm(regions[i].polygon_mm, q) > kScarRingMm) continue;
+        s.expected_ring += l.density_mm2 * 0.25;
+      }
+    }
+    double cx = 0, cy = 0;
+    for (PointMm p : regions[i].polygon_mm) {
+      cx += p.x_mm;
+      cy += p.y_mm;
+    }
+    const double n = static_cast<double>(std::max<std::size_t>(1, regions[i].polygon_mm.size()));
+    s.centroid = PointMm{cx / n, cy / n};
+    L.scars.push_back(std::move(s));
+  }
+
+  // Existing hairs (thinning): a compact grid (CSR) for "is this dot on a hair?".
+  L.hair_r_mm = 0.5 * sc.patient.hair_diameter_mm;
+  const auto& hairs = sc.patient.hairs_mm;
+  if (!hairs.empty()) {
+    Box hb{hairs[0].x_mm, hairs[0].y_mm, hairs[0].x_mm, hairs[0].y_mm};
+    for (PointMm p : hairs) {
+      hb.x0 = std::min(hb.x0, p.x_mm);
+      hb.y0 = std::min(hb.y0, p.y_mm);
+      hb.x1 = std::max(hb.x1, p.x_mm);
+      hb.y1 = std::max(hb.y1, p.y_mm);
+    }
+    L.gcell = 1.0;
+    while ((hb.x1 - hb.x0) / L.gcell > 2048.0 || (hb.y1 - hb.y0) / L.gcell > 2048.0) L.gcell *= 2.0;
+    L.gx0 = hb.x0;
+    L.gy0 = hb.y0;
+    L.gnx = static_cast<int>(std::floor((hb.x1 - hb.x0) / L.gcell)) + 1;
+    L.gny = static_cast<int>(std::floor((hb.y1 - hb.y0) / L.gcell)) + 1;
+    const std::size_t n = static_cast<std::size_t>(L.gnx) * static_cast<std::size_t>(L.gny);
+    L.hair_start.assign(n + 1, 0);
+    auto cell = [&](PointMm p) {
+      const int i = std::clamp(static_cast<int>(std::floor((p.x_mm - L.gx0) / L.gcell)), 0, L.gnx - 1);
+      const int j = std::clamp(static_cast<int>(std::floor((p.y_mm - L.gy0) / L.gcell)), 0, L.gny - 1);
+      return static_cast<std::size_t>(j * L.gnx + i);
+    };
+    for (PointMm p : hairs) ++L.hair_start[cell(p) + 1];
+    for (std::size_t c = 0; c < n; ++c) L.hair_start[c + 1] += L.hair_start[c];
+    L.hair_index.assign(hairs.size(), 0);
+    std::vector<std::uint32_t> fill(L.hair_start.begin(), L.hair_start.end() - 1);
+    for (std::size_t k = 0; k < hairs.size(); ++k)
+      L.hair_index[fill[cell(hairs[k])]++] = static_cast<std::uint32_t>(k);
+  }
+  return L;
+}
+
+// Per-pigment facts the scorer needs, resolved once.
+struct PigmentFacts {
+  std::string id;
+  const Pigment* pigment = nullptr;
+  bool allowed = false;
+};
+
+constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kNoSegment = std::numeric_limits<std::int64_t>::max();
+
+enum DotFlag : std::uint32_t {
+  kFlagRepeat = 1u << 0,
+  kFlagOutside = 1u << 1,
+  kFlagAvoid = 1u << 2,
+  kFlagFront = 1u << 3,
+  kFlagUnderHair = 1u << 4,
+  kFlagBlackTemp = 1u << 5,
+  kFlagDarkHair = 1u << 6,
+  kFlagBadPigment = 1u << 7,
+  kFlagForbidden = 1u << 8,
+  kFlagFat = 1u << 9,
+  kFlagUnknownPigment = 1u << 10,
+  kFlagHeavyDose = 1u << 11,
+  kFlagScarMigration = 1u << 12,
+  kFlagReticular = 1u << 13,
+};
+
+struct Dot {
+  PointMm pos;
+  std::int64_t ext_id = 0;
+  std::int32_t hcell = 0;
+  std::int32_t acell = -1;   // analysis cell when in the treat area, else -1
+  std::int32_t band = -1;    // hairline transition band
+  std::int32_t seg = -1;     // hairline piece
+  std::int32_t scar = -1;    // index into Layout::scars
+  std::int32_t scar_cell = -1;
+  std::uint32_t flags = 0;
+  DepthStatus status = DepthStatus::kInBand;
+  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
+  double radius_mm = 0.0;
+  double expected_nn_mm = 0.0;  // 0: no target density here, NN not tracked
+  double cap_mm = 0.0;
+  double front_dist_mm = 0.0;
+  double delta_e = 0.0, dot_l = 0.0;
+  double dose = 0.0;
+  double base_risk = 0.0;       // blur risk from depth, dose, repeat, scar (fixed at add)
+  std::int64_t depth_fx = 0, color_fx = 0, err_fx = 0;
+  std::int64_t seg_prev_fx = kNoSegment;
+  std::uint32_t fbegin = 0, fcount = 0;  // immutable findings in State::imm_findings
+  std::uint32_t ubegin = 0;              // neighbour undo records in State::undo
+  // mutable: depends on later neighbours
+  double nn_mm = 0.0;
+  std::uint32_t nn_id = kNone;
+  std::uint32_t touch_count = 0;
+  // the mutable contributions currently applied to the aggregates
+  std::int64_t q_fx = 0, q2_fx = 0, risk_fx = 0;
+  std::array<std::int64_t, 6> ori_fx{};
+  bool nn_applied = false, ori_applied = false, crowded = false, touching = false, risky = false;
+};
+
+struct Undo {
+  std::uint32_t j;
+  double nn_mm;
+  std::uint32_t nn_id;
+  std::uint32_t touch_count;
+};
+
+struct CellAgg {
+  std::int32_t count = 0;
+  std::int32_t n_ori = 0;
+  std::array<std::int64_t, 6> ori{};  // sums of cos/sin of 2, 4, 6 x the NN angle (fixed-point)
+};
+
+}  // namespace
+
+struct Scorer::State {
+  const Scenario* sc;
+  const PigmentCatalogue* cat;
+  Layout L;
+  std::vector<PigmentFacts> pigments;
+  std::vector<Dot> dots;
+  std::vector<std::vector<std::uint32_t>> hash;
+  std::vector<double> maxr_prefix;
+  std::vector<Undo> undo;
+  std::vector<FKey> imm_findings;
+  std::set<FKey> findings;
+  std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
+  std::vector<CellAgg> cells;
+
+  // depth
+  std::int64_t depth_sum = 0, n_in_band = 0, n_shallow = 0, n_deep = 0, n_fat = 0;
+  std::int64_t depth_err_sum_fx = 0;  // mm outside the band, summed
+  // spacing
+  std::int64_t n_nn = 0, q_sum = 0, q2_sum = 0, n_crowded = 0;
+  std::int64_t n_touching = 0, touch_pairs = 0;
+  std::int64_t n_target = 0;  // dots inside the treat area
+  // blurring
+  std::int64_t risk_sum = 0, n_risky = 0, n_repeat = 0, n_heavy = 0, n_reticular = 0;
+  // colour
+  std::int64_t color_sum = 0, de_sum = 0, n_color = 0, n_black_temp = 0, n_dark_hair = 0;
+  // case
+  std::int64_t n_front = 0, n_outside = 0, n_avoid = 0, n_under_hair = 0;
+  std::array<std::int64_t, kRampBands> band_count{};
+  std::vector<std::int64_t> seg_min_fx;
+  std::vector<std::int64_t> scar_in, scar_ring;
+  std::vector<std::vector<std::int32_t>> scar_cells;
+  // critical
+  std::int64_t n_crit_fat = 0, n_crit_region = 0, n_crit_pigment = 0;
+
+  State(const Scenario& s, const PigmentCatalogue& c);
+  const PigmentFacts* facts(const std::string& id);
+  void add(const Impression& imp);
+  void pop();
+  void apply_mut(std::uint32_t j);
+  void retract_mut(std::uint32_t j);
+  ScoreReport report() const;
+  void push_imm(Dot& d, std::uint32_t idx, Code code, std::int64_t sev_fx);
+};
+
+Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
+    : sc(&s), cat(&c), L(build_layout(s)) {
+  hash.resize(static_cast<std::size_t>(L.hnx) * static_cast<std::size_t>(L.hny));
+  cells.resize(L.cell_expected.size());
+  seg_min_fx.assign(static_cast<std::size_t>(L.segments), kNoSegment);
+  scar_in.assign(L.scars.size(), 0);
+  scar_ring.assign(L.scars.size(), 0);
+  for (const auto& sc_ : L.scars) scar_cells.emplace_back(sc_.cell_in.size(), 0);
+  maxr_prefix.push_back(0.0);
+}
+
+const PigmentFacts* Scorer::State::facts(const std::string& id) {
+  for (const PigmentFacts& f : pigments)
+    if (f.id == id) return &f;
+  PigmentFacts f;
+  f.id = id;
+  f.pigment = cat->find(id);
+  f.allowed = f.pigment != nullptr &&
+              (sc->pigments_allowed.empty() ||
+               std::find(sc->pigments_allowed.begin(), sc->pigments_allowed.end(), id) !=
+                   sc->pigments_allowed.end());
+  pigments.push_back(std::move(f));
+  return &pigments.back();
+}
+
+void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, std::int64_t sev_fx) {
+  const FKey k{std::clamp<std::int64_t>(sev_fx, 1, kSevCritical), static_cast<std::int64_t>(idx),
+               static_cast<std::uint8_t>(code), 0};
+  imm_findings.push_back(k);
+  ++d.fcount;
+  findings.insert(k);
+}
+
+void Scorer::State::apply_mut(std::uint32_t j) {
+  Dot& d = dots[j];
+  if (d.expected_nn_mm > 0.0) {
+    const double q = std::min(d.nn_mm, d.cap_mm) / d.expected_nn_mm;
+    d.q_fx = fx(q);
+    d.q2_fx = fx(q * q);
+    q_sum += d.q_fx;
+    q2_sum += d.q2_fx;
+    ++n_nn;
+    d.nn_applied = true;
+    d.crowded = q < kCrowdedRatio;
+    if (d.crowded) ++n_crowded;
+    if (d.nn_id != kNone && d.acell >= 0) {
+      const PointMm o = dots[d.nn_id].pos;
+      const double dx = o.x_mm - d.pos.x_mm, dy = o.y_mm - d.pos.y_mm;
+      const double len = std::sqrt(dx * dx + dy * dy);
+      if (len > 0.0) {
+        // Undirected NN orientation: harmonics 2, 4, 6 of the angle without trigonometry.
+        const double ux = dx / len, uy = dy / len;
+        const double c2 = ux * ux - uy * uy, s2 = 2.0 * ux * uy;
+        const double c4 = c2 * c2 - s2 * s2, s4 = 2.0 * c2 * s2;
+        const double c6 = c4 * c2 - s4 * s2, s6 = s4 * c2 + c4 * s2;
+        d.ori_fx = {fx(c2), fx(s2), fx(c4), fx(s4), fx(c6), fx(s6)};
+        CellAgg& cell = cells[static_cast<std::size_t>(d.acell)];
+        for (std::size_t k = 0; k < 6; ++k) cell.ori[k] += d.ori_fx[k];
+        ++cell.n_ori;
+        d.ori_applied = true;
+      }
+    }
+  }
+  d.touching = d.touch_count > 0;
+  if (d.touching) {
+    ++n_touching;
+    findings.insert(FKey{kSevTouching, static_cast<std::int64_t>(j), kTouching, 0});
+  }
+  const double risk = 1.0 - (1.0 - d.base_risk) * (1.0 - (d.touching ? kRiskOverlap : 0.0));
+  d.risk_fx = fx(risk);
+  risk_sum += d.risk_fx;
+  d.risky = risk >= kRiskyDot;
+  if (d.risky) ++n_risky;
+}
+
+void Scorer::State::retract_mut(std::uint32_t j) {
+  Dot& d = dots[j];
+  if (d.nn_applied) {
+    q_sum -= d.q_fx;
+    q2_sum -= d.q2_fx;
+    --n_nn;
+    if (d.crowded) --n_crowded;
+    d.nn_applied = false;
+  }
+  if (d.ori_applied) {
+    CellAgg& cell = cells[static_cast<std::size_t>(d.acell)];
+    for (std::size_t k = 0; k < 6; ++k) cell.ori[k] -= d.ori_fx[k];
+    --cell.n_ori;
+    d.ori_applied = false;
+  }
+  if (d.touching) {
+    --n_touching;
+    findings.erase(FKey{kSevTouching, static_cast<std::int64_t>(j), kTouching, 0});
+  }
+  risk_sum -= d.risk_fx;
+  if (d.risky) --n_risky;
+}
+
+void Scorer::State::add(const Impression& imp) {
+  const std::uint32_t k = static_cast<std::uint32_t>(dots.size());
+  dots.emplace_back();
+  Dot& d = dots.back();
+  d.pos = imp.pos;
+  d.ext_id = imp.id;
+  d.depth_mm = imp.depth_mm;
+  d.dose = imp.dose;
+  d.fbegin = static_cast<std::uint32_t>(imm_findings.size());
+  d.ubegin = static_cast<std::uint32_t>(undo.size());
+
+  const Loc loc = L.locate(imp.pos);
+  const SkinSample skin = skin_at(*sc, imp.pos);
+  const PigmentFacts* pf = facts(imp.pigment);
+
+  // Healed look (cached: colour and size never change after placement).
+  double healed_d = imp.fresh_diameter_mm;
+  double healed_e = std::max(1.0, imp.elongation);
+  if (pf->pigment != nullptr) {
+    const Appearance a = appearance_at(imp, skin, *pf->pigment, sc->patient.skin_lab, kHealedDays);
+    healed_d = a.diameter_mm;
+    healed_e = std::max(1.0, a.elongation);
+    d.delta_e = ciede2000(a.color, L.target);
+    d.dot_l = a.color.L;
+  } else {
+    d.flags |= kFlagUnknownPigment;
+  }
+  // Equal-area radius of the healed oval.
+  d.radius_mm = 0.5 * std::max(0.0, healed_d) * std::sqrt(healed_e);
+
+  // ---- depth ----
+  const SkinLayersMm& lay = skin.layers;
+  double bmin = lay.epidermis_mm, bmax = lay.epidermis_mm + lay.papillary_mm;
+  if (loc.target_region >= 0) {
+    const Region& r = sc->regions[static_cast<std::size_t>(loc.target_region)];
+    if (r.depth_max_mm > r.depth_min_mm) {
+      bmin = r.depth_min_mm;
+      bmax = r.depth_max_mm;
+    }
+  }
+  d.band_min_mm = bmin;
+  d.band_max_mm = bmax;
+  const bool fat = imp.layer == Layer::kSubcutis ||
+                   layer_at_depth(lay, imp.depth_mm) == Layer::kSubcutis;
+  // Too deep: the score falls to 0 two band widths below the band. Too shallow: it falls to 0 at
+  // the skin surface (or two band widths above the band, if that comes first).
+  const double width = std::max(kMinBandWidthMm, bmax - bmin);
+  const double deep_scale = kDepthZeroBandWidths * width;
+  const double shallow_scale = std::max(kMinBandWidthMm, std::min(deep_scale, bmin));
+  const double err = imp.depth_mm < bmin ? bmin - imp.depth_mm
+                     : imp.depth_mm > bmax ? imp.depth_mm - bmax
+                                           : 0.0;
+  const double depth_score =
+      fat ? 0.0 : clamp01(1.0 - err / (imp.depth_mm < bmin ? shallow_scale : deep_scale));
+  d.depth_fx = fx(depth_score);
+  depth_sum += d.depth_fx;
+  d.err_fx = fx(err);
+  depth_err_sum_fx += d.err_fx;
+  if (fat) {
+    d.flags |= kFlagFat;
+    d.status = DepthStatus::kCritical;
+    ++n_fat;
+    ++n_crit_fat;
+    push_imm(d, k, kPigmentInFat, kSevCritical);
+  } else if (imp.depth_mm < bmin) {
+    d.status = DepthStatus::kTooShallow;
+    ++n_shallow;
+    push_imm(d, k, kTooShallow, 1000000 - d.depth_fx);
+  } else if (imp.depth_mm > bmax) {
+    d.status = DepthStatus::kTooDeep;
+    ++n_deep;
+    push_imm(d, k, kTooDeep, 1000000 - d.depth_fx);
+  } else {
+    ++n_in_band;
+  }
+
+  // ---- placement: regions, hairline, hairs, scars ----
+  if (loc.forbidden_region >= 0) {
+    d.flags |= kFlagForbidden;
+    ++n_crit_region;
+    push_imm(d, k, kForbiddenRegion, kSevCritical);
+  } else if (loc.avoid) {
+    d.flags |= kFlagAvoid;
+    ++n_avoid;
+    push_imm(d, k, kAvoidRegion, kSevAvoid);
+  }
+  if (loc.density_mm2 > 0.0) {
+    ++n_target;
+    d.expected_nn_mm = kBlueNoiseNn / std::sqrt(loc.density_mm2);
+    d.cap_mm = std::min(kNnCapFactor * d.expected_nn_mm, kNnCapMaxMm);
+    d.acell = L.acell_of(imp.pos);
+    if (d.acell >= 0) ++cells[static_cast<std::size_t>(d.acell)].count;
+    if (loc.band >= 0) {
+      d.band = loc.band;
+      ++band_count[static_cast<std::size_t>(loc.band)];
+    }
+  }
+  if (L.front.size() >= 2) {
+    double arc = 0.0, side = 0.0;
+    const double fd = L.front_distance(imp.pos, &arc, &side);
+    d.front_dist_mm = fd;
+    if (loc.transition) {
+      d.seg = std::min(L.segments - 1,
+                       static_cast<int>(arc / L.front_length_mm * L.segments));
+      if (!(d.seg >= 0)) d.seg = 0;
+      std::int64_t& m = seg_min_fx[static_cast<std::size_t>(d.seg)];
+      d.seg_prev_fx = m;
+      m = std::min(m, fx(fd));
+    } else if (loc.target_region < 0 && loc.forbidden_region < 0 && side > kFrontToleranceMm &&
+               fd <= kFrontReachMm) {
+      d.flags |= kFlagFront;
+      ++n_front;
+      push_imm(d, k, kInFrontOfHairline, kSevFront);
+    }
+  }
+  if (loc.target_region < 0 && loc.forbidden_region < 0 && !loc.avoid &&
+      !(d.flags & kFlagFront)) {
+    d.flags |= kFlagOutside;
+    ++n_outside;
+    push_imm(d, k, kOutsideTreatArea, kSevOutside);
+  }
+  if (sc->case_kind == CaseKind::kThinning && L.under_hair(imp.pos, L.hair_r_mm + d.radius_mm)) {
+    d.flags |= kFlagUnderHair;
+    ++n_under_hair;
+    push_imm(d, k, kUnderHair, kSevUnderHair);
+  }
+  if (loc.scar_region >= 0) {
+    for (std::size_t s = 0; s < L.scars.size(); ++s) {
+      if (L.scars[s].region != loc.scar_region) continue;
+      const auto& S = L.scars[s];
+      d.scar = static_cast<std::int32_t>(s);
+      ++scar_in[s];
+      const int ci = static_cast<int>(std::floor((imp.pos.x_mm - S.cx0) / S.cs));
+      const int cj = static_cast<int>(std::floor((imp.pos.y_mm - S.cy0) / S.cs));
+      if (ci >= 0 && cj >= 0 && ci < S.cnx && cj < S.cny) {
+        d.scar_cell = cj * S.cnx + ci;
+        ++scar_cells[s][static_cast<std::size_t>(d.scar_cell)];
+      }
+    }
+  } else if (loc.density_mm2 > 0.0) {
+    for (std::size_t s = 0; s < L.scars.size(); ++s) {
+      const auto& S = L.scars[s];
+      if (!S.ring_box.contains(imp.pos)) continue;
+      const auto& poly = sc->regions[static_cast<std::size_t>(S.region)].polygon_mm;
+      if (distance_to_boundary_mm(poly, imp.pos) <= kScarRingMm) ++scar_ring[s];
+    }
+  }
+
+  // ---- colour ----
+  if (!pf->allowed) {
+    d.flags |= kFlagBadPigment;
+    ++n_crit_pigment;
+    push_imm(d, k, kForbiddenPigment, kSevCritical);
+  }
+  double color_score = 0.0;
+  if (pf->pigment != nullptr) {
+    ++n_color;
+    de_sum += fx(d.delta_e);
+    color_score = clamp01(1.0 - (d.delta_e - kColorTolerance) / (kColorZero - kColorTolerance));
+    if (color_score < 1.0) push_imm(d, k, kColorOff, fx(1.0 - color_score));
+    if (sc->technique == Technique::kTemporary && pf->pigment->carbon_black_fraction > 0.0) {
+      d.flags |= kFlagBlackTemp;
+      ++n_black_temp;
+      color_score = 0.0;
+      push_imm(d, k, kBlackInTemporary, kSevBlackTemporary);
+    }
+    if (sc->case_kind == CaseKind::kThinning) {
+      const double darker = sc->patient.hair_lab.L - d.dot_l - kHairDarkTolerance;
+      if (darker > 0.0) {
+        d.flags |= kFlagDarkHair;
+        ++n_dark_hair;
+        const double f = clamp01(1.0 - darker / kHairDarkZero);
+        color_score *= f;
+        push_imm(d, k, kDarkerThanHair, fx(0.4 + 0.6 * (1.0 - f)));
+      }
+    }
+  }
+  if (!pf->allowed) color_score = 0.0;
+  d.color_fx = fx(color_score);
+  color_sum += d.color_fx;
+
+  // ---- neighbours: NN, touching, repeated passes ----
+  const double maxr = maxr_prefix.back();
+  maxr_prefix.push_back(std::max(maxr, d.radius_mm));
+  d.hcell = L.hcell_of(imp.pos);
+  d.nn_mm = d.cap_mm;
+  d.nn_id = kNone;
+  const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
+  {
+    const int ci = d.hcell % L.hnx, cj = d.hcell / L.hnx;
+    const int span = static_cast<int>(std::ceil(reach / L.hcell));
+    const int i0 = std::max(0, ci - span), i1 = std::min(L.hnx - 1, ci + span);
+    const int j0 = std::max(0, cj - span), j1 = std::min(L.hny - 1, cj + span);
+    const double px = imp.pos.x_mm, py = imp.pos.y_mm;
+    const double reach2 = reach * reach;
+    for (int j = j0; j <= j1; ++j) {
+      const bool yborder = j == 0 || j == L.hny - 1;
+      const double cy0 = L.hy0 + j * L.hcell;
+      const double dy = yborder ? 0.0 : std::max({0.0, cy0 - py, py - (cy0 + L.hcell)});
+      for (int i = i0; i <= i1; ++i) {
+        const bool xborder = i == 0 || i == L.hnx - 1;
+        const double cx0 = L.hx0 + i * L.hcell;
+        const double dx = xborder ? 0.0 : std::max({0.0, cx0 - px, px - (cx0 + L.hcell)});
+        if (dx * dx + dy * dy > reach2) continue;
+        for (std::uint32_t o : hash[static_cast<std::size_t>(j * L.hnx + i)]) {
+          Dot& n = dots[o];
+          const double dd2 = dist2(n.pos, imp.pos);
+          if (dd2 > reach2) continue;
+          const double dd = std::sqrt(dd2);
+          if (d.expected_nn_mm > 0.0 &&
+              (dd < d.nn_mm || (dd == d.nn_mm && d.nn_id != kNone && o < d.nn_id))) {
+            d.nn_mm = dd;
+            d.nn_id = o;
+          }
+          const bool nn_change = n.expected_nn_mm > 0.0 && dd < n.nn_mm;
+          const double rsum = d.radius_mm + n.radius_mm;
+          const bool touch = dd < rsum;
+          if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
+          if (!nn_change && !touch) continue;
+          undo.push_back(Undo{o, n.nn_mm, n.nn_id, n.touch_count});
+          retract_mut(o);
+          if (nn_change) {
+            n.nn_mm = dd;
+            n.nn_id = k;
+          }
+          if (touch) {
+            ++n.touch_count;
+            ++d.touch_count;
+            ++touch_pairs;
+          }
+          apply_mut(o);
+        }
+      }
+    }
+  }
+  // Dots found in ascending cell order; NN ties resolved to the lower index above, so the
+  // result does not depend on the scan order. (A tie with the cap keeps "no neighbour".)
+  hash[static_cast<std::size_t>(d.hcell)].push_back(k);
+
+  // ---- blurring (fixed part) ----
+  const double pap_bottom = std::max(bmax, lay.epidermis_mm + lay.papillary_mm);
+  double r_depth = 0.0;
+  if (fat) {
+    r_depth = 1.0;
+  } else if (imp.depth_mm > pap_bottom) {
+    r_depth = clamp01((imp.depth_mm - pap_bottom) / std::max(kMinBandWidthMm, 0.5 * lay.reticular_mm));
+    ++n_reticular;
+    d.flags |= kFlagReticular;
+  }
+  const double r_dose = clamp01((imp.dose - kDoseSafe) / (kDoseFull - kDoseSafe));
+  if (r_dose > 0.0) {
+    d.flags |= kFlagHeavyDose;
+    ++n_heavy;
+    push_imm(d, k, kHeavyDose, fx(0.3 + 0.5 * r_dose));
+  }
+  const double r_scar = skin.scar ? clamp01(skin.scar_tissue.migration) : 0.0;
+  if (r_scar > 0.0) {
+    d.flags |= kFlagScarMigration;
+    push_imm(d, k, kScarMigration, fx(0.3 + 0.5 * r_scar));
+  }
+  double r_repeat = 0.0;
+  if (d.flags & kFlagRepeat) {
+    r_repeat = kRiskRepeat;
+    ++n_repeat;
+    push_imm(d, k, kRepeatPass, kSevRepeat);
+  }
+  d.base_risk = 1.0 - (1.0 - r_depth) * (1.0 - r_dose) * (1.0 - r_scar) * (1.0 - r_repeat);
+
+  if (d.flags & (kFlagFat | kFlagForbidden | kFlagBadPigment)) criticals.push_back(k);
+  apply_mut(k);
+}
+
+void Scorer::State::pop() {
+  if (dots.empty()) return;
+  const std::uint32_t k = static_cast<std::uint32_t>(dots.size() - 1);
+  Dot& d = dots.back();
+  retract_mut(k);
+  // Restore the neighbours in reverse order of their changes.
+  for (std::size_t u = undo.size(); u-- > d.ubegin;) {
+    const Undo& rec = undo[u];
+    Dot& n = dots[rec.j];
+    retract_mut(rec.j);
+    if (n.touch_count != rec.touch_count) --touch_pairs;
+    n.nn_mm = rec.nn_mm;
+    n.nn_id = rec.nn_id;
+    n.touch_count = rec.touch_count;
+    apply_mut(rec.j);
+  }
+  undo.resize(d.ubegin);
+  auto& cell = hash[static_cast<std::size_t>(d.hcell)];
+  assert(!cell.empty() && cell.back() == k);
+  cell.pop_back();
+  maxr_prefix.pop_back();
+  for (std::uint32_t f = d.fbegin; f < d.fbegin + d.fcount; ++f) findings.erase(imm_findings[f]);
+  imm_findings.resize(d.fbegin);
+  if (!criticals.empty() && criticals.back() == k) criticals.pop_back();
+
+  depth_sum -= d.depth_fx;
+  color_sum -= d.color_fx;
+  depth_err_sum_fx -= d.err_fx;
+  switch (d.status) {
+    case DepthStatus::kCritical:
+      --n_fat;
+      --n_crit_fat;
+      break;
+    case DepthStatus::kTooShallow:
+      --n_shallow;
+      break;
+    case DepthStatus::kTooDeep:
+      --n_deep;
+      break;
+    case DepthStatus::kInBand:
+      --n_in_band;
+      break;
+  }
+  if (d.flags & kFlagForbidden) --n_crit_region;
+  if (d.flags & kFlagAvoid) --n_avoid;
+  if (d.flags & kFlagFront) --n_front;
+  if (d.flags & kFlagOutside) --n_outside;
+  if (d.flags & kFlagUnderHair) --n_under_hair;
+  if (d.flags & kFlagBadPigment) --n_crit_pigment;
+  if (d.flags & kFlagBlackTemp) --n_black_temp;
+  if (d.flags & kFlagDarkHair) --n_dark_hair;
+  if (d.flags & kFlagHeavyDose) --n_heavy;
+  if (d.flags & kFlagRepeat) --n_repeat;
+  if (!(d.flags & kFlagUnknownPigment)) {
+    --n_color;
+    de_sum -= fx(d.delta_e);
+  }
+  if (d.flags & kFlagReticular) --n_reticular;
+  if (d.expected_nn_mm > 0.0) {
+    --n_target;
+    if (d.acell >= 0) --cells[static_cast<std::size_t>(d.acell)].count;
+    if (d.band >= 0) --band_count[static_cast<std::size_t>(d.band)];
+  }
+  if (d.seg >= 0) seg_min_fx[static_cast<std::size_t>(d.seg)] = d.seg_prev_fx;
+  if (d.scar >= 0) {
+    --scar_in[static_cast<std::size_t>(d.scar)];
+    if (d.scar_cell >= 0)
+      --scar_cells[static_cast<std::size_t>(d.scar)][static_cast<std::size_t>(d.scar_cell)];
+  } else if (d.expected_nn_mm > 0.0) {
+    for (std::size_t s = 0; s < L.scars.size(); ++s) {
+      const auto& S = L.scars[s];
+      if (!S.ring_box.contains(d.pos)) continue;
+      const auto& poly = sc->regions[static_cast<std::size_t>(S.region)].polygon_mm;
+      if (distance_to_boundary_mm(poly, d.pos) <= kScarRingMm) --scar_ring[s];
+    }
+  }
+  dots.pop_back();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report assembly: O(target cells + regions + hairline pieces + scar cells + top findings).
+
+namespace {
+
+struct Spot {
+  FKey key;
+  PointMm pos;
+  std::string message;
+};
+
+CriterionScore make_criterion(std::string key, std::string label) {
+  CriterionScore c;
+  c.key = std::move(key);
+  c.label = std::move(label);
+  return c;
+}
+
+std::string case_label(CaseKind k) {
+  switch (k) {
+    case CaseKind::kShavedLook:
+      return "Case goal: hairline and shaved look";
+    case CaseKind::kScar:
+      return "Case goal: scar camouflage";
+    case CaseKind::kThinning:
+      return "Case goal: density between hairs";
+  }
+  return "Case goal";
+}
+
+}  // namespace
+
+ScoreReport Scorer::State::report() const {
+  ScoreReport rep;
+  const std::int64_t n = static_cast<std::int64_t>(dots.size());
+  rep.impression_count = dots.size();
+  std::vector<Spot> spots;
+  std::uint32_t spot_seq = 0;
+  auto add_spot = [&](Code code, double sev, PointMm pos, std::string msg) {
+    spots.push_back(Spot{FKey{std::clamp<std::int64_t>(fx(sev), 1, kSevCritical), -1,
+                              static_cast<std::uint8_t>(code), spot_seq++},
+                         pos, std::move(msg)});
+  };
+  const char* kEmpty = "No impressions yet: there is nothing to judge, so this scores 0.";
+
+  // ---- depth ----
+  CriterionScore depth = make_criterion("depth", "Depth accuracy");
+  {
+    const double score = n > 0 ? 100.0 * unfx(depth_sum) / static_cast<double>(n) : 0.0;
+    depth.score = score;
+    depth.metrics = {{"in_band_pct", pct(n_in_band, n)},
+                     {"too_shallow_pct", pct(n_shallow, n)},
+                     {"too_deep_pct", pct(n_deep, n)},
+                     {"in_fat_count", static_cast<double>(n_fat)},
+                     {"mean_error_outside_band_mm",
+                      n > 0 ? unfx(depth_err_sum_fx) / static_cast<double>(n) : 0.0}};
+    if (n == 0) {
+      depth.explanation = kEmpty;
+    } else {
+      depth.explanation = fmt(
+          "%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
+          "within weeks) and %.0f%% too deep (blur, blue cast).",
+          pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
+      if (n_fat > 0)
+        depth.explanation += fmt(" %lld went into the fat layer (critical error: blowout).",
+                                 static_cast<long long>(n_fat));
+    }
+  }
+
+  // ---- spacing ----
+  CriterionScore spacing = make_criterion("spacing", "Spacing and density");
+  {
+    double covered = 0.0, total = 0.0, dev_w = 0.0, dev_sum = 0.0;
+    int holes = 0, clumps = 0, judged = 0, ordered_cells = 0, grid_cells = 0;
+    double order_excess_sum = 0.0;
+    for (std::int32_t c : L.target_cells) {
+      const std::size_t cu = static_cast<std::size_t>(c);
+      const double e = L.cell_expected[cu];
+      const double cnt = cells[cu].count;
+      covered += std::min(cnt, e);
+      total += e;
+      if (L.cell_fraction[cu] >= kJudgedCellFraction && e >= kJudgedCellExpected) {
+        ++judged;
+        const double ratio = cnt / e;
+        dev_sum += e * std::fabs(std::log((cnt + 0.5) / (e + 0.5)));
+        dev_w += e;
+        if (ratio < kHoleRatio) {
+          ++holes;
+          add_spot(kHole, clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)),
+                   L.acell_centre(c),
+                   fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.", cnt, e));
+        } else if (ratio > kClumpRatio) {
+          ++clumps;
+          add_spot(kClump, clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)),
+                   L.acell_centre(c),
+                   fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.", cnt, e));
+        }
+      }
+      const CellAgg& ca = cells[cu];
+      if (ca.n_ori >= kOrderMinDots) {
+        // Bond-orientational order: |mean of e^{i k theta}| for k = 2, 4, 6; random directions
+        // give about sqrt(pi / 4n), lattices and rows give ~1.
+        const double nn = ca.n_ori;
+        double order = 0.0;
+        for (std::size_t h = 0; h < 3; ++h) {
+          const double cs = unfx(ca.ori[2 * h]) / nn, sn = unfx(ca.ori[2 * h + 1]) / nn;
+          order = std::max(order, std::sqrt(cs * cs + sn * sn));
+        }
+        const double noise = std::sqrt(3.14159265358979323846 / (4.0 * nn));
+        const double excess = std::max(0.0, order - noise);
+        ++ordered_cells;
+        order_excess_sum += excess;
+        if (excess > kOrderSpot) {
+          ++grid_cells;
+          add_spot(kGridLike, clamp01(excess), L.acell_centre(c),
+                   "Grid or row pattern: neighbouring dots line up in the same directions.");
+        }
+      }
+    }
+    const double coverage = total > 0.0 ? covered / total : 0.0;
+    const double mean_q = n_nn > 0 ? unfx(q_sum) / static_cast<double>(n_nn) : 0.0;
+    const double var_q =
+        n_nn > 0 ? std::max(0.0, unfx(q2_sum) / static_cast<double>(n_nn) - mean_q * mean_q) : 0.0;
+    const double cv = mean_q > 0.0 ? std::sqrt(var_q) / mean_q : 0.0;
+    const double crowded = n_nn > 0 ? static_cast<double>(n_crowded) / static_cast<double>(n_nn) : 0;
+    const double touching = n > 0 ? static_cast<double>(n_touching) / static_cast<double>(n) : 0.0;
+    const double order_excess = ordered_cells > 0 ? order_excess_sum / ordered_cells : 0.0;
+    const double dens_dev = dev_w > 0.0 ? dev_sum / dev_w : 0.0;
+
+    const double s_nn =
+        n_nn > 0 ? std::min(ratio_score(mean_q), clamp01(1.0 - crowded / kCrowdedZero)) : 0.0;
+    const double s_touch = n > 0 ? clamp01(1.0 - touching / kTouchZero) : 0.0;
+    const double s_order = clamp01(1.0 - (order_excess - kOrderTolerance) / (kOrderZero - kOrderTolerance));
+    const double s_cv = n_nn >= kOrderMinDots ? clamp01((cv - kCvZero) / (kCvTolerance - kCvZero)) : 1.0;
+    const double s_regular = n > 0 ? std::min(s_order, s_cv) : 0.0;
+    const double s_density =
+        judged > 0 ? clamp01(1.0 - (dens_dev - kDensityDevTolerance) /
+                                       (kDensityDevZero - kDensityDevTolerance))
+                   : (n > 0 ? 1.0 : 0.0);
+    const double s_cover = clamp01((coverage - kCoverageZero) / (kCoverageFull - kCoverageZero));
+    spacing.score = n > 0 ? 100.0 * min_mean_blend({s_nn, s_touch, s_regular, s_density, s_cover}) : 0;
+    spacing.metrics = {{"mean_nn_ratio", mean_q},
+                       {"nn_cv", cv},
+                       {"crowded_pct", 100.0 * crowded},
+                       {"touching_pct", 100.0 * touching},
+                       {"touching_pairs", static_cast<double>(touch_pairs)},
+                       {"orientation_order_excess", order_excess},
+                       {"coverage_pct", 100.0 * coverage},
+                       {"holes", static_cast<double>(holes)},
+                       {"clumps", static_cast<double>(clumps)},
+                       {"grid_like_cells", static_cast<double>(grid_cells)},
+                       {"density_deviation", dens_dev},
+                       {"expected_dots", total},
+                       {"sub_nn", 100.0 * s_nn},
+                       {"sub_touching", 100.0 * s_touch},
+                       {"sub_regularity", 100.0 * s_regular},
+                       {"sub_evenness", 100.0 * s_density},
+                       {"sub_coverage", 100.0 * s_cover}};
+    if (n == 0) {
+      spacing.explanation = kEmpty;
+    } else {
+      const std::array<std::pair<double, std::string>, 5> parts{{
+          {s_nn, fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded", mean_q,
+                     100.0 * crowded)},
+          {s_touch, fmt("%.0f%% of dots touch a neighbour (dots must never touch)", 100.0 * touching)},
+          {s_regular, "the pattern is too regular (grid or rows) instead of random"},
+          {s_density, fmt("the density is uneven (%d holes, %d clumps in 5 mm squares)", holes,
+                          clumps)},
+          {s_cover, fmt("only %.0f%% of the treat area is covered at the target density",
+                        100.0 * coverage)},
+      }};
+      std::size_t worst = 0;
+      for (std::size_t i = 1; i < parts.size(); ++i)
+        if (parts[i].first < parts[worst].first) worst = i;
+      if (parts[worst].first >= 0.95) {
+        spacing.explanation = fmt(
+            "Even, irregular spacing: %.0f%% coverage, %.2fx the expected spacing, no touching "
+            "dots to speak of.",
+            100.0 * coverage, mean_q);
+      } else {
+        spacing.explanation = "Main problem: " + parts[worst].second + ".";
+      }
+    }
+  }
+
+  // ---- blurring ----
+  CriterionScore blur = make_criterion("blurring", "Blurring risk");
+  {
+    const double mean_risk = n > 0 ? unfx(risk_sum) / static_cast<double>(n) : 0.0;
+    blur.score = n > 0 ? 100.0 * clamp01(1.0 - kBlurScale * mean_risk) : 0.0;
+    blur.metrics = {{"mean_risk", mean_risk},
+                    {"risky_pct", pct(n_risky, n)},
+                    {"reticular_pct", pct(n_reticular, n)},
+                    {"heavy_dose_count", static_cast<double>(n_heavy)},
+                    {"repeat_pass_count", static_cast<double>(n_repeat)},
+                    {"touching_pct", pct(n_touching, n)},
+                    {"in_fat_count", static_cast<double>(n_fat)}};
+    if (n == 0) {
+      blur.explanation = kEmpty;
+    } else if (n_risky == 0 && mean_risk < 0.05) {
+      blur.explanation = "Low blurring risk: dots are shallow enough, separate and single.";
+    } else {
+      blur.explanation = fmt(
+          "%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
+          "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
+          pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
+          static_cast<long long>(n_heavy), pct(n_touching, n));
+    }
+  }
+
+  // ---- colour ----
+  CriterionScore color = make_criterion("color", "Colour choice");
+  {
+    color.score = n > 0 ? 100.0 * unfx(color_sum) / static_cast<double>(n) : 0.0;
+    const double mean_de = n_color > 0 ? unfx(de_sum) / static_cast<double>(n_color) : 0.0;
+    color.metrics = {{"mean_delta_e00", mean_de},
+                     {"target_L", L.target.L},
+                     {"target_a", L.target.a},
+                     {"target_b", L.target.b},
+                     {"black_in_temporary_count", static_cast<double>(n_black_temp)},
+                     {"darker_than_hair_count", static_cast<double>(n_dark_hair)},
+                     {"forbidden_pigment_count", static_cast<double>(n_crit_pigment)}};
+    if (n == 0) {
+      color.explanation = kEmpty;
+    } else {
+      color.explanation =
+          fmt("Healed dots differ from the target shade by %.1f CIEDE2000 on average "
+              "(up to %.1f is invisible at dot size).",
+              mean_de, kColorTolerance);
+      if (n_black_temp > 0)
+        color.explanation += fmt(" %lld dots use a black-containing pigment, which temporary "
+                                 "technique avoids.",
+                                 static_cast<long long>(n_black_temp));
+      if (n_dark_hair > 0)
+        color.explanation += fmt(" %lld dots heal darker than the client's hair.",
+                                 static_cast<long long>(n_dark_hair));
+      if (n_crit_pigment > 0)
+        color.explanation += fmt(" %lld dots use a pigment this scenario does not allow.",
+                                 static_cast<long long>(n_crit_pigment));
+    }
+  }
+
+  // ---- case goal ----
+  CriterionScore cg = make_criterion("case", case_label(sc->case_kind));
+  {
+    const double stray = n > 0 ? static_cast<double>(n_outside + n_avoid) / static_cast<double>(n) : 0;
+    const double s_stray = clamp01(1.0 - stray / kStrayZero);
+    double coverage_all = 0.0, expected_all = 0.0;
+    for (std::int32_t c : L.target_cells) {
+      const std::size_t cu = static_cast<std::size_t>(c);
+      coverage_all += std::min(static_cast<double>(cells[cu].count), L.cell_expected[cu]);
+      expected_all += L.cell_expected[cu];
+    }
+    const double cov = expected_all > 0.0 ? coverage_all / expected_all : 0.0;
+    const double s_cov = clamp01((cov - kCoverageZero) / (kCoverageFull - kCoverageZero));
+    std::vector<double> parts;
+    cg.metrics = {{"stray_pct", 100.0 * stray}, {"coverage_pct", 100.0 * cov}};
+    std::string why;
+    switch (sc->case_kind) {
+      case CaseKind::kShavedLook: {
+        const double front = n > 0 ? static_cast<double>(n_front) / static_cast<double>(n) : 0;
+        const double s_front = clamp01(1.0 - front / kFrontZero);
+        cg.metrics.push_back({"in_front_of_hairline_count", static_cast<double>(n_front)});
+        if (L.front.size() >= 2 && L.band_expected[0] + L.band_expected[1] + L.band_expected[2] > 0) {
+          // Ramp: each third of the transition zone at its own target density.
+          double s_ramp = 1.0;
+          std::array<double, kRampBands> ratio{};
+          for (std::size_t b = 0; b < kRampBands; ++b) {
+            ratio[b] = L.band_expected[b] > 0 ? static_cast<double>(band_count[b]) / L.band_expected[b] : 1.0;
+            s_ramp = std::min(s_ramp, ratio_score(ratio[b]));
+          }
+          // Shape and irregularity: the front-most dot of each ~5 mm piece of the hairline.
+          int filled = 0;
+          double sum = 0, sum2 = 0;
+          for (std::size_t g = 0; g < seg_min_fx.size(); ++g) {
+            if (seg_min_fx[g] == kNoSegment) continue;
+            const double v = unfx(seg_min_fx[g]);
+            ++filled;
+            sum += v;
+            sum2 += v * v;
+          }
+          const double segs = static_cast<double>(seg_min_fx.size());
+          const double mean_off = filled > 0 ? sum / filled : 0.0;
+          const double sd_off = filled > 1 ? std::sqrt(std::max(0.0, sum2 / filled - mean_off * mean_off)) : 0;
+          const double s_gaps = segs > 0 ? filled / segs : 0.0;
+          const double s_setback =
+              filled > 0 ? clamp01(1.0 - (mean_off - kHairlineSetbackMm) /
+                                             (kHairlineSetbackZeroMm - kHairlineSetbackMm))
+                         : 0.0;
+          const double s_shape = std::min(s_gaps, s_setback);
+          const double s_irreg = filled > 1 ? clamp01(sd_off / kIrregularFullMm) : 0.0;
+          parts = {s_front, s_ramp, s_shape, s_irreg, s_cov, s_stray};
+          cg.metrics.insert(cg.metrics.end(),
+                            {{"front_band_density_ratio", ratio[0]},
+                             {"middle_band_density_ratio", ratio[1]},
+                             {"back_band_density_ratio", ratio[2]},
+                             {"hairline_pieces_reached_pct", 100.0 * s_gaps},
+                             {"hairline_mean_offset_mm", mean_off},
+                             {"hairline_offset_sd_mm", sd_off},
+                             {"sub_front", 100 * s_front},
+                             {"sub_ramp", 100 * s_ramp},
+                             {"sub_shape", 100 * s_shape},
+                             {"sub_irregularity", 100 * s_irreg}});
+          // Spot findings along the hairline.
+          const auto& fr = L.front;
+          auto point_at_arc = [&](double a) {
+            for (std::size_t i = 0; i + 1 < fr.size(); ++i) {
+              if (a <= L.front_arc[i + 1] || i + 2 == fr.size()) {
+                const double len = L.front_arc[i + 1] - L.front_arc[i];
+                const double t = len > 0 ? clamp01((a - L.front_arc[i]) / len) : 0.0;
+                return PointMm{fr[i].x_mm + t * (fr[i + 1].x_mm - fr[i].x_mm),
+                               fr[i].y_mm + t * (fr[i + 1].y_mm - fr[i].y_mm)};
+              }
+            }
+            return fr.front();
+          };
+          if (n > 0) {
+            for (std::size_t g = 0; g < seg_min_fx.size(); ++g) {
+              if (seg_min_fx[g] != kNoSegment) continue;
+              add_spot(kHairlineGap, 0.5,
+                       point_at_arc((static_cast<double>(g) + 0.5) * L.front_length_mm / segs),
+                       "Gap: no dots in this stretch of the hairline transition zone.");
+            }
+            if (filled > 1 && s_irreg < 0.5)
+              add_spot(kStraightHairline, 0.6 * (1.0 - s_irreg), point_at_arc(0.5 * L.front_length_mm),
+                       fmt("The hairline edge is a straight line (front-most dots vary by only "
+                           "%.2f mm): make it softly irregular.",
+                           sd_off));
+          }
+          const std::array<std::pair<double, std::string>, 6> named{{
+              {s_front, fmt("%lld dots are in front of the designed hairline",
+                            static_cast<long long>(n_front))},
+              {s_ramp, fmt("the transition zone's density does not ramp down toward the front "
+                           "(front/middle/back at %.0f%%/%.0f%%/%.0f%% of target)",
+                           100 * ratio[0], 100 * ratio[1], 100 * ratio[2])},
+              {s_shape, fmt("the front edge does not follow the designed hairline (%.0f%% of it "
+                            "reached, front-most dots %.1f mm behind it on average)",
+                            100 * s_gaps, mean_off)},
+              {s_irreg, "the front edge is a straight, hard line instead of a soft irregular one"},
+              {s_cov, fmt("only %.0f%% of the area is covered", 100 * cov)},
+              {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)},
+          }};
+          std::size_t w = 0;
+          for (std::size_t i = 1; i < named.size(); ++i)
+            if (named[i].first < named[w].first) w = i;
+          why = named[w].first >= 0.95 ? "A soft, irregular hairline that follows the design, "
+                                         "with nothing in front of it."
+                                       : "Main problem: " + named[w].second + ".";
+        } else {
+          parts = {s_front, s_cov, s_stray};
+          why = fmt("No hairline design in this scenario: judged on coverage (%.0f%%) and "
+                    "stray dots (%.0f%%).",
+                    100 * cov, 100 * stray);
+        }
+        break;
+      }
+      case CaseKind::kScar: {
+        double s_fill = 1.0, s_cells = 1.0, s_blend = 1.0;
+        double worst_in = 1.0, worst_ring = 1.0, cover_frac = 1.0;
+        for (std::size_t s = 0; s < L.scars.size(); ++s) {
+          const auto& S = L.scars[s];
+          const double in = S.expected_in > 0 ? static_cast<double>(scar_in[s]) / S.expected_in : 0.0;
+          int covered_cells = 0;
+          for (std::size_t c = 0; c < S.cell_in.size(); ++c) {
+            if (!S.cell_in[c]) continue;
+            if (scar_cells[s][c] > 0) {
+              ++covered_cells;
+            } else if (n > 0) {
+              const int ci = static_cast<int>(c) % S.cnx, cj = static_cast<int>(c) / S.cnx;
+              add_spot(kScarUncovered, 0.6,
+                       PointMm{S.cx0 + (ci + 0.5) * S.cs, S.cy0 + (cj + 0.5) * S.cs},
+                       "Uncovered scar: this part of the scar has no dots yet.");
+            }
+          }
+          const double cf = S.cells_in > 0 ? static_cast<double>(covered_cells) / S.cells_in : 1.0;
+          s_fill = std::min(s_fill, ratio_score(in));
+          s_cells = std::min(s_cells, clamp01((cf - kCoverageZero) / (kCoverageFull - kCoverageZero)));
+          cover_frac = std::min(cover_frac, cf);
+          worst_in = std::min(worst_in, in);
+          if (S.expected_ring > 0) {
+            const double ring = static_cast<double>(scar_ring[s]) / S.expected_ring;
+            worst_ring = std::min(worst_ring, ring);
+            const double b = ratio_score((ring + 0.05) / (in + 0.05));
+            if (b < 0.5 && n > 0)
+              add_spot(kScarBorder, 0.7 * (1.0 - b), S.centroid,
+                       fmt("The scar does not blend: %.0f%% of target density inside, %.0f%% in "
+                           "the 3 mm around it.",
+                           100 * in, 100 * ring));
+            s_blend = std::min(s_blend, b);
+          }
+        }
+        if (L.scars.empty()) {
+          parts = {s_cov, s_stray};
+          why = fmt("No scar region in this scenario: judged on coverage (%.0f%%).", 100 * cov);
+        } else {
+          parts = {s_fill, s_cells, s_blend, s_stray};
+          cg.metrics.insert(cg.metrics.end(), {{"scar_density_ratio_min", worst_in},
+                                               {"scar_cells_covered_pct_min", 100 * cover_frac},
+                                               {"border_density_ratio_min", worst_ring},
+                                               {"sub_scar_density", 100 * s_fill},
+                                               {"sub_scar_coverage", 100 * s_cells},
+                                               {"sub_blend", 100 * s_blend}});
+          if (std::min({s_fill, s_cells, s_blend, s_stray}) >= 0.95)
+            why = "The scar is filled at the target density and blends into the skin around it.";
+          else if (s_fill <= std::min({s_cells, s_blend, s_stray}))
+            why = fmt("The scar holds %.0f%% of its target density.", 100 * worst_in);
+          else if (s_cells <= std::min(s_blend, s_stray))
+            why = fmt("Parts of the scar are left bare (%.0f%% of it covered).", 100 * cover_frac);
+          else if (s_blend <= s_stray)
+            why = "The scar's density does not match the skin just around it, so its edge shows.";
+          else
+            why = fmt("%.0f%% of dots are outside the treatment area.", 100 * stray);
+        }
+        break;
+      }
+      case CaseKind::kThinning: {
+        const double under = n > 0 ? static_cast<double>(n_under_hair) / static_cast<double>(n) : 0;
+        const double s_between = n > 0 ? clamp01(1.0 - under / kUnderHairZero) : 0.0;
+        const double ratio = L.total_expected > 0 ? static_cast<double>(n_target) / L.total_expected : 0.0;
+        const double s_dens = ratio_score(ratio);
+        parts = {s_between, s_dens, s_cov, s_stray};
+        cg.metrics.insert(cg.metrics.end(), {{"under_hair_pct", 100 * under},
+                                             {"density_ratio", ratio},
+                                             {"sub_between_hairs", 100 * s_between},
+                                             {"sub_density", 100 * s_dens}});
+        if (std::min({s_between, s_dens, s_cov, s_stray}) >= 0.95)
+          why = "Dots sit between the hairs at a density that hides the scalp's contrast.";
+        else if (s_between <= std::min({s_dens, s_cov, s_stray}))
+          why = fmt("%.0f%% of dots sit under existing hairs, where they add nothing.", 100 * under);
+        else if (s_dens <= std::min(s_cov, s_stray))
+          why = fmt("The dot density is %.0f%% of what reduces the scalp-to-hair contrast.",
+                    100 * ratio);
+        else if (s_cov <= s_stray)
+          why = fmt("Only %.0f%% of the thinning area is covered.", 100 * cov);
+        else
+          why = fmt("%.0f%% of dots are outside the treatment area.", 100 * stray);
+        break;
+      }
+    }
+    cg.score = n > 0 ? 100.0 * min_mean_blend(parts) : 0.0;
+    cg.explanation = n > 0 ? why : kEmpty;
+  }
+
+  // ---- marks, weights, overall ----
+  const CriterionMarks& pm = sc->pass;
+  const CriterionMarks& wt = sc->weights;
+  depth.pass_mark = pm.depth;
+  depth.weight = wt.depth;
+  spacing.pass_mark = pm.spacing;
+  spacing.weight = wt.spacing;
+  blur.pass_mark = pm.blurring;
+  blur.weight = wt.blurring;
+  color.pass_mark = pm.color;
+  color.weight = wt.color;
+  cg.pass_mark = pm.case_goal;
+  cg.weight = wt.case_goal;
+  rep.criteria = {std::move(depth), std::move(spacing), std::move(blur), std::move(color),
+                  std::move(cg)};
+  double wsum = 0.0, ssum = 0.0;
+  bool all = true;
+  for (CriterionScore& c : rep.criteria) {
+    c.passed = n > 0 && c.score >= c.pass_mark;
+    all = all && c.passed;
+    wsum += c.weight;
+    ssum += c.weight * c.score;
+  }
+  rep.overall = wsum > 0.0 ? ssum / wsum : 0.0;
+
+  // ---- critical errors (the first kMaxFindings in placement order) ----
+  for (std::uint32_t i : criticals) {
+    const Dot& d = dots[i];
+    auto push = [&](const char* code, std::string msg) {
+      if (rep.critical_errors.size() < kMaxFindings)
+        rep.critical_errors.push_back(CriticalError{code, std::move(msg), d.ext_id, d.pos});
+    };
+    if (d.flags & kFlagFat)
+      push("pigment_in_fat", fmt("Dot %lld went %.2f mm deep, into the fat: pigment there blows out.",
+                                 static_cast<long long>(d.ext_id), d.depth_mm));
+    if (d.flags & kFlagForbidden)
+      push("forbidden_region",
+           fmt("Dot %lld is in an area that must stay free of pigment.", static_cast<long long>(d.ext_id)));
+    if (d.flags & kFlagBadPigment)
+      push("forbidden_pigment", fmt("Dot %lld uses a pigment this scenario does not allow.",
+                                    static_cast<long long>(d.ext_id)));
+    if (rep.critical_errors.size() >= kMaxFindings) break;
+  }
+  const std::int64_t n_crit = n_crit_fat + n_crit_region + n_crit_pigment;
+  rep.passed = all && n > 0 && n_crit == 0 && rep.overall >= sc->pass_overall;
+
+  // ---- findings: merge the ordered impression findings with the spot findings ----
+  std::sort(spots.begin(), spots.end(), [](const Spot& a, const Spot& b) { return a.key < b.key; });
+  auto it = findings.begin();
+  std::size_t si = 0;
+  auto dot_message = [&](const FKey& key, const Dot& d) -> std::string {
+    const long long id = static_cast<long long>(d.ext_id);
+    switch (static_cast<Code>(key.code)) {
+      case kTooShallow:
+        return fmt("Dot %lld is %.2f mm deep, above the %.2f-%.2f mm band: it will fade within "
+                   "weeks.", id, d.depth_mm, d.band_min_mm, d.band_max_mm);
+      case kTooDeep:
+        return fmt("Dot %lld is %.2f mm deep, below the %.2f-%.2f mm band: it will blur and turn "
+                   "blue.", id, d.depth_mm, d.band_min_mm, d.band_max_mm);
+      case kPigmentInFat:
+        return fmt("Dot %lld reached the fat at %.2f mm: blowout.", id, d.depth_mm);
+      case kTouching:
+        return fmt("Dot %lld touches a neighbouring dot: they will merge.", id);
+      case kRepeatPass:
+        return fmt("Dot %lld is a second pass on the same spot: it spreads and scars.", id);
+      case kHeavyDose:
+        return fmt("Dot %lld carries a heavy dose (%.1fx a clean tap): it will spread.", id, d.dose);
+      case kScarMigration:
+        return fmt("Dot %lld is in knotted scar tissue where pigment migrates.", id);
+      case kColorOff:
+        return fmt("Dot %lld heals %.1f CIEDE2000 away from the target shade.", id, d.delta_e);
+      case kBlackInTemporary:
+        return fmt("Dot %lld uses a black-containing pigment in a temporary-technique case.", id);
+      case kDarkerThanHair:
+        return fmt("Dot %lld heals darker than the hair (L* %.0f vs %.0f).", id, d.dot_l,
+                   sc->patient.hair_lab.L);
+      case kForbiddenPigment:
+        return fmt("Dot %lld uses a pigment this scenario does not allow.", id);
+      case kForbiddenRegion:
+        return fmt("Dot %lld is in an area that must stay free of pigment.", id);
+      case kAvoidRegion:
+        return fmt("Dot %lld is in an area to avoid.", id);
+      case kOutsideTreatArea:
+        return fmt("Dot %lld is outside the treatment area.", id);
+      case kInFrontOfHairline:
+        return fmt("Dot %lld is %.1f mm in front of the designed hairline.", id, d.front_dist_mm);
+      case kUnderHair:
+        return fmt("Dot %lld sits under an existing hair, where it adds no density.", id);
+      default:
+        return fmt("Dot %lld.", id);
+    }
+  };
+  while (rep.findings.size() < kMaxFindings && (it != findings.end() || si < spots.size())) {
+    const bool take_spot = si < spots.size() && (it == findings.end() || spots[si].key < *it);
+    Finding f;
+    if (take_spot) {
+      const Spot& s = spots[si++];
+      f.criterion = kCodes[s.key.code].criterion;
+      f.code = kCodes[s.key.code].code;
+      f.message = s.message;
+      f.impression_id = -1;
+      f.pos = s.pos;
+      f.severity = unfx(s.key.sev_fx);
+    } else {
+      const FKey key = *it++;
+      const Dot& d = dots[static_cast<std::size_t>(key.id)];  // key.id is the dot's index
+      f.criterion = kCodes[key.code].criterion;
+      f.code = kCodes[key.code].code;
+      f.message = dot_message(key, d);
+      f.impression_id = d.ext_id;
+      f.pos = d.pos;
+      f.severity = unfx(key.sev_fx);
+    }
+    rep.findings.push_back(std::move(f));
+  }
+  return rep;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Scorer::Scorer(const Scenario& scenario, const PigmentCatalogue& catalogue)
+    : s_(std::make_unique<State>(scenario, catalogue)) {}
+Scorer::~Scorer() = default;
+Scorer::Scorer(Scorer&&) noexcept = default;
+Scorer& Scorer::operator=(Scorer&&) noexcept = default;
+
+void Scorer::add(const Impression& imp) { s_->add(imp); }
+void Scorer::pop_back() { s_->pop(); }
+std::size_t Scorer::size() const { return s_->dots.size(); }
+ScoreReport Scorer::report() const { return s_->report(); }
+DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
+  if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;
+  return s_->dots[impression_id].status;
+}
+
+ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalogue,
+                        std::span<const Impression> impressions) {
+  Scorer scorer(scenario, catalogue);
+  for (const Impression& imp : impressions) scorer.add(imp);
+  return scorer.report();
+}
+
+}  // namespace smp::sim
