@@ -1,0 +1,719 @@
+#include "smp/report/pdf.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pdf_text.h"
+#include "smp/report/images.h"
+#include "smp/report/keys.h"
+#include "smp/report/plots.h"
+#include "smp/sim/color.h"
+#include "smp/sim/healing.h"
+#include "smp/sim/session.h"
+
+namespace smp::report {
+namespace {
+
+using detail::Align;
+using detail::Face;
+using detail::TextStyle;
+
+// A4 portrait in points, 17 mm side margins.
+constexpr double kPageW = 595.276, kPageH = 841.890;
+constexpr double kLeft = 48.0, kRight = kPageW - 48.0, kWidth = kRight - kLeft;
+constexpr double kTop = 40.0, kBottom = kPageH - 44.0;
+constexpr int kPages = 3;
+constexpr double kPictureDpi = 240.0;  // pictures embedded at print resolution, not screen
+
+struct Ink {
+  double r, g, b;
+};
+constexpr Ink kText{0.12, 0.12, 0.14};
+constexpr Ink kMuted{0.40, 0.40, 0.44};
+constexpr Ink kRule{0.80, 0.80, 0.83};
+constexpr Ink kPass{0.094, 0.451, 0.294};  // deep green; the word carries the meaning too
+constexpr Ink kFail{0.749, 0.153, 0.110};  // deep red
+constexpr Ink kAccent{0.16, 0.27, 0.42};   // academy blue-slate for headings and bars
+
+TextStyle style(double size, Face face = Face::kSans, Ink ink = kText) {
+  TextStyle st;
+  st.size_pt = size;
+  st.face = face;
+  st.r = ink.r;
+  st.g = ink.g;
+  st.b = ink.b;
+  return st;
+}
+TextStyle wrapped(TextStyle st, double width, Align align = Align::kLeft) {
+  st.width_pt = width;
+  st.align = align;
+  return st;
+}
+
+void set_ink(cairo_t* cr, Ink k, double a = 1.0) { cairo_set_source_rgba(cr, k.r, k.g, k.b, a); }
+
+void hrule(cairo_t* cr, double y, double x0 = kLeft, double x1 = kRight, Ink k = kRule,
+           double w = 0.6) {
+  set_ink(cr, k);
+  cairo_set_line_width(cr, w);
+  cairo_move_to(cr, x0, y);
+  cairo_line_to(cr, x1, y);
+  cairo_stroke(cr);
+}
+
+void rounded_rect(cairo_t* cr, double x, double y, double w, double h, double r) {
+  cairo_new_sub_path(cr);
+  cairo_arc(cr, x + w - r, y + r, r, -std::numbers::pi / 2, 0);
+  cairo_arc(cr, x + w - r, y + h - r, r, 0, std::numbers::pi / 2);
+  cairo_arc(cr, x + r, y + h - r, r, std::numbers::pi / 2, std::numbers::pi);
+  cairo_arc(cr, x + r, y + r, r, std::numbers::pi, 3 * std::numbers::pi / 2);
+  cairo_close_path(cr);
+}
+
+std::string fmt(double v, int decimals) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string or_dash(const std::string& s) { return s.empty() ? "\u2014" : s; }
+
+bool is_hex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+std::string person_line(const Person& p) {
+  if (p.name.empty()) return or_dash(p.id);
+  return p.id.empty() ? p.name : p.name + "  (" + p.id + ")";
+}
+
+struct Doc {
+  cairo_t* cr = nullptr;
+  const PdfInputs* in = nullptr;
+  int page = 1;
+};
+
+// Header: academy name and document kind; footer: report id and page number.
+void page_frame(Doc& d) {
+  cairo_t* cr = d.cr;
+  const ReportRecord& r = d.in->record;
+  detail::draw_text(cr, kLeft, kTop, or_dash(r.academy.name), style(10.0, Face::kSansBold, kAccent));
+  TextStyle right = style(7.5, Face::kSans, kMuted);
+  right.align = Align::kRight;
+  detail::draw_text(cr, kRight, kTop + 2.0, "Scalp micropigmentation \u00b7 assessment report", right);
+  hrule(cr, kTop + 17.0, kLeft, kRight, kAccent, 1.2);
+
+  hrule(cr, kBottom, kLeft, kRight, kRule, 0.5);
+  TextStyle foot = style(6.5, Face::kSans, kMuted);
+  detail::draw_text(cr, kLeft, kBottom + 4.0,
+                    "Report " + or_dash(r.report_id) + "  \u00b7  " + or_dash(r.simulator_version),
+                    foot);
+  foot.align = Align::kRight;
+  detail::draw_text(cr, kRight, kBottom + 4.0,
+                    "Page " + std::to_string(d.page) + " of " + std::to_string(kPages), foot);
+}
+
+double section_heading(cairo_t* cr, double y, const std::string& title) {
+  const auto sz = detail::draw_text(cr, kLeft, y, title, style(11.5, Face::kSansBold, kAccent));
+  return y + sz.h + 4.0;
+}
+
+// ---- page 1 ------------------------------------------------------------------------------
+
+double verdict_box(cairo_t* cr, const ReportRecord& r, double x, double y, double w) {
+  const Ink ink = r.passed ? kPass : kFail;
+  const double h = 118.0;
+  rounded_rect(cr, x, y, w, h, 6.0);
+  set_ink(cr, ink);
+  cairo_fill(cr);
+  TextStyle big = style(40.0, Face::kSansBold, Ink{1, 1, 1});
+  big.align = Align::kCenter;
+  detail::draw_text(cr, x + w / 2, y + 10.0, r.passed ? "PASS" : "FAIL", big);
+  TextStyle mid = style(11.0, Face::kSansBold, Ink{1, 1, 1});
+  mid.align = Align::kCenter;
+  detail::draw_text(cr, x + w / 2, y + 66.0,
+                    "Overall " + permille_to_text(r.overall_permille) + " / 100", mid);
+  TextStyle sm = style(8.0, Face::kSans, Ink{1, 1, 1});
+  sm.align = Align::kCenter;
+  detail::draw_text(cr, x + w / 2, y + 84.0,
+                    "pass mark " + permille_to_text(r.overall_pass_mark_permille), sm);
+  const std::size_t failed =
+      static_cast<std::size_t>(std::count_if(r.criteria.begin(), r.criteria.end(),
+                                             [](const CriterionResult& c) { return !c.passed; }));
+  std::string line = std::to_string(r.criteria.size() - failed) + " of " +
+                     std::to_string(r.criteria.size()) + " criteria met";
+  if (!r.critical_errors.empty()) {
+    line += " \u00b7 " + std::to_string(r.critical_errors.size()) + " critical error" +
+            (r.critical_errors.size() == 1 ? "" : "s");
+  }
+  detail::draw_text(cr, x + w / 2, y + 97.0, line, sm);
+  return y + h;
+}
+
+// Why an attempt failed, in the order an assessor reads it.
+std::vector<std::string> fail_reasons(const ReportRecord& r) {
+  std::vector<std::string> out;
+  if (r.passed) return out;
+  if (!r.critical_errors.empty()) out.push_back("a critical error fails the attempt whatever the score");
+  if (r.overall_permille < r.overall_pass_mark_permille) out.push_back("overall score below the pass mark");
+  for (const auto& c : r.criteria) {
+    if (!c.passed) out.push_back((c.label.empty() ? c.key : c.label) + " below its pass mark");
+  }
+  return out;
+}
+
+double details_grid(cairo_t* cr, double x, double y, double w,
+                    const std::vector<std::pair<std::string, std::string>>& rows) {
+  const double label_w = 78.0;
+  for (const auto& [k, v] : rows) {
+    detail::draw_text(cr, x, y + 1.0, k, style(7.8, Face::kSans, kMuted));
+    const auto sz = detail::draw_text(cr, x + label_w, y, v, wrapped(style(9.0), w - label_w));
+    y += std::max(12.5, sz.h + 2.5);
+  }
+  return y;
+}
+
+void score_bar(cairo_t* cr, double x, double y, double w, double h, double score, double mark,
+               bool passed) {
+  rounded_rect(cr, x, y, w, h, h / 2);
+  cairo_set_source_rgb(cr, 0.91, 0.91, 0.93);
+  cairo_fill(cr);
+  const double sw = std::clamp(score / 100.0, 0.0, 1.0) * w;
+  if (sw > 0.5) {
+    rounded_rect(cr, x, y, std::max(sw, h), h, h / 2);
+    set_ink(cr, passed ? kAccent : kFail);
+    cairo_fill(cr);
+  }
+  const double mx = x + std::clamp(mark / 100.0, 0.0, 1.0) * w;
+  cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+  cairo_set_line_width(cr, 1.2);
+  cairo_move_to(cr, mx, y - 2.5);
+  cairo_line_to(cr, mx, y + h + 2.5);
+  cairo_stroke(cr);
+}
+
+double criteria_table(cairo_t* cr, const ReportRecord& r, double y) {
+  y = section_heading(cr, y, "Criteria");
+  // Columns: label | score | pass mark | weight | result | bar
+  const double c_score = kLeft + 190.0, c_mark = c_score + 52.0, c_weight = c_mark + 44.0;
+  const double c_result = c_weight + 12.0, c_bar = c_result + 70.0;
+  const double bar_w = kRight - c_bar;
+  TextStyle head = style(7.0, Face::kSansBold, kMuted);
+  detail::draw_text(cr, kLeft, y, "CRITERION", head);
+  head.align = Align::kRight;
+  detail::draw_text(cr, c_score, y, "SCORE", head);
+  detail::draw_text(cr, c_mark, y, "PASS MARK", head);
+  detail::draw_text(cr, c_weight, y, "WEIGHT", head);
+  head.align = Align::kLeft;
+  detail::draw_text(cr, c_result, y, "RESULT", head);
+  detail::draw_text(cr, c_bar, y, "0", head);
+  head.align = Align::kRight;
+  detail::draw_text(cr, c_bar + bar_w, y, "100", head);
+  y += 11.0;
+  hrule(cr, y, kLeft, kRight, kText, 0.7);
+  y += 4.0;
+  auto row = [&](const std::string& label, const std::string& explanation, std::int64_t score,
+                 std::int64_t mark, const std::string& weight, bool passed, bool bold) {
+    const Face f = bold ? Face::kSansBold : Face::kSans;
+    const double size = bold ? 10.0 : 9.5;
+    detail::draw_text(cr, kLeft, y, label, style(size, Face::kSansBold));
+    TextStyle num = style(size, f);
+    num.align = Align::kRight;
+    detail::draw_text(cr, c_score, y, permille_to_text(score), num);
+    TextStyle mk = style(size, Face::kSans, kMuted);
+    mk.align = Align::kRight;
+    detail::draw_text(cr, c_mark, y, permille_to_text(mark), mk);
+    detail::draw_text(cr, c_weight, y, weight, mk);
+    detail::draw_text(cr, c_result, y, passed ? "\u2714 met" : "\u2718 not met",
+                      style(size, Face::kSansBold, passed ? kPass : kFail));
+    score_bar(cr, c_bar, y + 3.0, bar_w, 6.5, static_cast<double>(score) / 10.0,
+              static_cast<double>(mark) / 10.0, passed);
+    double h = 14.0;
+    if (!explanation.empty()) {
+      const auto sz = detail::draw_text(cr, kLeft + 8.0, y + 13.5, explanation,
+                                        wrapped(style(7.6, Face::kSans, kMuted), c_result - kLeft - 20.0));
+      h = 13.5 + sz.h + 2.0;
+    }
+    y += h + 3.0;
+    hrule(cr, y - 1.5);
+    y += 2.0;
+  };
+  for (const auto& c : r.criteria) {
+    row(c.label.empty() ? c.key : c.label, c.explanation, c.score_permille, c.pass_mark_permille,
+        fmt(static_cast<double>(c.weight_permille) / 1000.0, 1), c.passed, false);
+  }
+  row("Overall (weighted mean)", "", r.overall_permille, r.overall_pass_mark_permille, "",
+      r.overall_permille >= r.overall_pass_mark_permille, true);
+  return y;
+}
+
+double critical_errors(cairo_t* cr, const ReportRecord& r, double y) {
+  y = section_heading(cr, y + 4.0, "Critical errors");
+  if (r.critical_errors.empty()) {
+    const auto sz = detail::draw_text(cr, kLeft, y, "\u2714 None.", style(9.0, Face::kSansBold, kPass));
+    return y + sz.h + 4.0;
+  }
+  const std::size_t shown = std::min<std::size_t>(r.critical_errors.size(), 6);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& e = r.critical_errors[i];
+    std::string text = e.message.empty() ? e.code : e.message;
+    if (e.impression_id >= 0) text += "  (impression #" + std::to_string(e.impression_id) + ")";
+    detail::draw_text(cr, kLeft, y, "\u2718", style(9.0, Face::kSansBold, kFail));
+    const auto sz = detail::draw_text(cr, kLeft + 12.0, y, text,
+                                      wrapped(style(9.0, Face::kSans, kFail), kWidth - 12.0));
+    y += sz.h + 3.0;
+  }
+  if (r.critical_errors.size() > shown) {
+    const auto sz = detail::draw_text(
+        cr, kLeft + 12.0, y,
+        "and " + std::to_string(r.critical_errors.size() - shown) + " more (all listed in report.json)",
+        style(8.0, Face::kSansOblique, kMuted));
+    y += sz.h + 3.0;
+  }
+  const auto sz = detail::draw_text(cr, kLeft, y + 1.0,
+                                    "A critical error fails the attempt whatever the scores.",
+                                    style(7.5, Face::kSansOblique, kMuted));
+  return y + sz.h + 4.0;
+}
+
+double findings(cairo_t* cr, const ReportRecord& r, double y, double limit_y) {
+  if (r.findings.empty()) return y;
+  y = section_heading(cr, y + 4.0, "What to work on");
+  for (std::size_t i = 0; i < r.findings.size() && i < 5; ++i) {
+    const auto& f = r.findings[i];
+    std::string text = f.message.empty() ? f.code : f.message;
+    if (f.impression_id >= 0) text += "  (impression #" + std::to_string(f.impression_id) + ")";
+    const TextStyle st = wrapped(style(8.6), kWidth - 70.0);
+    const auto need = detail::measure_text(cr, text, st);
+    if (y + need.h > limit_y) break;
+    detail::draw_text(cr, kLeft, y + 0.8, f.criterion, style(7.4, Face::kSansBold, kMuted));
+    const auto sz = detail::draw_text(cr, kLeft + 62.0, y, text, st);
+    y += sz.h + 3.0;
+  }
+  return y;
+}
+
+void page_summary(Doc& d) {
+  cairo_t* cr = d.cr;
+  const ReportRecord& r = d.in->record;
+  page_frame(d);
+  double y = kTop + 28.0;
+  detail::draw_text(cr, kLeft, y, "CERTIFICATION ASSESSMENT", style(7.5, Face::kSansBold, kMuted));
+  y += 11.0;
+  const std::string title = r.scenario.title.empty() ? r.scenario.id : r.scenario.title;
+  y += detail::draw_text(cr, kLeft, y, title, wrapped(style(17.0, Face::kSansBold), kWidth)).h + 2.0;
+  std::string meta = "Scenario " + r.scenario.id + " v" + std::to_string(r.scenario.version);
+  for (const std::string* s : {&r.scenario.case_kind, &r.scenario.technique}) {
+    if (!s->empty()) {
+      std::string t = *s;
+      std::replace(t.begin(), t.end(), '_', ' ');
+      meta += " \u00b7 " + t;
+    }
+  }
+  meta += " \u00b7 level " + std::to_string(r.scenario.level);
+  if (!r.scenario.mode.empty()) meta += " \u00b7 " + r.scenario.mode + " mode";
+  y += detail::draw_text(cr, kLeft, y, meta, wrapped(style(8.5, Face::kSans, kMuted), kWidth)).h;
+  y += 8.0;
+  hrule(cr, y);
+  y += 12.0;
+
+  // Who and when (left), verdict (right).
+  const double box_w = 168.0, left_w = kWidth - box_w - 18.0;
+  const double top = y;
+  detail::draw_text(cr, kLeft, y, "TRAINEE", style(7.0, Face::kSansBold, kMuted));
+  y += 10.0;
+  y += detail::draw_text(cr, kLeft, y, or_dash(r.trainee.name),
+                         wrapped(style(21.0, Face::kSansBold), left_w)).h;
+  if (!r.trainee.id.empty()) {
+    y += detail::draw_text(cr, kLeft, y, "Trainee ID " + r.trainee.id,
+                           wrapped(style(8.5, Face::kSans, kMuted), left_w)).h;
+  }
+  y += 8.0;
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("Assessor", r.instructor ? person_line(*r.instructor) : "\u2014");
+  rows.emplace_back("Academy", or_dash(r.academy.name));
+  rows.emplace_back("Date", human_date(r.issued_at));
+  if (!r.session.started_at.empty()) {
+    rows.emplace_back("Session", human_date(r.session.started_at) + " \u2013 " +
+                                     human_date(r.session.ended_at).substr(
+                                         human_date(r.session.ended_at).find(", ") == std::string::npos
+                                             ? 0
+                                             : human_date(r.session.ended_at).find(", ") + 2));
+  }
+  rows.emplace_back("Duration", human_duration(r.session.duration_ms) +
+                                    (r.session.finished ? "" : "  (not finished by the trainee)"));
+  rows.emplace_back("Attempt", std::to_string(r.attempt));
+  rows.emplace_back("Impressions", std::to_string(r.session.impression_count));
+  y = details_grid(cr, kLeft, y, left_w, rows);
+
+  double by = verdict_box(cr, r, kRight - box_w, top, box_w);
+  const auto reasons = fail_reasons(r);
+  by += 6.0;
+  for (std::size_t i = 0; i < reasons.size() && i < 4; ++i) {
+    by += detail::draw_text(cr, kRight - box_w, by, "\u2022 " + reasons[i],
+                            wrapped(style(7.6, Face::kSans, kFail), box_w)).h + 1.0;
+  }
+  y = std::max(y, by) + 14.0;
+  y = criteria_table(cr, r, y);
+  y = critical_errors(cr, r, y + 6.0);
+  findings(cr, r, y + 4.0, kBottom - 16.0);
+}
+
+// ---- page 2: pictures and plots -----------------------------------------------------------
+
+// Renders the work at `t_days` for `box` into a raster at kPictureDpi and places it at
+// (x, y, w, h) points. The raster is what a printer gets; vector dots would not blur softly.
+sim::Result<bool> place_picture(Doc& d, const sim::BoxMm& box, double t_days, double x, double y,
+                                double w, double h) {
+  WorkView v;
+  v.box = box;
+  const double px_per_pt = kPictureDpi / 72.0;
+  v.width_px = std::max(1, static_cast<int>(std::lround(w * px_per_pt)));
+  v.height_px = std::max(1, static_cast<int>(std::lround(h * px_per_pt)));
+  v.px_per_mm = v.width_px / (box.max.x_mm - box.min.x_mm);
+  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, v.width_px, v.height_px);
+  cairo_t* icr = cairo_create(img);
+  work_view_transform(icr, v);
+  auto ok = draw_work(icr, d.in->scenario, d.in->catalogue, d.in->impressions, t_days, v);
+  cairo_destroy(icr);
+  if (!ok.ok()) {
+    cairo_surface_destroy(img);
+    return ok;
+  }
+  cairo_surface_flush(img);
+  cairo_save(d.cr);
+  cairo_translate(d.cr, x, y);
+  cairo_scale(d.cr, w / v.width_px, h / v.height_px);
+  cairo_set_source_surface(d.cr, img, 0, 0);
+  cairo_paint(d.cr);
+  cairo_restore(d.cr);
+  cairo_surface_destroy(img);
+  cairo_set_source_rgb(d.cr, 0.55, 0.55, 0.58);
+  cairo_set_line_width(d.cr, 0.5);
+  cairo_rectangle(d.cr, x, y, w, h);
+  cairo_stroke(d.cr);
+  return true;
+}
+
+double nice_bar_mm(double want) {
+  double best = 0.5;
+  for (double s : {0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0}) {
+    if (s <= want) best = s;
+  }
+  return best;
+}
+
+void scale_bar(cairo_t* cr, double x, double y, double pt_per_mm, double max_w) {
+  const double mm = nice_bar_mm(max_w / pt_per_mm);
+  const double w = mm * pt_per_mm;
+  cairo_set_source_rgb(cr, 0.15, 0.15, 0.17);
+  cairo_rectangle(cr, x, y, w, 2.2);
+  cairo_fill(cr);
+  cairo_set_line_width(cr, 0.5);
+  cairo_move_to(cr, x, y - 1.5);
+  cairo_line_to(cr, x, y + 3.7);
+  cairo_move_to(cr, x + w, y - 1.5);
+  cairo_line_to(cr, x + w, y + 3.7);
+  cairo_stroke(cr);
+  detail::draw_text(cr, x + w + 4.0, y - 2.6, (mm < 1.0 ? fmt(mm, 1) : fmt(mm, 0)) + " mm",
+                    style(6.5, Face::kSans, kMuted));
+}
+
+// The detail window: 8 mm wide, centred on the impression nearest the centroid of the work.
+std::optional<sim::BoxMm> detail_box(std::span<const sim::Impression> imps, double aspect_h_over_w) {
+  if (imps.empty()) return std::nullopt;
+  double cx = 0.0, cy = 0.0;
+  for (const auto& i : imps) {
+    cx += i.pos.x_mm;
+    cy += i.pos.y_mm;
+  }
+  cx /= static_cast<double>(imps.size());
+  cy /= static_cast<double>(imps.size());
+  const sim::Impression* best = &imps[0];
+  double bd = 1e300;
+  for (const auto& i : imps) {
+    const double dd = sim::distance_mm(i.pos, {cx, cy});
+    if (dd < bd) {
+      bd = dd;
+      best = &i;
+    }
+  }
+  const double w = 8.0, h = w * aspect_h_over_w;
+  return sim::BoxMm{{best->pos.x_mm - w / 2, best->pos.y_mm - h / 2},
+                    {best->pos.x_mm + w / 2, best->pos.y_mm + h / 2}};
+}
+
+double median_healed_diameter_mm(const PdfInputs& in) {
+  std::vector<double> d;
+  d.reserve(in.impressions.size());
+  for (const auto& imp : in.impressions) {
+    const sim::Pigment* p = in.catalogue.find(imp.pigment);
+    if (p == nullptr) continue;
+    const sim::SkinSample s = sim::skin_at(in.scenario, imp.pos);
+    const sim::Appearance a = sim::appearance_at(imp, s, *p, in.scenario.patient.skin_lab, 30.0);
+    if (a.opacity > 0.0) d.push_back(a.diameter_mm);
+  }
+  if (d.empty()) return 0.0;
+  std::nth_element(d.begin(), d.begin() + static_cast<long>(d.size() / 2), d.end());
+  return d[d.size() / 2];
+}
+
+sim::Result<bool> page_work(Doc& d, const WorkView& view) {
+  cairo_t* cr = d.cr;
+  page_frame(d);
+  double y = section_heading(cr, kTop + 28.0, "The work");
+  y += detail::draw_text(
+           cr, kLeft, y,
+           "The treated area seen from above, front at the top, the patient\u2019s left on the left; "
+           "simulated appearance fresh, healed and aged. Faint lines: region outlines (red dashes: "
+           "no pigment allowed).",
+           wrapped(style(7.8, Face::kSans, kMuted), kWidth)).h +
+       8.0;
+  const auto specs = standard_work_images();
+  const double gap = 10.0;
+  const double cw = (kWidth - 2 * gap) / 3.0;
+  const double mm_w = view.box.max.x_mm - view.box.min.x_mm;
+  const double mm_h = view.box.max.y_mm - view.box.min.y_mm;
+  const double s = std::min(cw / mm_w, 200.0 / mm_h);  // points per mm
+  const double pw = mm_w * s, ph = mm_h * s;
+  const double detail_h_over_w = 0.72;
+  const auto dbox = detail_box(d.in->impressions, detail_h_over_w);
+  for (std::size_t i = 0; i < specs.size() && i < 3; ++i) {
+    const double x = kLeft + static_cast<double>(i) * (cw + gap);
+    detail::draw_text(cr, x, y, specs[i].label, style(8.5, Face::kSansBold));
+    auto ok = place_picture(d, view.box, specs[i].t_days, x, y + 13.0, pw, ph);
+    if (!ok.ok()) return ok;
+    if (dbox) {  // where the magnified detail below comes from
+      const double rx = x + (view.box.max.x_mm - dbox->max.x_mm) * s;
+      const double ry = y + 13.0 + (dbox->min.y_mm - view.box.min.y_mm) * s;
+      cairo_set_source_rgb(cr, 1, 1, 1);
+      cairo_set_line_width(cr, 0.8);
+      cairo_rectangle(cr, rx, ry, (dbox->max.x_mm - dbox->min.x_mm) * s,
+                      (dbox->max.y_mm - dbox->min.y_mm) * s);
+      cairo_stroke(cr);
+    }
+    scale_bar(cr, x, y + 13.0 + ph + 6.0, s, pw * 0.4);
+  }
+  y += 13.0 + ph + 18.0;
+  if (dbox) {
+    const double dw = cw, dh = cw * detail_h_over_w;
+    const double mag = (dw / 8.0) / (72.0 / 25.4);  // printed size over real size
+    detail::draw_text(cr, kLeft, y,
+                      "Detail (white frame above), magnified about \u00d7" + fmt(mag, 0) +
+                          " on paper: each dot at its simulated size, colour and softness",
+                      style(7.8, Face::kSans, kMuted));
+    y += 12.0;
+    for (std::size_t i = 0; i < specs.size() && i < 3; ++i) {
+      const double x = kLeft + static_cast<double>(i) * (cw + gap);
+      auto ok = place_picture(d, *dbox, specs[i].t_days, x, y, dw, dh);
+      if (!ok.ok()) return ok;
+      scale_bar(cr, x, y + dh + 6.0, dw / 8.0, dw * 0.4);
+    }
+    y += dh + 20.0;
+  }
+  const double ph2 = std::min(170.0, kBottom - 10.0 - y);
+  const double half = (kWidth - 16.0) / 2.0;
+  draw_depth_histogram(cr, {kLeft, y, half, ph2}, d.in->scenario, d.in->impressions);
+  draw_spacing_histogram(cr, {kLeft + half + 16.0, y, half, ph2}, d.in->scenario,
+                         d.in->impressions, median_healed_diameter_mm(*d.in));
+  return true;
+}
+
+// ---- page 3: density and verification ---------------------------------------------------
+
+void page_verify(Doc& d, const WorkView& view) {
+  cairo_t* cr = d.cr;
+  const ReportRecord& r = d.in->record;
+  page_frame(d);
+  double y = kTop + 28.0;
+  const double mm_w = view.box.max.x_mm - view.box.min.x_mm;
+  const double mm_h = view.box.max.y_mm - view.box.min.y_mm;
+  const double map_w = std::min(kWidth - 50.0, 250.0 * mm_w / mm_h);
+  const double map_h = map_w * mm_h / mm_w;
+  draw_density_map(cr, {kLeft, y, map_w + 50.0, map_h + 28.0}, d.in->scenario, d.in->impressions,
+                   view);
+  y += map_h + 42.0;
+
+  y = section_heading(cr, y, "Verifying this report");
+  y += detail::draw_text(
+           cr, kLeft, y,
+           "This page is a printout of the signed record report.json. The record and its "
+           "signature, not the paper, are authoritative: check them before relying on the result.",
+           wrapped(style(8.5), kWidth)).h +
+       8.0;
+  detail::draw_text(cr, kLeft, y, "SIGNING KEY FINGERPRINT (SHA-256 of the Ed25519 public key)",
+                    style(7.0, Face::kSansBold, kMuted));
+  y += 11.0;
+  std::string fp = d.in->key_fingerprint;
+  if (is_hex64(fp)) fp = fingerprint_display(fp);
+  if (fp.empty()) {
+    y += detail::draw_text(cr, kLeft, y, "Not signed: this report cannot be verified.",
+                           style(11.0, Face::kSansBold, kFail)).h;
+  } else {
+    rounded_rect(cr, kLeft, y - 3.0, kWidth, 0.0 + 30.0, 3.0);
+    cairo_set_source_rgb(cr, 0.95, 0.95, 0.97);
+    cairo_fill(cr);
+    y += detail::draw_text(cr, kLeft + 8.0, y + 4.0, fp,
+                           wrapped(style(10.5, Face::kMonoBold), kWidth - 16.0)).h + 4.0;
+  }
+  y += 10.0;
+  std::vector<std::pair<std::string, std::string>> ids;
+  ids.emplace_back("Report ID", or_dash(r.report_id));
+  ids.emplace_back("Issued", or_dash(r.issued_at));
+  ids.emplace_back("Signature", r.signer.algorithm + ", file " + or_dash(r.signer.signature_file) +
+                                    " (minisign format)");
+  ids.emplace_back("Scenario", r.scenario.id + " v" + std::to_string(r.scenario.version) +
+                                   ", SHA-256 " + or_dash(r.scenario.sha256));
+  ids.emplace_back("Session", "SHA-256 " + or_dash(r.session.sha256));
+  ids.emplace_back("Impressions", std::to_string(r.session.impression_count) + ", hash " +
+                                      or_dash(r.session.impressions_sha256));
+  ids.emplace_back("Simulator", or_dash(r.simulator_version));
+  for (const auto& f : r.files) {
+    if (f.role.rfind("image-", 0) == 0) ids.emplace_back(f.name, "SHA-256 " + f.sha256);
+  }
+  const double label_w = 70.0;
+  for (const auto& [k, v] : ids) {
+    detail::draw_text(cr, kLeft, y + 0.5, k, style(7.5, Face::kSans, kMuted));
+    y += std::max(11.0, detail::draw_text(cr, kLeft + label_w, y, v,
+                                          wrapped(style(7.3, Face::kMono), kWidth - label_w)).h + 2.0);
+  }
+  y += 8.0;
+  detail::draw_text(cr, kLeft, y, "HOW TO VERIFY", style(7.0, Face::kSansBold, kMuted));
+  y += 11.0;
+  std::vector<std::string> steps = {
+      "Get the report directory as issued: report.json, " + r.signer.signature_file +
+          " and the pictures.",
+      "Run  smp verify <report directory> --trusted <academy trusted-keys file>  : exit code 0 "
+      "means the signature is valid, the key is trusted for the issue date and every listed "
+      "file matches its SHA-256 (1: altered or missing file, 2: unknown key or unreadable).",
+      "Compare the key fingerprint above with the one the academy publishes.",
+  };
+  if (auto pk = base64_decode(r.signer.public_key); pk && pk->size() == 32) {
+    Ed25519Public raw{};
+    std::copy(pk->begin(), pk->end(), raw.begin());
+    steps.push_back("Without smp:  minisign -Vm report.json -P " + minisign_public_key(raw));
+  }
+  steps.push_back("Each picture: sha256sum fresh.png healed.png aged.png prints the hashes above.");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    detail::draw_text(cr, kLeft, y, std::to_string(i + 1) + ".", style(8.3, Face::kSansBold));
+    y += detail::draw_text(cr, kLeft + 14.0, y, steps[i], wrapped(style(8.3), kWidth - 14.0)).h + 4.0;
+  }
+}
+
+cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+}  // namespace
+
+std::string pdf_date_from_iso8601(std::string_view iso) {
+  const auto ms = parse_iso8601_ms(iso);
+  if (!ms) return {};
+  // Whole seconds, floor (also for times before 1970).
+  const std::int64_t sec_ms = (*ms >= 0 ? *ms / 1000 : (*ms - 999) / 1000) * 1000;
+  return format_iso8601_ms(sec_ms);
+}
+
+std::string human_date(std::string_view iso) {
+  const auto ms = parse_iso8601_ms(iso);
+  if (!ms) return std::string(iso);
+  const std::string t = format_iso8601_ms(*ms);  // "YYYY-MM-DDTHH:MM:SS[.fff]Z", UTC
+  static constexpr std::array<const char*, 12> kMonths = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  const int month = std::stoi(t.substr(5, 2));
+  const int day = std::stoi(t.substr(8, 2));
+  if (month < 1 || month > 12) return std::string(iso);
+  return std::to_string(day) + " " + kMonths[static_cast<std::size_t>(month - 1)] + " " +
+         t.substr(0, 4) + ", " + t.substr(11, 5) + " UTC";
+}
+
+std::string human_duration(std::int64_t ms) {
+  if (ms < 0) ms = 0;
+  const std::int64_t total = (ms + 500) / 1000;
+  const std::int64_t h = total / 3600, m = (total % 3600) / 60, s = total % 60;
+  char buf[64];
+  if (h > 0) {
+    std::snprintf(buf, sizeof buf, "%lld h %02lld min %02lld s", static_cast<long long>(h),
+                  static_cast<long long>(m), static_cast<long long>(s));
+  } else if (m > 0) {
+    std::snprintf(buf, sizeof buf, "%lld min %02lld s", static_cast<long long>(m),
+                  static_cast<long long>(s));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(s));
+  }
+  return buf;
+}
+
+sim::Result<std::string> render_report_pdf(const PdfInputs& in) {
+  if (auto f = detail::fonts_ready(); !f.ok()) return f.errors();
+  const std::string date = pdf_date_from_iso8601(in.record.issued_at);
+  if (date.empty()) {
+    return sim::Result<std::string>::fail(
+        {"<record>", "/issued_at", "not an ISO 8601 UTC time: '" + in.record.issued_at + "'"});
+  }
+  std::string out;
+  cairo_surface_t* surf = cairo_pdf_surface_create_for_stream(append_bytes, &out, kPageW, kPageH);
+  cairo_pdf_surface_restrict_to_version(surf, CAIRO_PDF_VERSION_1_5);
+  // Dates from the record, never the clock: the same record gives the same bytes.
+  cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
+  cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_MOD_DATE, date.c_str());
+  const std::string title = "Assessment report: " + in.record.trainee.name + ", " +
+                            (in.record.scenario.title.empty() ? in.record.scenario.id
+                                                              : in.record.scenario.title);
+  cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title.c_str());
+  cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_AUTHOR, in.record.academy.name.c_str());
+  cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT,
+                                 in.record.passed ? "PASS" : "FAIL");
+  cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR,
+                                 in.record.simulator_version.c_str());
+  cairo_t* cr = cairo_create(surf);
+  Doc d;
+  d.cr = cr;
+  d.in = &in;
+  const WorkView view = choose_work_view(in.scenario, in.impressions);
+
+  page_summary(d);
+  cairo_show_page(cr);
+  d.page = 2;
+  auto ok = page_work(d, view);
+  if (ok.ok()) {
+    cairo_show_page(cr);
+    d.page = 3;
+    page_verify(d, view);
+    cairo_show_page(cr);
+  }
+  const cairo_status_t st = cairo_status(cr);
+  cairo_destroy(cr);
+  cairo_surface_finish(surf);
+  const cairo_status_t sst = cairo_surface_status(surf);
+  cairo_surface_destroy(surf);
+  if (!ok.ok()) return ok.errors();
+  if (st != CAIRO_STATUS_SUCCESS || sst != CAIRO_STATUS_SUCCESS) {
+    return sim::Result<std::string>::fail(
+        {"<pdf>", "", std::string("cairo: ") +
+                          cairo_status_to_string(st != CAIRO_STATUS_SUCCESS ? st : sst)});
+  }
+  return out;
+}
+
+sim::Result<bool> write_report_pdf(const std::string& path, const PdfInputs& in) {
+  auto pdf = render_report_pdf(in);
+  if (!pdf.ok()) return pdf.errors();
+  return sim::write_file_atomic(path, pdf.value());
+}
+
+}  // namespace smp::report
