@@ -45,6 +45,11 @@ constexpr double kScarLossFactor = 1.6 / 0.9;  // scars faded more at 6 months (
 constexpr double kPermanentTauMonths = 221.0;  // ~15 % per 3 years after healing
 constexpr double kTemporaryTauMonths = 12.0;   // ~5 % left at 36 months
 constexpr double kMaxHealLoss = 0.95;
+// Input bounds far beyond anything real, so that absurd stored values cannot overflow.
+constexpr double kMaxInputMm = 100.0;
+constexpr double kMaxElongation = 100.0;
+constexpr double kMaxDays = 365.25 * 200.0;
+constexpr double kMaxDose = 1000.0;
 
 }  // namespace healing_model
 
@@ -63,13 +68,13 @@ double logistic(double x) {
 
 Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pigment& pigment,
                          const Lab& skin_color, double t_days) {
-  const double t = std::max(0.0, finite_or(t_days, 0.0));
+  const double t = std::clamp(finite_or(t_days, 0.0), 0.0, kMaxDays);
   const double u = 1.0 - std::exp(-t / kHealTauDays);  // 0 fresh .. 1 healed
   const double years = t / (kDaysPerMonth * 12.0);
   const double months = t / kDaysPerMonth;
 
   const SkinLayersMm layers = effective_layers(skin);
-  const double depth = std::max(0.0, finite_or(imp.depth_mm, 0.0));
+  const double depth = std::clamp(finite_or(imp.depth_mm, 0.0), 0.0, kMaxInputMm);
   const Layer layer = layer_at_depth(layers, depth);
   const double papillary_bottom = layers.epidermis_mm + layers.papillary_mm;
   const double f_ret = layers.reticular_mm > 0.0
@@ -81,11 +86,11 @@ Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pi
 
   int needle_count = 1;
   if (const auto n = parse_needle(imp.needle); n.ok()) needle_count = n.value().needle_count;
-  const double dose_per_needle = std::max(0.0, finite_or(imp.dose, 0.0)) / needle_count;
+  const double dose_per_needle = std::clamp(finite_or(imp.dose, 0.0), 0.0, kMaxDose) / needle_count;
 
   // --- Size and shape ---------------------------------------------------------------------
-  const double footprint = std::max(0.0, finite_or(imp.fresh_diameter_mm, 0.0));
-  const double elong0 = std::max(1.0, finite_or(imp.elongation, 1.0));
+  const double footprint = std::clamp(finite_or(imp.fresh_diameter_mm, 0.0), 0.0, kMaxInputMm);
+  const double elong0 = std::clamp(finite_or(imp.elongation, 1.0), 1.0, kMaxElongation);
   double spread = blowout
                       ? kSpreadBlowout
                       : kSpreadTarget + (kSpreadReticularMax - kSpreadTarget) * std::sqrt(f_ret);

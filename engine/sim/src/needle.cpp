@@ -36,6 +36,10 @@ constexpr double kSaturationStrokes = 12.0;
 constexpr double kDoseDepthMm = 0.05;
 // Dragging: the needle is in the skin for about half of each stroke cycle.
 constexpr double kDutyInSkin = 0.5;
+// Input bounds far beyond any hand, so that absurd values cannot overflow the shape maths.
+constexpr double kMaxSpeedMmS = 1000.0;
+constexpr double kMaxDwellS = 3600.0;
+constexpr double kMaxProtrusionMm = 10.0;
 
 }  // namespace needle_model
 
@@ -131,10 +135,11 @@ NeedleOutcome compute_impression(const StylusContact& contact, const NeedleConfi
   // Sanitise: out-of-range or non-finite inputs are clamped, never propagated as NaN.
   const double pressure = std::clamp(finite_or(contact.pressure, 0.0), 0.0, 1.0);
   const double tilt = std::clamp(std::fabs(finite_or(contact.tilt_rad, 0.0)), 0.0, kMaxTiltRad);
-  const double speed = std::max(0.0, finite_or(contact.speed_mm_s, 0.0));
-  const double dwell = std::max(0.0, finite_or(contact.dwell_s, 0.0));
+  const double speed = std::clamp(finite_or(contact.speed_mm_s, 0.0), 0.0, kMaxSpeedMmS);
+  const double dwell = std::clamp(finite_or(contact.dwell_s, 0.0), 0.0, kMaxDwellS);
   const double j = std::clamp(finite_or(jitter, 0.0), -1.0, 1.0);
-  const double protrusion = std::max(0.0, finite_or(machine.protrusion_mm, 0.0));
+  const double protrusion =
+      std::clamp(finite_or(machine.protrusion_mm, 0.0), 0.0, kMaxProtrusionMm);
   const double frequency = std::max(1.0, finite_or(machine.frequency_hz, kRefFrequencyHz));
   const double diameter = std::clamp(finite_or(needle.needle_diameter_mm, kRefDiameterMm),
                                      kMinDiameterMm, kMaxDiameterMm);

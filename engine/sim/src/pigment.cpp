@@ -190,8 +190,9 @@ Result<PigmentCatalogue> PigmentCatalogue::parse(std::string_view json_text,
   json doc;
   try {
     doc = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] "; keep the plain part.
+  } catch (const json::exception& e) {
+    // parse_error for syntax, out_of_range.406 for numbers that overflow a double. nlohmann's
+    // message starts with "[json.exception.parse_error.101] "; keep the plain part.
     std::string what = e.what();
     if (const std::size_t close = what.find("] "); close != std::string::npos) {
       what = what.substr(close + 2);
