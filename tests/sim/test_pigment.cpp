@@ -161,6 +161,21 @@ TEST(Pigment, MalformedEntriesNameTheField) {
   EXPECT_NE(huge[0].find("overflow"), std::string::npos) << huge[0];
 }
 
+TEST(Pigment, HostileValuesAreDescribedNotDumped) {
+  // A deeply nested value where a string belongs must not be serialised into the message.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto e = errors_of(doc(entry("a", R"(, "particle": )" + deep)));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0], "/pigments/0/particle|expected \"permanent\" or \"temporary\", got an array");
+  // A long multi-byte string is cut for the message without breaking UTF-8 handling.
+  std::string long_text = "x";  // odd length: byte 60 falls inside a 2-byte character
+  for (int i = 0; i < 50; ++i) long_text += "\u00e9t\u00e9";
+  e = errors_of(R"({"schema": ")" + long_text + R"(", "pigments": [)" + entry("a") + "]}");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].rfind("/schema|expected \"smp-pigments/1\", got \"", 0), 0u) << e[0];
+  EXPECT_LT(e[0].size(), 200u);
+}
+
 TEST(Pigment, EveryErrorIsReportedAndDuplicatesRejected) {
   const auto e = errors_of(doc(entry("a") + "," + entry("b") + "," + entry("a") + "," +
                                R"({"id": "c", "name": 1, "lab": {"L": -1, "a": 0, "b": 0},

@@ -115,6 +115,20 @@ class Checker {
   std::vector<Error> errors_;
 };
 
+// A short description of a value for messages: the value itself when it is a scalar (strings cut
+// to 60 characters), else its type. Never dumps containers: they can be huge or deeply nested.
+std::string describe(const json& v) {
+  if (v.is_string()) {
+    const std::string& str = v.get_ref<const std::string&>();
+    // Cutting may split a UTF-8 sequence: replace it rather than let dump() throw.
+    const std::string cut =
+        json(str.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace);
+    return str.size() <= 60 ? cut : cut + "...";
+  }
+  if (v.is_primitive()) return v.dump();
+  return std::string("an ") + v.type_name();
+}
+
 bool valid_id(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
@@ -157,7 +171,7 @@ void parse_pigment(Checker& ck, const json& e, const std::string& ptr, Pigment& 
       p.particle = ParticleClass::kTemporary;
       particle_ok = true;
     } else {
-      ck.fail(ptr + "/particle", "expected \"permanent\" or \"temporary\", got " + v->dump());
+      ck.fail(ptr + "/particle", "expected \"permanent\" or \"temporary\", got " + describe(*v));
     }
   }
   if (ck.number(e, ptr, "particle_size_um", 0.0, kMaxParticleUm, p.particle_size_um)) {
@@ -207,7 +221,7 @@ Result<PigmentCatalogue> PigmentCatalogue::parse(std::string_view json_text,
   ck.only_keys(doc, "", {"schema", "description", "pigments"});
   if (const json* schema = ck.member(doc, "", "schema"); schema != nullptr) {
     if (!schema->is_string() || schema->get<std::string>() != kSchema) {
-      ck.fail("/schema", "expected \"" + std::string(kSchema) + "\", got " + schema->dump());
+      ck.fail("/schema", "expected \"" + std::string(kSchema) + "\", got " + describe(*schema));
     }
   }
   if (const auto it = doc.find("description"); it != doc.end() && !it->is_string()) {
