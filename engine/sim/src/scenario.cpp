@@ -196,7 +196,8 @@ class DomBuilder final : public nlohmann::json_sax<json> {
   json root;
   std::vector<std::pair<std::string, std::string>> problems;  // pointer, message
   bool syntax_error = false;
-  std::size_t error_byte = 0;
+  bool no_location = false;  // the message carries no useful position
+  std::size_t error_byte = 0;  // offset of the byte where parsing stopped
   std::string error_detail;
 
   bool null() override { return put(json(nullptr)) != nullptr; }
@@ -230,12 +231,19 @@ class DomBuilder final : public nlohmann::json_sax<json> {
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& ex) override {
     syntax_error = true;
-    error_byte = position;
+    // `position` counts the bytes read: the last one is where the parser gave up (the end of the
+    // offending token). nlohmann's token text is not reliable enough to find the token's start.
+    error_byte = position > 0 ? position - 1 : 0;
+    no_location = position == 0;
     // nlohmann's text: "[json.exception.parse_error.101] parse error at line 1, column 2: why".
     std::string what = ex.what();
     const std::size_t col = what.find("column ");
     const std::size_t colon = col == std::string::npos ? col : what.find(": ", col);
     error_detail = colon == std::string::npos ? what : what.substr(colon + 2);
+    // The "last read" excerpt can hold the offending raw bytes: keep the message printable ASCII.
+    for (char& ch : error_detail) {
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7F) ch = '?';
+    }
     return false;
   }
 
@@ -269,6 +277,7 @@ class DomBuilder final : public nlohmann::json_sax<json> {
   bool open(json&& container) {
     if (stack_.size() >= kMaxNesting) {
       syntax_error = true;
+      no_location = true;
       error_detail = "nested deeper than " + std::to_string(kMaxNesting) + " levels";
       return false;
     }
@@ -1226,8 +1235,8 @@ Result<Scenario> parse_scenario(std::string_view json_text, const std::string& f
   }
   if (dom.syntax_error) {
     const std::size_t at = std::min(dom.error_byte, json_text.size());
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i + 1 < at; ++i) {
+    std::size_t line = 1, col = 1;  // both 1-based; columns count bytes
+    for (std::size_t i = 0; i < at; ++i) {
       if (json_text[i] == '\n') {
         ++line;
         col = 1;
@@ -1236,9 +1245,9 @@ Result<Scenario> parse_scenario(std::string_view json_text, const std::string& f
       }
     }
     std::string msg = "malformed JSON";
-    if (dom.error_byte > 0) {
-      msg += " at line " + std::to_string(line) + ", column " + std::to_string(col) + " (byte " +
-             std::to_string(at) + ")";
+    if (!dom.no_location && !json_text.empty()) {
+      msg += " at line " + std::to_string(line) + ", column " + std::to_string(col) +
+             " (byte offset " + std::to_string(at) + ")";
     }
     msg += ": " + dom.error_detail;
     return Result<Scenario>::fail(Error{file_label, "", msg});
