@@ -95,7 +95,7 @@ cairo_surface_t* make_grain() {
   for (int y = 0; y < kGrainPx; ++y) {
     for (int x = 0; x < kGrainPx; ++x) {
       const double u = (x + 0.5) / kGrainPx, v = (y + 0.5) / kGrainPx;
-      double n = 0.6 * value_noise(u, v, 8, 0x51) + 0.4 * value_noise(u, v, 32, 0x77) - 0.5;
+      double n = 0.55 * value_noise(u, v, 16, 0x51) + 0.45 * value_noise(u, v, 64, 0x77) - 0.5;
       // Pores: about one in 700 texels a small dark speck.
       if (unit(mix64(0xC0FFEEull ^ (static_cast<std::uint64_t>(y) * kGrainPx + x))) < 0.0014) {
         n -= 0.9;
@@ -255,7 +255,7 @@ sim::Result<bool> draw_work(cairo_t* cr, const sim::Scenario& scenario,
   cairo_clip(cr);
   set_rgb(cr, skin);
   cairo_paint(cr);
-  paint_grain(cr, 0.10);
+  paint_grain(cr, 0.07);
   for (const auto& r : scenario.regions) {
     if (r.role != sim::RegionRole::kScar) continue;
     polygon_path(cr, r.polygon_mm);

@@ -228,7 +228,8 @@ double criteria_table(cairo_t* cr, const ReportRecord& r, double y) {
                  std::int64_t mark, const std::string& weight, bool passed, bool bold) {
     const Face f = bold ? Face::kSansBold : Face::kSans;
     const double size = bold ? 10.0 : 9.5;
-    detail::draw_text(cr, kLeft, y, label, style(size, Face::kSansBold));
+    const double label_h =
+        detail::draw_text(cr, kLeft, y, label, wrapped(style(size, Face::kSansBold), c_score - kLeft - 42.0)).h;
     TextStyle num = style(size, f);
     num.align = Align::kRight;
     detail::draw_text(cr, c_score, y, permille_to_text(score), num);
@@ -240,11 +241,11 @@ double criteria_table(cairo_t* cr, const ReportRecord& r, double y) {
                       style(size, Face::kSansBold, passed ? kPass : kFail));
     score_bar(cr, c_bar, y + 3.0, bar_w, 6.5, static_cast<double>(score) / 10.0,
               static_cast<double>(mark) / 10.0, passed);
-    double h = 14.0;
+    double h = std::max(14.0, label_h + 1.0);
     if (!explanation.empty()) {
-      const auto sz = detail::draw_text(cr, kLeft + 8.0, y + 13.5, explanation,
+      const auto sz = detail::draw_text(cr, kLeft + 8.0, y + h - 0.5, explanation,
                                         wrapped(style(7.6, Face::kSans, kMuted), c_result - kLeft - 20.0));
-      h = 13.5 + sz.h + 2.0;
+      h += sz.h + 1.5;
     }
     y += h + 3.0;
     hrule(cr, y - 1.5);
@@ -303,6 +304,26 @@ double findings(cairo_t* cr, const ReportRecord& r, double y, double limit_y) {
     y += sz.h + 3.0;
   }
   return y;
+}
+
+// Lines for the paper copy an academy files: the assessor and the trainee sign and date it.
+void sign_off(cairo_t* cr, const ReportRecord& r, double y) {
+  const double w = (kWidth - 30.0) / 2.0;
+  const std::array<std::pair<std::string, std::string>, 2> who = {{
+      {"Assessor", r.instructor ? (r.instructor->name.empty() ? r.instructor->id : r.instructor->name)
+                                : std::string()},
+      {"Trainee", r.trainee.name},
+  }};
+  for (std::size_t i = 0; i < who.size(); ++i) {
+    const double x = kLeft + static_cast<double>(i) * (w + 30.0);
+    hrule(cr, y + 22.0, x, x + w * 0.64, kText, 0.6);
+    hrule(cr, y + 22.0, x + w * 0.70, x + w, kText, 0.6);
+    std::string label = who[i].first + "\u2019s signature";
+    if (!who[i].second.empty()) label += " (" + who[i].second + ")";
+    detail::draw_text(cr, x, y + 25.0, detail::ellipsize(cr, label, style(7.0, Face::kSans, kMuted), w * 0.64),
+                      style(7.0, Face::kSans, kMuted));
+    detail::draw_text(cr, x + w * 0.70, y + 25.0, "Date", style(7.0, Face::kSans, kMuted));
+  }
 }
 
 void page_summary(Doc& d) {
@@ -368,7 +389,9 @@ void page_summary(Doc& d) {
   y = std::max(y, by) + 14.0;
   y = criteria_table(cr, r, y);
   y = critical_errors(cr, r, y + 6.0);
-  findings(cr, r, y + 4.0, kBottom - 16.0);
+  constexpr double kSignBlock = 62.0;
+  y = findings(cr, r, y + 4.0, kBottom - kSignBlock - 12.0);
+  if (y < kBottom - kSignBlock - 6.0) sign_off(cr, r, kBottom - kSignBlock + 8.0);
 }
 
 // ---- page 2: pictures and plots -----------------------------------------------------------
@@ -488,7 +511,9 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   const double mm_h = view.box.max.y_mm - view.box.min.y_mm;
   const double s = std::min(cw / mm_w, 200.0 / mm_h);  // points per mm
   const double pw = mm_w * s, ph = mm_h * s;
-  const double detail_h_over_w = 0.72;
+  // Room left under the pictures: the magnified details get what the plots (~175 pt) leave.
+  const double room = kBottom - 10.0 - (y + 13.0 + ph + 18.0) - 12.0 - 20.0 - 175.0;
+  const double detail_h_over_w = std::clamp(room / cw, 0.6, 1.0);
   const auto dbox = detail_box(d.in->impressions, detail_h_over_w);
   for (std::size_t i = 0; i < specs.size() && i < 3; ++i) {
     const double x = kLeft + static_cast<double>(i) * (cw + gap);
@@ -508,7 +533,7 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   }
   y += 13.0 + ph + 18.0;
   if (dbox) {
-    const double dw = cw, dh = cw * detail_h_over_w;
+    const double dw = cw, dh = cw * detail_h_over_w;  // window shape fixed above
     const double mag = (dw / 8.0) / (72.0 / 25.4);  // printed size over real size
     detail::draw_text(cr, kLeft, y,
                       "Detail (white frame above), magnified about \u00d7" + fmt(mag, 0) +
@@ -523,7 +548,7 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
     }
     y += dh + 20.0;
   }
-  const double ph2 = std::min(170.0, kBottom - 10.0 - y);
+  const double ph2 = std::clamp(kBottom - 10.0 - y, 120.0, 210.0);
   const double half = (kWidth - 16.0) / 2.0;
   draw_depth_histogram(cr, {kLeft, y, half, ph2}, d.in->scenario, d.in->impressions);
   draw_spacing_histogram(cr, {kLeft + half + 16.0, y, half, ph2}, d.in->scenario,
@@ -533,18 +558,108 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
 
 // ---- page 3: density and verification ---------------------------------------------------
 
+struct Figures {
+  std::size_t total = 0, treated = 0;
+  double area_cm2 = 0.0, target_per_cm2 = 0.0;
+  double mean_nn_mm = 0.0, touching_fraction = 0.0, median_depth_mm = 0.0;
+  double in_band_fraction = 0.0, healed_diameter_mm = 0.0;
+};
+
+bool treated_role(sim::RegionRole r) {
+  return r == sim::RegionRole::kTreat || r == sim::RegionRole::kScar ||
+         r == sim::RegionRole::kHairlineTransition;
+}
+
+// The figures printed beside the density map, computed from the impressions as drawn.
+Figures figures(const PdfInputs& in) {
+  Figures f;
+  const auto& imps = in.impressions;
+  f.total = imps.size();
+  double target_weighted = 0.0;
+  for (const auto& r : in.scenario.regions) {
+    if (!treated_role(r.role)) continue;
+    const double a = sim::polygon_area_mm2(r.polygon_mm) / 100.0;
+    f.area_cm2 += a;
+    target_weighted += a * r.density_per_cm2;
+  }
+  if (f.area_cm2 > 0.0) f.target_per_cm2 = target_weighted / f.area_cm2;
+  std::size_t in_band = 0;
+  std::vector<double> depths;
+  for (const auto& imp : imps) {
+    depths.push_back(imp.depth_mm);
+    const sim::Region* last = nullptr;
+    for (std::size_t k : sim::regions_at(in.scenario, imp.pos)) {
+      if (treated_role(in.scenario.regions[k].role)) last = &in.scenario.regions[k];
+    }
+    if (last == nullptr) continue;
+    ++f.treated;
+    if (imp.depth_mm >= last->depth_min_mm && imp.depth_mm <= last->depth_max_mm) ++in_band;
+  }
+  if (f.treated > 0) f.in_band_fraction = static_cast<double>(in_band) / static_cast<double>(f.treated);
+  if (!depths.empty()) {
+    std::nth_element(depths.begin(), depths.begin() + static_cast<long>(depths.size() / 2), depths.end());
+    f.median_depth_mm = depths[depths.size() / 2];
+  }
+  f.healed_diameter_mm = median_healed_diameter_mm(in);
+  const auto nn = nearest_neighbour_mm(imps);
+  std::size_t touching = 0;
+  for (double v : nn) {
+    f.mean_nn_mm += v;
+    if (v < f.healed_diameter_mm) ++touching;
+  }
+  if (!nn.empty()) {
+    f.mean_nn_mm /= static_cast<double>(nn.size());
+    f.touching_fraction = static_cast<double>(touching) / static_cast<double>(nn.size());
+  }
+  return f;
+}
+
+std::string pct(double x) { return fmt(x * 100.0, 0) + " %"; }
+
 void page_verify(Doc& d, const WorkView& view) {
   cairo_t* cr = d.cr;
   const ReportRecord& r = d.in->record;
   page_frame(d);
-  double y = kTop + 28.0;
+  double y = section_heading(cr, kTop + 28.0, "Coverage");
   const double mm_w = view.box.max.x_mm - view.box.min.x_mm;
   const double mm_h = view.box.max.y_mm - view.box.min.y_mm;
-  const double map_w = std::min(kWidth - 50.0, 250.0 * mm_w / mm_h);
-  const double map_h = map_w * mm_h / mm_w;
-  draw_density_map(cr, {kLeft, y, map_w + 50.0, map_h + 28.0}, d.in->scenario, d.in->impressions,
+  const double map_max_w = 250.0, map_max_h = 230.0;
+  const double sc = std::min(map_max_w / mm_w, map_max_h / mm_h);
+  const double map_w = mm_w * sc, map_h = mm_h * sc;
+  draw_density_map(cr, {kLeft, y, map_w + 46.0, map_h + 15.0}, d.in->scenario, d.in->impressions,
                    view);
-  y += map_h + 42.0;
+
+  // Figures beside the map.
+  const Figures f = figures(*d.in);
+  const double fx = kLeft + std::max(map_w + 46.0, 200.0) + 28.0, fw = kRight - fx;
+  double fy = y;
+  detail::draw_text(cr, fx, fy, "FIGURES", style(7.0, Face::kSansBold, kMuted));
+  fy += 12.0;
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("Impressions", std::to_string(f.total) + " (" + std::to_string(f.treated) +
+                                       " in treated regions)");
+  rows.emplace_back("Treated area", fmt(f.area_cm2, 1) + " cm\u00b2");
+  if (f.area_cm2 > 0.0) {
+    rows.emplace_back("Density", fmt(static_cast<double>(f.treated) / f.area_cm2, 0) +
+                                     " dots/cm\u00b2 (target " + fmt(f.target_per_cm2, 0) + ")");
+  }
+  rows.emplace_back("Mean spacing", fmt(f.mean_nn_mm, 2) + " mm to the nearest dot");
+  rows.emplace_back("Touching", pct(f.touching_fraction) + " of dots closer than one healed dot");
+  rows.emplace_back("Healed dot", fmt(f.healed_diameter_mm, 2) + " mm across (median)");
+  rows.emplace_back("Depth", fmt(f.median_depth_mm, 2) + " mm median; " + pct(f.in_band_fraction) +
+                                 " in the target band");
+  const double lw = 66.0;
+  for (const auto& [k, v] : rows) {
+    detail::draw_text(cr, fx, fy + 0.6, k, style(7.6, Face::kSans, kMuted));
+    fy += std::max(12.0, detail::draw_text(cr, fx + lw, fy, v, wrapped(style(8.4), fw - lw)).h + 3.0);
+  }
+  fy += 4.0;
+  fy += detail::draw_text(
+            cr, fx, fy,
+            "Computed from the simulated impressions as drawn here; the scores on page 1 come from "
+            "the simulator's scoring model (docs/scoring.md).",
+            wrapped(style(7.0, Face::kSansOblique, kMuted), fw)).h;
+  y = std::max(y + map_h + 42.0, fy + 16.0);
 
   y = section_heading(cr, y, "Verifying this report");
   y += detail::draw_text(
@@ -580,8 +695,8 @@ void page_verify(Doc& d, const WorkView& view) {
   ids.emplace_back("Impressions", std::to_string(r.session.impression_count) + ", hash " +
                                       or_dash(r.session.impressions_sha256));
   ids.emplace_back("Simulator", or_dash(r.simulator_version));
-  for (const auto& f : r.files) {
-    if (f.role.rfind("image-", 0) == 0) ids.emplace_back(f.name, "SHA-256 " + f.sha256);
+  for (const auto& file : r.files) {
+    if (file.role.rfind("image-", 0) == 0) ids.emplace_back(file.name, "SHA-256 " + file.sha256);
   }
   const double label_w = 70.0;
   for (const auto& [k, v] : ids) {

@@ -71,12 +71,12 @@ struct Frame {
 
 // Title, axes, ticks and labels; returns the inner frame for the data.
 Frame draw_axes(cairo_t* cr, PlotBox b, const std::string& title, const std::string& xlabel,
-                const std::string& ylabel, double lo, double hi, double ymax) {
+                const std::string& ylabel, double lo, double hi, double ymax, int key_lines) {
   TextStyle tst;
   tst.size_pt = 8.0;
   tst.face = Face::kSansBold;
   detail::draw_text(cr, b.x, b.y, title, tst);
-  Frame f{b.x + 28.0, b.y + 15.0, b.x + b.w - 6.0, b.y + b.h - 24.0, lo, hi, std::max(1.0, ymax)};
+  Frame f{b.x + 28.0, b.y + 17.0 + 8.0 * key_lines, b.x + b.w - 6.0, b.y + b.h - 24.0, lo, hi, std::max(1.0, ymax)};
   // y grid and ticks (counts)
   const double ystep = std::max(1.0, nice_step(f.ymax, 4));
   f.ymax = std::ceil(f.ymax / ystep) * ystep;
@@ -295,7 +295,7 @@ void draw_depth_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scenari
   const Histogram h = make_histogram(depths, 0.0, hi, bins);
   cairo_save(cr);
   const Frame f = draw_axes(cr, box, "Deposit depth", "depth below the skin surface (mm)",
-                            "impressions", 0.0, hi, h.max_count() * 1.12);
+                            "impressions", 0.0, hi, h.max_count() * 1.12, bands.empty() ? 0 : 1);
   // Target band(s)
   for (const auto& b : bands) {
     cairo_set_source_rgba(cr, kBlueGreen[0], kBlueGreen[1], kBlueGreen[2], 0.16);
@@ -340,15 +340,14 @@ void draw_depth_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scenari
   // Legend line under the title, right-aligned.
   std::string legend;
   for (std::size_t i = 0; i < bands.size() && i < 2; ++i) {
-    legend += (i ? ", " : "target ") + fmt(bands[i].min_mm, 2) + "\u2013" + fmt(bands[i].max_mm, 2) + " mm";
+    legend += (i ? ", " : "target depth ") + fmt(bands[i].min_mm, 2) + "\u2013" + fmt(bands[i].max_mm, 2) + " mm";
   }
   if (!legend.empty()) {
     TextStyle st = small(6.3);
     st.r = kBlueGreen[0] * 0.7;
     st.g = kBlueGreen[1] * 0.7;
     st.b = kBlueGreen[2] * 0.7;
-    st.align = Align::kRight;
-    detail::draw_text(cr, box.x + box.w - 6.0, box.y + 1.0, legend, st);
+    detail::draw_text(cr, box.x + 28.0, box.y + 12.0, "shaded: " + legend + "; bars outside it in orange", st);
   }
   cairo_restore(cr);
 }
@@ -370,7 +369,7 @@ void draw_spacing_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scena
   cairo_save(cr);
   const Frame f = draw_axes(cr, box, "Nearest-neighbour spacing",
                             "distance to the nearest other dot (mm)", "impressions", 0.0, hi,
-                            h.max_count() * 1.12);
+                            h.max_count() * 1.12, (expected > 0.0) + (dot_diameter_mm > 0.0));
   if (dot_diameter_mm > 0.0) {
     cairo_set_source_rgba(cr, kVermilion[0], kVermilion[1], kVermilion[2], 0.13);
     cairo_rectangle(cr, f.x0, f.y0, f.X(std::min(dot_diameter_mm, hi)) - f.x0, f.y1 - f.y0);
@@ -391,25 +390,27 @@ void draw_spacing_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scena
     cairo_stroke(cr);
     cairo_set_dash(cr, nullptr, 0, 0);
   }
-  // Key, right-aligned under the title.
+  // Key under the title.
   TextStyle st = small(6.0);
-  st.align = Align::kRight;
-  double y = box.y + 1.0;
+  double y = box.y + 12.0;
   if (expected > 0.0) {
     TextStyle g = st;
     g.r = kBlueGreen[0] * 0.7;
     g.g = kBlueGreen[1] * 0.7;
     g.b = kBlueGreen[2] * 0.7;
-    detail::draw_text(cr, box.x + box.w - 6.0, y, "- - random at target density: " + fmt(expected, 2) + " mm", g);
-    y += 7.5;
+    detail::draw_text(cr, box.x + 28.0, y,
+                      "dashed line: mean spacing of a random pattern at the target density (" +
+                          fmt(expected, 2) + " mm)", g);
+    y += 8.0;
   }
   if (dot_diameter_mm > 0.0) {
     TextStyle v = st;
     v.r = kVermilion[0] * 0.85;
     v.g = kVermilion[1] * 0.85;
     v.b = kVermilion[2] * 0.85;
-    detail::draw_text(cr, box.x + box.w - 6.0, y,
-                      "shaded: dots touch (< " + fmt(dot_diameter_mm, 2) + " mm healed dot)", v);
+    detail::draw_text(cr, box.x + 28.0, y,
+                      "shaded: closer than one healed dot (" + fmt(dot_diameter_mm, 2) +
+                          " mm): the dots touch", v);
   }
   cairo_restore(cr);
 }
@@ -432,7 +433,8 @@ void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
 
   // Kernel bandwidth: a few expected spacings, so the map shows coverage, not single dots.
   const double target = target_density_per_cm2(scenario);
-  const double sigma = std::clamp(std::max(mm_w, mm_h) / 60.0, 1.0, 6.0);
+  const double sigma = std::clamp(
+      std::max(3.0 * random_pattern_spacing_mm(target), std::max(mm_w, mm_h) / 50.0), 1.5, 8.0);
   const double cell = sigma / 2.0;
   const DensityGrid g = density_grid(imps, view.box, cell, sigma);
   double vmax = target * 1.5;
@@ -535,21 +537,16 @@ void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
   if (target > 0.0) {
     const double y = ly1 - (ly1 - ly0) * target / vmax;
     cairo_set_source_rgb(cr, kVermilion[0], kVermilion[1], kVermilion[2]);
-    cairo_move_to(cr, lx - 3.0, y - 2.5);
-    cairo_line_to(cr, lx, y);
-    cairo_line_to(cr, lx - 3.0, y + 2.5);
-    cairo_close_path(cr);
-    cairo_fill(cr);
-    cairo_set_line_width(cr, 0.8);
-    cairo_move_to(cr, lx, y);
-    cairo_line_to(cr, lx + lw, y);
+    cairo_set_line_width(cr, 1.4);
+    cairo_move_to(cr, lx - 2.0, y);
+    cairo_line_to(cr, lx + lw + 2.0, y);
     cairo_stroke(cr);
     TextStyle tt = small(5.8);
     tt.r = kVermilion[0] * 0.85;
     tt.g = kVermilion[1] * 0.85;
     tt.b = kVermilion[2] * 0.85;
-    tt.align = Align::kRight;
-    detail::draw_text(cr, lx - 4.0, y - 3.4, "target", tt);
+    detail::draw_text(cr, lx - 2.0, ly1 + 4.0, "— target", tt);
+    detail::draw_text(cr, lx - 2.0, ly1 + 11.0, fmt(target, 0) + "/cm²", tt);
   }
   cairo_restore(cr);
 }
