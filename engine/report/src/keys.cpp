@@ -192,7 +192,7 @@ sim::Result<AcademyKey> generate_key(const std::string& created_at) {
 }
 
 std::string key_to_json(const AcademyKey& k) {
-  const json j = {
+  json j = {
       {"format", kKeyFormat},
       {"created_at", k.created_at},
       {"fingerprint", key_fingerprint(k.ed25519_public)},
@@ -205,6 +205,12 @@ std::string key_to_json(const AcademyKey& k) {
         {"public_jwk", k.badge_public_jwk},
         {"private_key_pem", k.badge_private_pem}}},
   };
+  if (k.academy) {
+    json a = {{"id", k.academy->id}, {"name", k.academy->name}};
+    if (!k.academy->url.empty()) a["url"] = k.academy->url;
+    if (!k.academy->email.empty()) a["email"] = k.academy->email;
+    j["academy"] = a;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -259,6 +265,19 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
           fail("/badge/public_jwk", "does not match the private key");
         }
       }
+    }
+  }
+  if (j.contains("academy")) {
+    const json& a = j["academy"];
+    auto str = [&](const char* key) {
+      return a.is_object() && a.contains(key) && a[key].is_string() ? a[key].get<std::string>()
+                                                                     : std::string();
+    };
+    Academy ac{str("id"), str("name"), str("url"), str("email")};
+    if (ac.id.empty() || ac.name.empty()) {
+      fail("/academy", "expected an object with non-empty \"id\" and \"name\"");
+    } else {
+      k.academy = ac;
     }
   }
   if (!errors.empty()) return errors;

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "smp/report/record.h"
 #include "smp/sim/result.h"
 
 namespace smp::report {
@@ -34,6 +35,7 @@ struct AcademyKey {
   std::string badge_private_pem;  // PKCS#8 PEM of the RSA key
   nlohmann::json badge_public_jwk;  // {"kty":"RSA","n","e"} (base64url, RFC 7517)
   std::string badge_kid;            // RFC 7638 JWK thumbprint of badge_public_jwk
+  std::optional<Academy> academy;   // the issuer this key signs for (`smp keygen --academy`)
 };
 
 // Makes both key pairs. created_at is stored as given (ISO 8601).

@@ -1,0 +1,234 @@
+// `smp report`: the certification report of one assessed attempt (docs/report-format.md).
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cmd_report_common.h"
+#include "command.h"
+#include "session_cli.h"
+#include "smp/report/badge.h"
+#include "smp/report/images.h"
+#include "smp/report/keys.h"
+#include "smp/report/pdf.h"
+#include "smp/report/record.h"
+#include "smp/report/sign.h"
+#include "smp/report/xapi.h"
+
+namespace smp::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: smp report --scenario FILE --session FILE --trainee ID --name \"FULL NAME\"\n"
+    "                  --key FILE [--academy FILE] [--instructor NAME] [--instructor-id ID]\n"
+    "                  [--email ADDRESS] [--attempt N] [--issued-at TIME] --out DIR\n"
+    "\n"
+    "Replays the session on its scenario, scores it and writes into DIR:\n"
+    "  report.json      the signed source record (canonical JSON, docs/report-format.md)\n"
+    "  report.json.sig  detached Ed25519 signature, minisign format\n"
+    "  report.pdf       the printable report\n"
+    "  fresh.png, healed.png, aged.png   pictures of the work\n"
+    "  badge.jws        Open Badges 3.0 credential, VC-JWT signed RS256\n"
+    "  xapi.json        xAPI statements for an LMS / LRS ('smp xapi send')\n"
+    "report.json lists the SHA-256 of every other file; 'smp verify DIR' checks them all.\n"
+    "\n"
+    "Options:\n"
+    "  --scenario FILE     scenario JSON (smp-scenario/1)\n"
+    "  --session FILE      session JSON (smp-session/1)\n"
+    "  --trainee ID        the academy's id for the trainee\n"
+    "  --name NAME         the trainee's full name as it should be printed (UTF-8)\n"
+    "  --key FILE          academy key from 'smp keygen' (mode 0600)\n"
+    "  --academy FILE      issuer profile (smp-academy/1); default: the one stored in the key\n"
+    "  --instructor NAME   assessor's name; --instructor-id ID their account id\n"
+    "  --email ADDRESS     trainee e-mail: only its SHA-256 is stored\n"
+    "  --attempt N         attempt number, 1 or more (default 1)\n"
+    "  --issued-at TIME    ISO 8601 UTC issue time (default: $SOURCE_DATE_EPOCH, else now)\n"
+    "  --out DIR           output directory (created; files in it are replaced)\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Same inputs and issue time give the same bytes in every file.\n"
+    "Exit status: 0 written (passed or failed attempt), 1 unusable input, 64 usage error.\n";
+
+report::FileRef file_ref(const std::string& name, const std::string& role,
+                         const std::string& media_type, const std::string& bytes) {
+  return {name, role, media_type, report::sha256_hex(bytes), bytes.size()};
+}
+
+std::string lower_trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  s = s.substr(i);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int run_report(const std::vector<std::string>& args) {
+  auto opts = parse_options(
+      "report", args,
+      {"--scenario", "--session", "--trainee", "--name", "--key", "--academy", "--instructor",
+       "--instructor-id", "--email", "--attempt", "--issued-at", "--out"},
+      {"--help"});
+  if (!opts) return kExitUsage;
+  if (opts->has("--help")) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  for (const char* required :
+       {"--scenario", "--session", "--trainee", "--name", "--key", "--out"}) {
+    if (!opts->get(required)) {
+      std::fprintf(stderr, "smp report: needs %s (see 'smp report --help')\n", required);
+      return kExitUsage;
+    }
+  }
+  int attempt = 1;
+  if (const std::string* a = opts->get("--attempt")) {
+    try {
+      std::size_t used = 0;
+      attempt = std::stoi(*a, &used);
+      if (used != a->size() || attempt < 1) throw std::invalid_argument(*a);
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "smp report: --attempt: expected a whole number, 1 or more\n");
+      return kExitUsage;
+    }
+  }
+  const std::string& session_path = *opts->get("--session");
+  const std::string& out_dir = *opts->get("--out");
+
+  // Key first: a wrong key path should fail before minutes of replay on a big session.
+  auto key = report::load_key_file(*opts->get("--key"));
+  if (!key.ok()) {
+    print_errors(key.errors());
+    return kExitFailure;
+  }
+  report::BuildParams p;
+  if (const std::string* a = opts->get("--academy")) {
+    auto academy = report::load_academy_file(*a);
+    if (!academy.ok()) {
+      print_errors(academy.errors());
+      return kExitFailure;
+    }
+    p.academy = academy.value();
+  } else if (key.value().academy) {
+    p.academy = *key.value().academy;
+  } else {
+    std::fprintf(stderr,
+                 "smp report: no academy: pass --academy FILE, or store one in the key with "
+                 "'smp keygen --academy FILE'\n");
+    return kExitUsage;
+  }
+  std::optional<std::string> issued_flag;
+  if (const std::string* t = opts->get("--issued-at")) issued_flag = *t;
+  auto issued = report::resolve_issued_at(issued_flag);
+  if (!issued.ok()) {
+    print_errors(issued.errors());
+    return kExitFailure;
+  }
+
+  auto loaded = load_for_scoring("report", *opts->get("--scenario"), session_path);
+  if (!loaded) return kExitFailure;
+  auto replay = sim::replay_session(loaded->session, loaded->scenario, loaded->catalogue);
+  if (!replay.ok()) {
+    print_errors(replay.errors(), session_path);
+    return kExitFailure;
+  }
+  std::string session_bytes;
+  {
+    std::ifstream in(session_path, std::ios::binary);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(session_path, ec);
+    session_bytes.resize(ec ? 0 : static_cast<std::size_t>(size));
+    if (ec || !in.read(session_bytes.data(), static_cast<std::streamsize>(size))) {
+      std::fprintf(stderr, "%s: cannot read the file\n", session_path.c_str());
+      return kExitFailure;
+    }
+  }
+
+  p.trainee = {*opts->get("--trainee"), *opts->get("--name"), ""};
+  if (const std::string* e = opts->get("--email")) {
+    p.trainee.email_sha256 = report::sha256_hex(lower_trim(*e));
+  }
+  if (const std::string* in = opts->get("--instructor")) {
+    const std::string* in_id = opts->get("--instructor-id");
+    p.instructor = report::Person{in_id ? *in_id : "", *in, ""};
+  }
+  p.attempt = attempt;
+  p.issued_at = issued.value();
+  p.session_sha256 = report::sha256_hex(session_bytes);
+  auto built = report::build_record(loaded->scenario, loaded->session, replay.value(), p);
+  if (!built.ok()) {
+    print_errors(built.errors());
+    return kExitFailure;
+  }
+  report::ReportRecord record = std::move(built).value();
+  const report::AcademyKey& k = key.value();
+  record.signer.public_key = report::base64(k.ed25519_public.data(), k.ed25519_public.size());
+  record.signer.key_fingerprint = report::key_fingerprint(k.ed25519_public);
+  record.signer.badge_kid = k.badge_kid;
+
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "%s: cannot create the directory: %s\n", out_dir.c_str(),
+                 ec.message().c_str());
+    return kExitFailure;
+  }
+  const std::filesystem::path dir(out_dir);
+  const auto& imps = replay.value().impressions;
+
+  // Pictures, then the PDF (which prints their hashes), then the badge (evidence = those files),
+  // then the statements; report.json lists them all and is signed last.
+  auto images = report::write_work_images(out_dir, loaded->scenario, loaded->catalogue, imps);
+  if (!images.ok()) {
+    print_errors(images.errors());
+    return kExitFailure;
+  }
+  record.files = images.value();
+  auto pdf = report::render_report_pdf(
+      {record, loaded->scenario, loaded->catalogue, imps, record.signer.key_fingerprint});
+  if (!pdf.ok()) {
+    print_errors(pdf.errors());
+    return kExitFailure;
+  }
+  if (!write_output((dir / "report.pdf").string(), pdf.value())) return kExitFailure;
+  const auto pdf_ref = file_ref("report.pdf", "pdf", "application/pdf", pdf.value());
+
+  record.files.push_back(pdf_ref);
+  auto badge = report::sign_badge(record, k);
+  if (!badge.ok()) {
+    print_errors(badge.errors());
+    return kExitFailure;
+  }
+  const std::string badge_text = badge.value() + "\n";
+  if (!write_output((dir / "badge.jws").string(), badge_text)) return kExitFailure;
+  const std::string xapi_text = report::statements_file_text(report::build_statements(record));
+  if (!write_output((dir / "xapi.json").string(), xapi_text)) return kExitFailure;
+  record.files.push_back(file_ref("badge.jws", "badge", "application/vc+jwt", badge_text));
+  record.files.push_back(file_ref("xapi.json", "xapi", "application/json", xapi_text));
+
+  const std::string json = report::record_to_json(record);
+  if (json.empty()) {
+    std::fprintf(stderr, "smp report: the record holds text that is not valid UTF-8\n");
+    return kExitFailure;
+  }
+  const std::string sig = report::minisign_sign(k, json, report::record_trusted_comment(record, k));
+  if (!write_output((dir / "report.json").string(), json) ||
+      !write_output((dir / "report.json.sig").string(), sig)) {
+    return kExitFailure;
+  }
+  std::printf("%s: %s %s (%s), scenario %s v%d, overall %s (pass mark %s)\n", out_dir.c_str(),
+              record.passed ? "PASSED" : "NOT PASSED", record.trainee.name.c_str(),
+              record.trainee.id.c_str(), record.scenario.id.c_str(), record.scenario.version,
+              report::permille_to_text(record.overall_permille).c_str(),
+              report::permille_to_text(record.overall_pass_mark_permille).c_str());
+  std::printf("Signed by key %s\n",
+              report::fingerprint_display(record.signer.key_fingerprint).c_str());
+  return kExitOk;
+}
+
+[[maybe_unused]] const bool registered = register_command(
+    {"report", "certification report: signed record, PDF, images, badge, xAPI", &run_report});
+
+}  // namespace
+}  // namespace smp::cli

@@ -1,0 +1,68 @@
+// `smp verify`: check a certification report directory (docs/report-format.md, "Verifying").
+#include <cstdio>
+
+#include "cmd_report_common.h"
+#include "command.h"
+#include "session_cli.h"
+#include "smp/report/keys.h"
+#include "smp/report/sign.h"
+
+namespace smp::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: smp verify DIR|report.json [--trusted-keys FILE] [--quiet]\n"
+    "\n"
+    "Checks a report written by 'smp report': the Ed25519 signature over the exact bytes of\n"
+    "report.json (report.json.sig), the signer's key, the record itself, the size and SHA-256 of\n"
+    "every file the record names (pictures, PDF, badge, statements) and the badge's RS256\n"
+    "signature.\n"
+    "\n"
+    "Options:\n"
+    "  --trusted-keys FILE  accept only keys listed there and valid when the record was issued\n"
+    "                       (smp-trusted-keys/1). Without it the key named in the signature is\n"
+    "                       used and its fingerprint printed: compare it with the academy's.\n"
+    "  --quiet              print only the final line\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Exit status: 0 valid; 1 tampered (bad signature, a file changed or missing, a badge that\n"
+    "does not match); 2 unknown or untrusted key, or report.json / its .sig unreadable;\n"
+    "64 usage error.\n";
+
+int run_verify(const std::vector<std::string>& args) {
+  std::vector<std::string> positionals, options;
+  split_positionals(args, {"--trusted-keys"}, &positionals, &options);
+  auto opts = parse_options("verify", options, {"--trusted-keys"}, {"--quiet", "--help"});
+  if (!opts) return kExitUsage;
+  if (opts->has("--help")) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  if (positionals.size() != 1) {
+    std::fprintf(stderr, "smp verify: needs one DIR or report.json (see 'smp verify --help')\n");
+    return kExitUsage;
+  }
+  std::optional<report::TrustedKeys> trusted;
+  if (const std::string* t = opts->get("--trusted-keys")) {
+    auto loaded = report::load_trusted_keys(*t);
+    if (!loaded.ok()) {
+      print_errors(loaded.errors());
+      return report::kVerifyUnknown;
+    }
+    trusted = std::move(loaded).value();
+  }
+  const auto outcome = report::verify_report(positionals[0], trusted ? &*trusted : nullptr);
+  const bool quiet = opts->has("--quiet");
+  for (std::size_t i = 0; i < outcome.lines.size(); ++i) {
+    if (quiet && i + 1 < outcome.lines.size()) continue;
+    std::FILE* stream = outcome.exit_code == report::kVerifyValid ? stdout : stderr;
+    std::fprintf(i + 1 == outcome.lines.size() ? stream : stdout, "%s\n", outcome.lines[i].c_str());
+  }
+  return outcome.exit_code;
+}
+
+[[maybe_unused]] const bool registered = register_command(
+    {"verify", "check a report's signature, key and file hashes (exit 0/1/2)", &run_verify});
+
+}  // namespace
+}  // namespace smp::cli
