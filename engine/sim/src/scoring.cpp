@@ -35,6 +35,7 @@ constexpr double kNnCapMaxMm = 3.0;          // ... and NN search never reaches 
 constexpr double kCrowdedRatio = 0.5;        // NN < half the expected spacing: crowded
 constexpr double kCrowdedZero = 0.25;        // crowded fraction that scores 0
 constexpr double kTouchZero = 0.10;          // touching-dot fraction that scores 0
+constexpr double kMaxRadiusMm = 5.0;         // healed radius cap (real dots < 1 mm; bounds the search)
 constexpr double kRepeatFraction = 0.5;      // centre within half the radii sum: same spot again
 constexpr double kDensityCellMm = 5.0;       // clump/hole analysis cells
 constexpr int kCellSamples = 5;              // 5x5 samples per analysis cell (1 mm apart)
@@ -46,10 +47,11 @@ constexpr double kDensityDevTolerance = 0.15;  // mean |ln ratio| tolerated (blu
 constexpr double kDensityDevZero = 0.65;       // mean |ln ratio| that scores 0
 constexpr double kCoverageZero = 0.4;        // coverage that scores 0 ...
 constexpr double kCoverageFull = 0.9;        // ... and full marks
-constexpr int kOrderMinDots = 8;             // cells with fewer NN vectors are not judged
-constexpr double kOrderSpot = 0.60;          // a cell this ordered gets a grid_like finding
-constexpr double kOrderTolerance = 0.20;     // excess orientational order tolerated
-constexpr double kOrderZero = 0.50;          // excess orientational order that scores 0
+constexpr int kOrderMinDots = 16;            // 10 mm blocks with fewer NN vectors are not judged
+constexpr double kOrderNoise = 1.29;         // E[max of 3 Rayleigh] x sqrt(n): random directions
+constexpr double kOrderSpot = 0.45;          // a block this ordered gets a grid_like finding
+constexpr double kOrderTolerance = 0.12;     // excess orientational order tolerated
+constexpr double kOrderZero = 0.40;          // excess orientational order that scores 0
 constexpr double kCvTolerance = 0.08;        // NN coefficient of variation below this: too even
 constexpr double kCvZero = 0.02;             // ... and this scores 0
 constexpr double kRiskOverlap = 0.5;         // blur risk of a dot that touches another
@@ -60,6 +62,9 @@ constexpr double kBlurScale = 2.0;           // blurring score = 100 (1 - 2 * me
 constexpr double kRiskyDot = 0.5;            // risk at which a dot counts as risky
 constexpr double kColorTolerance = 2.5;      // CIEDE2000 difference that costs nothing
 constexpr double kColorZero = 12.5;          // ... and that scores 0
+// A colour miss is often a consequence (depth) and is fixed by dilution next session: it ranks
+// below the depth findings.
+constexpr double kColorOffSeverity = 0.5;
 constexpr double kHairDarkTolerance = 2.0;   // L* a dot may be darker than the hair
 constexpr double kHairDarkZero = 10.0;       // L* darker than hair (beyond tolerance) scoring 0
 constexpr double kRampFrontFraction = 0.3;   // hairline: target density at the front edge
@@ -69,14 +74,29 @@ constexpr double kFrontToleranceMm = 0.5;    // a dot this far in front of the h
 constexpr double kFrontReachMm = 20.0;       // beyond this it is simply outside the treat area
 constexpr double kFrontZero = 0.05;          // fraction of dots in front of the line scoring 0
 constexpr double kIrregularFullMm = 0.5;     // std of front-most dot offsets for full marks
-constexpr double kHairlineSetbackMm = 1.5;   // mean front-most offset tolerated ...
-constexpr double kHairlineSetbackZeroMm = 4.5;  // ... and scoring 0
+constexpr double kHairlineSetbackMm = 1.5;   // mean front-most offset tolerated (at least) ...
+constexpr double kHairlineSetbackSpan = 3.0;  // ... and this much more scores 0
 constexpr double kScarRingMm = 3.0;          // border ring around a scar for the blend check
 constexpr double kScarCellDots = 3.0;        // scar coverage cells expect ~3 dots
 constexpr double kUnderHairZero = 0.10;      // fraction of dots under hairs scoring 0
 constexpr double kStrayZero = 0.10;          // fraction of dots outside the treat area scoring 0
 
-inline std::int64_t fx(double v) { return std::llround(v * kFix); }
+// Fixed-point conversion; NaN counts as 0 and magnitudes are capped so the sums cannot overflow.
+inline std::int64_t fx(double v) {
+  if (!(v == v)) return 0;
+  return std::llround(std::clamp(v, -1e9, 1e9) * kFix);
+}
+// floor(v) as a cell index in [0, n - 1], clamped; NaN maps to 0 (never undefined behaviour).
+inline int cell_clamp(double v, int n) {
+  if (!(v >= 0.0)) return 0;
+  if (v >= static_cast<double>(n - 1)) return n - 1;
+  return static_cast<int>(v);
+}
+// floor(v) as a cell index, or -1 when outside [0, n) or not a number.
+inline int cell_or_none(double v, int n) {
+  if (!(v >= 0.0) || !(v < static_cast<double>(n))) return -1;
+  return static_cast<int>(v);
+}
 inline double unfx(std::int64_t v) { return static_cast<double>(v) / kFix; }
 inline double clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
 inline double dist2(PointMm a, PointMm b) {
@@ -169,24 +189,30 @@ constexpr std::array<CodeInfo, kCodeCount> kCodes{{
     {"case", "scar_uncovered"},
     {"case", "scar_border"},
 }};
-constexpr std::int64_t kSevTouching = 600000;
-constexpr std::int64_t kSevRepeat = 700000;
-constexpr std::int64_t kSevFront = 700000;
-constexpr std::int64_t kSevAvoid = 500000;
-constexpr std::int64_t kSevOutside = 300000;
-constexpr std::int64_t kSevUnderHair = 400000;
-constexpr std::int64_t kSevBlackTemporary = 800000;
-constexpr std::int64_t kSevCritical = 1000000;
+// Severity is kept in 1000 levels (0.001 steps), so findings can live in per-(level, code)
+// stacks: ranking needs no ordered tree and pop_back is O(1).
+constexpr int kLevels = 1000;
+constexpr int kSevTouching = 600;
+constexpr int kSevRepeat = 700;
+constexpr int kSevFront = 700;
+constexpr int kSevAvoid = 500;
+constexpr int kSevOutside = 300;
+constexpr int kSevUnderHair = 400;
+constexpr int kSevBlackTemporary = 800;
+constexpr int kSevCritical = kLevels;
+inline int level_of(double sev) {
+  return static_cast<int>(std::clamp<long>(std::lround(sev * kLevels), 1, kLevels));
+}
 
-// Ordering of findings: most severe first, then impression id (spots, id -1, first), then code,
+// Ordering of findings: most severe first, then impression index (spots, -1, first), then code,
 // then a sequence number that keeps spot findings in their deterministic generation order.
 struct FKey {
-  std::int64_t sev_fx;
+  int level;
   std::int64_t id;
   std::uint8_t code;
   std::uint32_t seq;
   bool operator<(const FKey& o) const {
-    if (sev_fx != o.sev_fx) return sev_fx > o.sev_fx;
+    if (level != o.level) return level > o.level;
     return std::tie(id, code, seq) < std::tie(o.id, o.code, o.seq);
   }
 };
@@ -228,6 +254,7 @@ struct Layout {
   std::vector<double> front_arc;     // arc length at each vertex
   std::vector<PointMm> front_normal;  // unit normal per segment, toward the front (outside) side
   double front_length_mm = 0.0;
+  double front_spacing_mm = 0.0;  // expected NN spacing at the front edge of the transition
   int segments = 0;
   // analysis grid
   double ax0 = 0, ay0 = 0;
@@ -263,14 +290,14 @@ struct Layout {
   Loc locate(PointMm p) const;
   double front_distance(PointMm p, double* arc, double* signed_front) const;
   int hcell_of(PointMm p) const {
-    const int i = std::clamp(static_cast<int>(std::floor((p.x_mm - hx0) / hcell)), 0, hnx - 1);
-    const int j = std::clamp(static_cast<int>(std::floor((p.y_mm - hy0) / hcell)), 0, hny - 1);
+    const int i = cell_clamp((p.x_mm - hx0) / hcell, hnx);
+    const int j = cell_clamp((p.y_mm - hy0) / hcell, hny);
     return j * hnx + i;
   }
   int acell_of(PointMm p) const {
-    const int i = static_cast<int>(std::floor((p.x_mm - ax0) / kDensityCellMm));
-    const int j = static_cast<int>(std::floor((p.y_mm - ay0) / kDensityCellMm));
-    if (i < 0 || j < 0 || i >= anx || j >= any) return -1;
+    const int i = cell_or_none((p.x_mm - ax0) / kDensityCellMm, anx);
+    const int j = cell_or_none((p.y_mm - ay0) / kDensityCellMm, any);
+    if (i < 0 || j < 0) return -1;
     return j * anx + i;
   }
   PointMm acell_centre(int c) const {
@@ -339,10 +366,10 @@ Loc Layout::locate(PointMm p) const {
 
 bool Layout::under_hair(PointMm p, double reach_mm) const {
   if (gnx == 0) return false;
-  const int i0 = std::max(0, static_cast<int>(std::floor((p.x_mm - reach_mm - gx0) / gcell)));
-  const int i1 = std::min(gnx - 1, static_cast<int>(std::floor((p.x_mm + reach_mm - gx0) / gcell)));
-  const int j0 = std::max(0, static_cast<int>(std::floor((p.y_mm - reach_mm - gy0) / gcell)));
-  const int j1 = std::min(gny - 1, static_cast<int>(std::floor((p.y_mm + reach_mm - gy0) / gcell)));
+  const int i0 = cell_clamp((p.x_mm - reach_mm - gx0) / gcell, gnx);
+  const int i1 = cell_clamp((p.x_mm + reach_mm - gx0) / gcell, gnx);
+  const int j0 = cell_clamp((p.y_mm - reach_mm - gy0) / gcell, gny);
+  const int j1 = cell_clamp((p.y_mm + reach_mm - gy0) / gcell, gny);
   const double r2 = reach_mm * reach_mm;
   const auto& hairs = sc->patient.hairs_mm;
   for (int j = j0; j <= j1; ++j) {
@@ -415,6 +442,11 @@ Layout build_layout(const Scenario& sc) {
     L.front_length_mm = L.front_arc.back();
     L.segments = std::max(1, static_cast<int>(std::lround(L.front_length_mm / kSegmentMm)));
   }
+  for (const Region& r : regions)
+    if (r.role == RegionRole::kHairlineTransition && r.density_per_cm2 > 0.0 && L.front.size() >= 2)
+      L.front_spacing_mm = std::max(
+          L.front_spacing_mm,
+          kBlueNoiseNn / std::sqrt(r.density_per_cm2 / 100.0 * kRampFrontFraction));
   // Width of each transition region: the farthest point of it from the hairline (0.5 mm grid).
   L.transition_width_mm.assign(regions.size(), 0.0);
   if (L.front.size() >= 2) {
@@ -479,7 +511,8 @@ Layout build_layout(const Scenario& sc) {
     }
   }
 
-  // Neighbour grid: cells about one expected spacing wide at the highest target density.
+  // Neighbour grid. The NN search reach: twice the expected spacing at the lowest target
+  // density (the hairline front included), at most kNnCapMaxMm.
   L.cap_global_mm = 0.0;
   double min_density = std::numeric_limits<double>::infinity();
   for (const Region& r : regions) {
@@ -491,7 +524,8 @@ Layout build_layout(const Scenario& sc) {
   if (min_density < std::numeric_limits<double>::infinity()) {
     L.cap_global_mm = std::min(kNnCapMaxMm, kNnCapFactor * kBlueNoiseNn / std::sqrt(min_density));
   }
-  L.hcell = max_density > 0.0 ? std::clamp(kBlueNoiseNn / std::sqrt(max_density), 0.5, 4.0) : 2.0;
+  // Cells as wide as the search reach: a query then reads 3x3 cells (fewest cache misses).
+  L.hcell = L.cap_global_mm > 0.0 ? std::clamp(L.cap_global_mm, 0.5, 4.0) : 2.0;
   double w = ext.x1 - ext.x0, h = ext.y1 - ext.y0;
   while (w / L.hcell > 2048.0 || h / L.hcell > 2048.0) L.hcell *= 2.0;
   L.hx0 = ext.x0;
@@ -560,8 +594,8 @@ Layout build_layout(const Scenario& sc) {
     const std::size_t n = static_cast<std::size_t>(L.gnx) * static_cast<std::size_t>(L.gny);
     L.hair_start.assign(n + 1, 0);
     auto cell = [&](PointMm p) {
-      const int i = std::clamp(static_cast<int>(std::floor((p.x_mm - L.gx0) / L.gcell)), 0, L.gnx - 1);
-      const int j = std::clamp(static_cast<int>(std::floor((p.y_mm - L.gy0) / L.gcell)), 0, L.gny - 1);
+      const int i = cell_clamp((p.x_mm - L.gx0) / L.gcell, L.gnx);
+      const int j = cell_clamp((p.y_mm - L.gy0) / L.gcell, L.gny);
       return static_cast<std::size_t>(j * L.gnx + i);
     };
     for (PointMm p : hairs) ++L.hair_start[cell(p) + 1];
@@ -632,6 +666,16 @@ struct Dot {
   std::int64_t q_fx = 0, q2_fx = 0, risk_fx = 0;
   std::array<std::int64_t, 6> ori_fx{};
   bool nn_applied = false, ori_applied = false, crowded = false, touching = false, risky = false;
+  bool touch_listed = false;
+};
+
+// A dot as the neighbour grid sees it: what the neighbour scan reads, kept next to the
+// position so the scan touches one contiguous array per cell.
+struct HashEntry {
+  double x, y;
+  double nn_mm;      // mirror of Dot::nn_mm (0 when NN is not tracked)
+  double radius_mm;  // healed radius
+  std::uint32_t idx;
 };
 
 struct Undo {
@@ -655,11 +699,12 @@ struct Scorer::State {
   Layout L;
   std::vector<PigmentFacts> pigments;
   std::vector<Dot> dots;
-  std::vector<std::vector<std::uint32_t>> hash;
+  std::vector<std::vector<HashEntry>> hash;
   std::vector<double> maxr_prefix;
   std::vector<Undo> undo;
-  std::vector<FKey> imm_findings;
-  std::set<FKey> findings;
+  std::vector<std::uint32_t> imm_findings;  // bucket index of each immutable finding, stacked
+  std::vector<std::vector<std::uint32_t>> buckets;  // [code * (kLevels + 1) + level] -> dot indices
+  std::set<std::uint32_t> touching_set;  // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
 
@@ -690,7 +735,8 @@ struct Scorer::State {
   void apply_mut(std::uint32_t j);
   void retract_mut(std::uint32_t j);
   ScoreReport report() const;
-  void push_imm(Dot& d, std::uint32_t idx, Code code, std::int64_t sev_fx);
+  void push_imm(Dot& d, std::uint32_t idx, Code code, int level);
+  void sync_touching(std::uint32_t j);
 };
 
 Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
@@ -698,6 +744,7 @@ Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
   hash.resize(static_cast<std::size_t>(L.hnx) * static_cast<std::size_t>(L.hny));
   cells.resize(L.cell_expected.size());
   seg_min_fx.assign(static_cast<std::size_t>(L.segments), kNoSegment);
+  buckets.resize(static_cast<std::size_t>(kCodeCount) * (kLevels + 1));
   scar_in.assign(L.scars.size(), 0);
   scar_ring.assign(L.scars.size(), 0);
   for (const auto& sc_ : L.scars) scar_cells.emplace_back(sc_.cell_in.size(), 0);
@@ -718,12 +765,12 @@ const PigmentFacts* Scorer::State::facts(const std::string& id) {
   return &pigments.back();
 }
 
-void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, std::int64_t sev_fx) {
-  const FKey k{std::clamp<std::int64_t>(sev_fx, 1, kSevCritical), static_cast<std::int64_t>(idx),
-               static_cast<std::uint8_t>(code), 0};
-  imm_findings.push_back(k);
+void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, int level) {
+  const std::uint32_t b =
+      static_cast<std::uint32_t>(code * (kLevels + 1) + std::clamp(level, 1, kLevels));
+  imm_findings.push_back(b);
   ++d.fcount;
-  findings.insert(k);
+  buckets[b].push_back(idx);
 }
 
 void Scorer::State::apply_mut(std::uint32_t j) {
@@ -757,10 +804,7 @@ void Scorer::State::apply_mut(std::uint32_t j) {
     }
   }
   d.touching = d.touch_count > 0;
-  if (d.touching) {
-    ++n_touching;
-    findings.insert(FKey{kSevTouching, static_cast<std::int64_t>(j), kTouching, 0});
-  }
+  if (d.touching) ++n_touching;
   const double risk = 1.0 - (1.0 - d.base_risk) * (1.0 - (d.touching ? kRiskOverlap : 0.0));
   d.risk_fx = fx(risk);
   risk_sum += d.risk_fx;
@@ -783,15 +827,42 @@ void Scorer::State::retract_mut(std::uint32_t j) {
     --cell.n_ori;
     d.ori_applied = false;
   }
-  if (d.touching) {
-    --n_touching;
-    findings.erase(FKey{kSevTouching, static_cast<std::int64_t>(j), kTouching, 0});
-  }
+  if (d.touching) --n_touching;
   risk_sum -= d.risk_fx;
   if (d.risky) --n_risky;
 }
 
-void Scorer::State::add(const Impression& imp) {
+void Scorer::State::sync_touching(std::uint32_t j) {
+  const Dot& d = dots[j];
+  if (d.touching == d.touch_listed) return;
+  if (d.touching) {
+    touching_set.insert(j);
+  } else {
+    touching_set.erase(j);
+  }
+  dots[j].touch_listed = d.touching;
+}
+
+namespace {
+// Non-finite numbers (a corrupt interchange file) must not reach the integer state: a position
+// becomes a point far outside every region, the other fields their neutral values.
+Impression sanitized(const Impression& in) {
+  Impression imp = in;
+  auto finite = [](double v) { return std::isfinite(v); };
+  if (!finite(imp.pos.x_mm) || !finite(imp.pos.y_mm)) imp.pos = PointMm{1e9, 1e9};
+  imp.pos.x_mm = std::clamp(imp.pos.x_mm, -1e9, 1e9);
+  imp.pos.y_mm = std::clamp(imp.pos.y_mm, -1e9, 1e9);
+  if (!finite(imp.depth_mm)) imp.depth_mm = 0.0;
+  if (!finite(imp.dose)) imp.dose = 0.0;
+  if (!finite(imp.fresh_diameter_mm)) imp.fresh_diameter_mm = 0.0;
+  if (!finite(imp.elongation)) imp.elongation = 1.0;
+  if (!finite(imp.dilution)) imp.dilution = 0.0;
+  return imp;
+}
+}  // namespace
+
+void Scorer::State::add(const Impression& raw) {
+  const Impression imp = sanitized(raw);
   const std::uint32_t k = static_cast<std::uint32_t>(dots.size());
   dots.emplace_back();
   Dot& d = dots.back();
@@ -819,7 +890,7 @@ void Scorer::State::add(const Impression& imp) {
     d.flags |= kFlagUnknownPigment;
   }
   // Equal-area radius of the healed oval.
-  d.radius_mm = 0.5 * std::max(0.0, healed_d) * std::sqrt(healed_e);
+  d.radius_mm = std::min(kMaxRadiusMm, 0.5 * std::max(0.0, healed_d) * std::sqrt(healed_e));
 
   // ---- depth ----
   const SkinLayersMm& lay = skin.layers;
@@ -858,11 +929,11 @@ void Scorer::State::add(const Impression& imp) {
   } else if (imp.depth_mm < bmin) {
     d.status = DepthStatus::kTooShallow;
     ++n_shallow;
-    push_imm(d, k, kTooShallow, 1000000 - d.depth_fx);
+    push_imm(d, k, kTooShallow, level_of(1.0 - depth_score));
   } else if (imp.depth_mm > bmax) {
     d.status = DepthStatus::kTooDeep;
     ++n_deep;
-    push_imm(d, k, kTooDeep, 1000000 - d.depth_fx);
+    push_imm(d, k, kTooDeep, level_of(1.0 - depth_score));
   } else {
     ++n_in_band;
   }
@@ -923,9 +994,9 @@ void Scorer::State::add(const Impression& imp) {
       const auto& S = L.scars[s];
       d.scar = static_cast<std::int32_t>(s);
       ++scar_in[s];
-      const int ci = static_cast<int>(std::floor((imp.pos.x_mm - S.cx0) / S.cs));
-      const int cj = static_cast<int>(std::floor((imp.pos.y_mm - S.cy0) / S.cs));
-      if (ci >= 0 && cj >= 0 && ci < S.cnx && cj < S.cny) {
+      const int ci = cell_or_none((imp.pos.x_mm - S.cx0) / S.cs, S.cnx);
+      const int cj = cell_or_none((imp.pos.y_mm - S.cy0) / S.cs, S.cny);
+      if (ci >= 0 && cj >= 0) {
         d.scar_cell = cj * S.cnx + ci;
         ++scar_cells[s][static_cast<std::size_t>(d.scar_cell)];
       }
@@ -950,7 +1021,7 @@ void Scorer::State::add(const Impression& imp) {
     ++n_color;
     de_sum += fx(d.delta_e);
     color_score = clamp01(1.0 - (d.delta_e - kColorTolerance) / (kColorZero - kColorTolerance));
-    if (color_score < 1.0) push_imm(d, k, kColorOff, fx(1.0 - color_score));
+    if (color_score < 1.0) push_imm(d, k, kColorOff, level_of(kColorOffSeverity * (1.0 - color_score)));
     if (sc->technique == Technique::kTemporary && pf->pigment->carbon_black_fraction > 0.0) {
       d.flags |= kFlagBlackTemp;
       ++n_black_temp;
@@ -964,7 +1035,7 @@ void Scorer::State::add(const Impression& imp) {
         ++n_dark_hair;
         const double f = clamp01(1.0 - darker / kHairDarkZero);
         color_score *= f;
-        push_imm(d, k, kDarkerThanHair, fx(0.4 + 0.6 * (1.0 - f)));
+        push_imm(d, k, kDarkerThanHair, level_of(0.4 + 0.6 * (1.0 - f)));
       }
     }
   }
@@ -995,26 +1066,30 @@ void Scorer::State::add(const Impression& imp) {
         const double cx0 = L.hx0 + i * L.hcell;
         const double dx = xborder ? 0.0 : std::max({0.0, cx0 - px, px - (cx0 + L.hcell)});
         if (dx * dx + dy * dy > reach2) continue;
-        for (std::uint32_t o : hash[static_cast<std::size_t>(j * L.hnx + i)]) {
-          Dot& n = dots[o];
-          const double dd2 = dist2(n.pos, imp.pos);
+        for (HashEntry& e : hash[static_cast<std::size_t>(j * L.hnx + i)]) {
+          const double ex = e.x - px, ey = e.y - py;
+          const double dd2 = ex * ex + ey * ey;
           if (dd2 > reach2) continue;
+          const std::uint32_t o = e.idx;
           const double dd = std::sqrt(dd2);
           if (d.expected_nn_mm > 0.0 &&
               (dd < d.nn_mm || (dd == d.nn_mm && d.nn_id != kNone && o < d.nn_id))) {
             d.nn_mm = dd;
             d.nn_id = o;
           }
-          const bool nn_change = n.expected_nn_mm > 0.0 && dd < n.nn_mm;
-          const double rsum = d.radius_mm + n.radius_mm;
+          // Untracked dots keep nn_mm = 0, so they never change here.
+          const bool nn_change = dd < e.nn_mm;
+          const double rsum = d.radius_mm + e.radius_mm;
           const bool touch = dd < rsum;
           if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
           if (!nn_change && !touch) continue;
+          Dot& n = dots[o];
           undo.push_back(Undo{o, n.nn_mm, n.nn_id, n.touch_count});
           retract_mut(o);
           if (nn_change) {
             n.nn_mm = dd;
             n.nn_id = k;
+            e.nn_mm = dd;
           }
           if (touch) {
             ++n.touch_count;
@@ -1022,13 +1097,15 @@ void Scorer::State::add(const Impression& imp) {
             ++touch_pairs;
           }
           apply_mut(o);
+          sync_touching(o);
         }
       }
     }
   }
   // Dots found in ascending cell order; NN ties resolved to the lower index above, so the
   // result does not depend on the scan order. (A tie with the cap keeps "no neighbour".)
-  hash[static_cast<std::size_t>(d.hcell)].push_back(k);
+  hash[static_cast<std::size_t>(d.hcell)].push_back(
+      HashEntry{imp.pos.x_mm, imp.pos.y_mm, d.nn_mm, d.radius_mm, k});
 
   // ---- blurring (fixed part) ----
   const double pap_bottom = std::max(bmax, lay.epidermis_mm + lay.papillary_mm);
@@ -1044,12 +1121,12 @@ void Scorer::State::add(const Impression& imp) {
   if (r_dose > 0.0) {
     d.flags |= kFlagHeavyDose;
     ++n_heavy;
-    push_imm(d, k, kHeavyDose, fx(0.3 + 0.5 * r_dose));
+    push_imm(d, k, kHeavyDose, level_of(0.3 + 0.5 * r_dose));
   }
   const double r_scar = skin.scar ? clamp01(skin.scar_tissue.migration) : 0.0;
   if (r_scar > 0.0) {
     d.flags |= kFlagScarMigration;
-    push_imm(d, k, kScarMigration, fx(0.3 + 0.5 * r_scar));
+    push_imm(d, k, kScarMigration, level_of(0.3 + 0.5 * r_scar));
   }
   double r_repeat = 0.0;
   if (d.flags & kFlagRepeat) {
@@ -1061,6 +1138,7 @@ void Scorer::State::add(const Impression& imp) {
 
   if (d.flags & (kFlagFat | kFlagForbidden | kFlagBadPigment)) criticals.push_back(k);
   apply_mut(k);
+  sync_touching(k);
 }
 
 void Scorer::State::pop() {
@@ -1074,18 +1152,28 @@ void Scorer::State::pop() {
     Dot& n = dots[rec.j];
     retract_mut(rec.j);
     if (n.touch_count != rec.touch_count) --touch_pairs;
+    if (n.nn_mm != rec.nn_mm) {
+      for (HashEntry& e : hash[static_cast<std::size_t>(n.hcell)])
+        if (e.idx == rec.j) e.nn_mm = rec.nn_mm;
+    }
     n.nn_mm = rec.nn_mm;
     n.nn_id = rec.nn_id;
     n.touch_count = rec.touch_count;
     apply_mut(rec.j);
+    sync_touching(rec.j);
   }
   undo.resize(d.ubegin);
   auto& cell = hash[static_cast<std::size_t>(d.hcell)];
-  assert(!cell.empty() && cell.back() == k);
+  assert(!cell.empty() && cell.back().idx == k);
   cell.pop_back();
   maxr_prefix.pop_back();
-  for (std::uint32_t f = d.fbegin; f < d.fbegin + d.fcount; ++f) findings.erase(imm_findings[f]);
+  for (std::uint32_t f = d.fbegin; f < d.fbegin + d.fcount; ++f) {
+    auto& b = buckets[imm_findings[f]];
+    assert(!b.empty() && b.back() == k);
+    b.pop_back();
+  }
   imm_findings.resize(d.fbegin);
+  if (d.touch_listed) touching_set.erase(k);
   if (!criticals.empty() && criticals.back() == k) criticals.pop_back();
 
   depth_sum -= d.depth_fx;
@@ -1180,8 +1268,10 @@ ScoreReport Scorer::State::report() const {
   rep.impression_count = dots.size();
   std::vector<Spot> spots;
   std::uint32_t spot_seq = 0;
+  // No spot findings on an empty session: nothing has been done yet, so nothing is wrong yet.
   auto add_spot = [&](Code code, double sev, PointMm pos, std::string msg) {
-    spots.push_back(Spot{FKey{std::clamp<std::int64_t>(fx(sev), 1, kSevCritical), -1,
+    if (n == 0) return;
+    spots.push_back(Spot{FKey{level_of(sev), -1,
                               static_cast<std::uint8_t>(code), spot_seq++},
                          pos, std::move(msg)});
   };
@@ -1217,6 +1307,8 @@ ScoreReport Scorer::State::report() const {
     double covered = 0.0, total = 0.0, dev_w = 0.0, dev_sum = 0.0;
     int holes = 0, clumps = 0, judged = 0, ordered_cells = 0, grid_cells = 0;
     double order_excess_sum = 0.0;
+    std::vector<CellAgg> blocks(static_cast<std::size_t>(((L.anx + 1) / 2) * ((L.any + 1) / 2)));
+    std::vector<std::size_t> block_order;
     for (std::int32_t c : L.target_cells) {
       const std::size_t cu = static_cast<std::size_t>(c);
       const double e = L.cell_expected[cu];
@@ -1240,25 +1332,37 @@ ScoreReport Scorer::State::report() const {
                    fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.", cnt, e));
         }
       }
-      const CellAgg& ca = cells[cu];
-      if (ca.n_ori >= kOrderMinDots) {
-        // Bond-orientational order: |mean of e^{i k theta}| for k = 2, 4, 6; random directions
-        // give about sqrt(pi / 4n), lattices and rows give ~1.
-        const double nn = ca.n_ori;
-        double order = 0.0;
-        for (std::size_t h = 0; h < 3; ++h) {
-          const double cs = unfx(ca.ori[2 * h]) / nn, sn = unfx(ca.ori[2 * h + 1]) / nn;
-          order = std::max(order, std::sqrt(cs * cs + sn * sn));
-        }
-        const double noise = std::sqrt(3.14159265358979323846 / (4.0 * nn));
-        const double excess = std::max(0.0, order - noise);
-        ++ordered_cells;
-        order_excess_sum += excess;
-        if (excess > kOrderSpot) {
-          ++grid_cells;
-          add_spot(kGridLike, clamp01(excess), L.acell_centre(c),
-                   "Grid or row pattern: neighbouring dots line up in the same directions.");
-        }
+      // Pool orientation sums into 10 mm blocks (2 x 2 cells): enough NN vectors per block
+      // for the order measure to rise above its noise.
+      const int bi = (c % L.anx) / 2, bj = (c / L.anx) / 2;
+      const std::size_t bk = static_cast<std::size_t>(bj * ((L.anx + 1) / 2) + bi);
+      if (blocks[bk].n_ori == 0 && cells[cu].n_ori > 0) block_order.push_back(bk);
+      blocks[bk].n_ori += cells[cu].n_ori;
+      for (std::size_t h = 0; h < 6; ++h) blocks[bk].ori[h] += cells[cu].ori[h];
+    }
+    std::sort(block_order.begin(), block_order.end());
+    for (std::size_t bk : block_order) {
+      const CellAgg& ca = blocks[bk];
+      if (ca.n_ori < kOrderMinDots) continue;
+      // Bond-orientational order: |mean of e^{i k theta}| for k = 2 (rows), 4 (square grid),
+      // 6 (hexagonal grid), the largest of the three; random directions give about
+      // kOrderNoise / sqrt(n), lattices and rows close to 1.
+      const double nn = ca.n_ori;
+      double order = 0.0;
+      for (std::size_t h = 0; h < 3; ++h) {
+        const double cs = unfx(ca.ori[2 * h]) / nn, sn = unfx(ca.ori[2 * h + 1]) / nn;
+        order = std::max(order, std::sqrt(cs * cs + sn * sn));
+      }
+      const double excess = std::max(0.0, order - kOrderNoise / std::sqrt(nn));
+      ++ordered_cells;
+      order_excess_sum += excess;
+      if (excess > kOrderSpot) {
+        ++grid_cells;
+        const int bx = static_cast<int>(bk % static_cast<std::size_t>((L.anx + 1) / 2));
+        const int by = static_cast<int>(bk / static_cast<std::size_t>((L.anx + 1) / 2));
+        add_spot(kGridLike, clamp01(excess), PointMm{L.ax0 + (bx + 0.5) * 2 * kDensityCellMm,
+                                                     L.ay0 + (by + 0.5) * 2 * kDensityCellMm},
+                 "Grid or row pattern: neighbouring dots line up in the same directions.");
       }
     }
     const double coverage = total > 0.0 ? covered / total : 0.0;
@@ -1407,12 +1511,16 @@ ScoreReport Scorer::State::report() const {
         cg.metrics.push_back({"in_front_of_hairline_count", static_cast<double>(n_front)});
         if (L.front.size() >= 2 && L.band_expected[0] + L.band_expected[1] + L.band_expected[2] > 0) {
           // Ramp: each third of the transition zone at its own target density.
-          double s_ramp = 1.0;
+          // Judged on the profile (each band relative to the mean of the three), since the
+          // overall level is the spacing criterion's business.
+          double s_ramp = 1.0, mean_ratio = 0.0;
           std::array<double, kRampBands> ratio{};
           for (std::size_t b = 0; b < kRampBands; ++b) {
             ratio[b] = L.band_expected[b] > 0 ? static_cast<double>(band_count[b]) / L.band_expected[b] : 1.0;
-            s_ramp = std::min(s_ramp, ratio_score(ratio[b]));
+            mean_ratio += ratio[b] / kRampBands;
           }
+          for (std::size_t b = 0; b < kRampBands; ++b)
+            s_ramp = std::min(s_ramp, mean_ratio > 0.0 ? ratio_score(ratio[b] / mean_ratio) : 0.0);
           // Shape and irregularity: the front-most dot of each ~5 mm piece of the hairline.
           int filled = 0;
           double sum = 0, sum2 = 0;
@@ -1427,10 +1535,10 @@ ScoreReport Scorer::State::report() const {
           const double mean_off = filled > 0 ? sum / filled : 0.0;
           const double sd_off = filled > 1 ? std::sqrt(std::max(0.0, sum2 / filled - mean_off * mean_off)) : 0;
           const double s_gaps = segs > 0 ? filled / segs : 0.0;
+          // A sparse front edge cannot start right on the line: tolerate half its spacing.
+          const double tol = std::max(kHairlineSetbackMm, 0.5 * L.front_spacing_mm);
           const double s_setback =
-              filled > 0 ? clamp01(1.0 - (mean_off - kHairlineSetbackMm) /
-                                             (kHairlineSetbackZeroMm - kHairlineSetbackMm))
-                         : 0.0;
+              filled > 0 ? clamp01(1.0 - (mean_off - tol) / kHairlineSetbackSpan) : 0.0;
           const double s_shape = std::min(s_gaps, s_setback);
           const double s_irreg = filled > 1 ? clamp01(sd_off / kIrregularFullMm) : 0.0;
           parts = {s_front, s_ramp, s_shape, s_irreg, s_cov, s_stray};
@@ -1633,8 +1741,6 @@ ScoreReport Scorer::State::report() const {
 
   // ---- findings: merge the ordered impression findings with the spot findings ----
   std::sort(spots.begin(), spots.end(), [](const Spot& a, const Spot& b) { return a.key < b.key; });
-  auto it = findings.begin();
-  std::size_t si = 0;
   auto dot_message = [&](const FKey& key, const Dot& d) -> std::string {
     const long long id = static_cast<long long>(d.ext_id);
     switch (static_cast<Code>(key.code)) {
@@ -1677,28 +1783,48 @@ ScoreReport Scorer::State::report() const {
         return fmt("Dot %lld.", id);
     }
   };
-  while (rep.findings.size() < kMaxFindings && (it != findings.end() || si < spots.size())) {
-    const bool take_spot = si < spots.size() && (it == findings.end() || spots[si].key < *it);
-    Finding f;
-    if (take_spot) {
-      const Spot& s = spots[si++];
-      f.criterion = kCodes[s.key.code].criterion;
-      f.code = kCodes[s.key.code].code;
-      f.message = s.message;
+  // Walk the severity levels from the top; within a level, spots first, then impressions by index
+  // and code. Each (level, code) stack is already sorted by index (dots are added in order).
+  std::size_t si = 0;
+  std::vector<std::pair<std::uint32_t, std::uint8_t>> level_dots;
+  for (int level = kLevels; level >= 1 && rep.findings.size() < kMaxFindings; --level) {
+    while (si < spots.size() && spots[si].key.level == level && rep.findings.size() < kMaxFindings) {
+      const Spot& sp = spots[si++];
+      Finding f;
+      f.criterion = kCodes[sp.key.code].criterion;
+      f.code = kCodes[sp.key.code].code;
+      f.message = sp.message;
       f.impression_id = -1;
-      f.pos = s.pos;
-      f.severity = unfx(s.key.sev_fx);
-    } else {
-      const FKey key = *it++;
-      const Dot& d = dots[static_cast<std::size_t>(key.id)];  // key.id is the dot's index
+      f.pos = sp.pos;
+      f.severity = static_cast<double>(level) / kLevels;
+      rep.findings.push_back(std::move(f));
+    }
+    const std::size_t room = kMaxFindings - rep.findings.size();
+    if (room == 0) break;
+    level_dots.clear();
+    for (std::uint8_t code = 0; code < kCodeCount; ++code) {
+      const auto& b = buckets[static_cast<std::size_t>(code) * (kLevels + 1) +
+                              static_cast<std::size_t>(level)];
+      for (std::size_t i = 0; i < b.size() && i < room; ++i) level_dots.emplace_back(b[i], code);
+      if (code == kTouching && level == kSevTouching) {
+        std::size_t i = 0;
+        for (auto t = touching_set.begin(); t != touching_set.end() && i < room; ++t, ++i)
+          level_dots.emplace_back(*t, code);
+      }
+    }
+    std::sort(level_dots.begin(), level_dots.end());
+    for (std::size_t i = 0; i < level_dots.size() && i < room; ++i) {
+      const Dot& d = dots[level_dots[i].first];
+      const FKey key{level, static_cast<std::int64_t>(level_dots[i].first), level_dots[i].second, 0};
+      Finding f;
       f.criterion = kCodes[key.code].criterion;
       f.code = kCodes[key.code].code;
       f.message = dot_message(key, d);
       f.impression_id = d.ext_id;
       f.pos = d.pos;
-      f.severity = unfx(key.sev_fx);
+      f.severity = static_cast<double>(level) / kLevels;
+      rep.findings.push_back(std::move(f));
     }
-    rep.findings.push_back(std::move(f));
   }
   return rep;
 }
