@@ -1328,15 +1328,17 @@ std::vector<std::size_t> regions_at(const Scenario& s, PointMm p) {
 
 Lab target_color(const Scenario& s) {
   if (s.target_color) return *s.target_color;
-  // Shaved stubble reads as a grey between the hair and the skin (domain.md "Colour"):
-  // mix hair toward skin, keep a quarter of the chroma, stay visibly darker than the skin.
+  // Shaved stubble reads as a grey between the hair and the skin (domain.md "Colour"): mix hair
+  // toward skin, keep a quarter of the chroma (half in thinning cases, where the dots sit among
+  // the patient's own coloured hairs), stay visibly darker than the skin.
   // Constants and worked examples: docs/scenario-format.md, "Target colour".
   const Lab& hair = s.patient.hair_lab;
   const Lab& skin = s.patient.skin_lab;
-  const Lab stubble = mix(hair, skin, 0.35);
+  const Lab stubble = mix(hair, skin, 0.45);
+  const double chroma = s.case_kind == CaseKind::kThinning ? 0.5 : 0.25;
   double L = std::min(stubble.L, skin.L - 8.0);
   L = std::clamp(L, 20.0, 75.0);
-  return Lab{L, 0.25 * stubble.a, 0.25 * stubble.b};
+  return Lab{L, chroma * stubble.a, chroma * stubble.b};
 }
 
 std::string_view to_string(CaseKind v) { return name_of(kCaseNames, v); }
