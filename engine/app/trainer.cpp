@@ -173,6 +173,7 @@ class Trainer {
   std::optional<physics::PickHit> pick(double x_logical, double y_logical) const;
   std::optional<std::pair<double, double>> project(sim::PointMm p) const;
   void focus(sim::PointMm p, double distance_mm);
+  void frame_work();
   void set_tool(const sim::ToolState& t);
   void undo();
   void finish(const std::string& why);
@@ -298,6 +299,24 @@ std::optional<std::pair<double, double>> Trainer::project(sim::PointMm p) const 
 void Trainer::focus(sim::PointMm p, double distance_mm) {
   if (surface_ == nullptr) return;
   camera_.look_at_surface(surface_->point(p), distance_mm);
+}
+
+// Looks straight down at the work, from far enough to see all of it (the end of a script or a
+// headless replay: the screenshot shows the dots, not the whole head).
+void Trainer::frame_work() {
+  const auto& imps = shown_impressions();
+  if (imps.empty() || surface_ == nullptr) {
+    if (surface_) camera_ = render::OrbitCamera::framing(*surface_);
+    return;
+  }
+  sim::PointMm lo = imps.front().pos, hi = lo;
+  for (const auto& i : imps) {
+    lo = {std::min(lo.x_mm, i.pos.x_mm), std::min(lo.y_mm, i.pos.y_mm)};
+    hi = {std::max(hi.x_mm, i.pos.x_mm), std::max(hi.y_mm, i.pos.y_mm)};
+  }
+  const double extent = std::max(hi.x_mm - lo.x_mm, hi.y_mm - lo.y_mm);
+  focus({0.5 * (lo.x_mm + hi.x_mm), 0.5 * (lo.y_mm + hi.y_mm)},
+        std::clamp(2.4 * extent + 90.0, 140.0, 520.0));
 }
 
 int Trainer::load_inputs() {
@@ -648,7 +667,7 @@ void Trainer::push_script_events() {
   for (const ScriptEvent* ev : actions.events) apply_script_action(*ev);
   if (player_->finished(tick_) && !script_done_) {
     script_done_ = true;
-    camera_ = render::OrbitCamera::framing(*surface_);  // the whole work for the screenshot
+    frame_work();
   }
 }
 
@@ -1238,6 +1257,7 @@ int Trainer::run() {
     replay_cursor_s_ = headless_ ? replay_end_s_ : 0.0;
     replay_playing_ = !headless_;
     update_replay(0.0);
+    if (headless_) frame_work();
   } else {
     start_session_for_scenario();
   }

@@ -141,7 +141,7 @@ void Panels::draw(const UiModel& m, ViewState& v, std::vector<UiAction>& a) {
   const ImGuiStyle& st = ImGui::GetStyle();
   top_h_ = target + 2.0f * st.WindowPadding.y;
   bottom_h_ = top_h_;
-  rail_w_ = std::min(f(210.0 * scale_), disp.x * 0.3f);
+  rail_w_ = std::min(f(236.0 * scale_), disp.x * 0.3f);
   score_w_ = std::min(f(320.0 * scale_), disp.x * 0.35f);
   if (m.scenario != nullptr) {
     top_bar(m, v, a);
@@ -364,16 +364,16 @@ void Panels::score_panel(const UiModel& m, std::vector<UiAction>&) {
     ImGui::SameLine();
     ImGui::TextColored(r->passed ? kGreen : kRed, "%s", r->passed ? "PASSING" : "NOT YET");
   }
-  const float w = ImGui::GetContentRegionAvail().x;
+  const float w_all = ImGui::GetContentRegionAvail().x;
   const float bar_h = f(14.0 * scale_);
   if (r != nullptr) {
     for (const auto& c : r->criteria) {
       ImGui::Spacing();
       ImGui::TextUnformatted(c.label.c_str());
-      ImGui::SameLine(w - f(40.0 * scale_));
-      ImGui::TextColored(c.passed ? kGreen : kRed, "%3.0f", c.score);
-      // The bar, with its pass mark drawn across it.
+      // The bar, with its pass mark drawn across it, and the score after it.
       ImDrawList* dl = ImGui::GetWindowDrawList();
+      const float num_w = ImGui::CalcTextSize("100").x + ImGui::GetStyle().ItemSpacing.x;
+      const float w = std::max(20.0f, w_all - num_w);
       const ImVec2 p = ImGui::GetCursorScreenPos();
       const float fill = f(std::clamp(c.score / 100.0, 0.0, 1.0)) * w;
       dl->AddRectFilled(p, ImVec2(p.x + w, p.y + bar_h), ImGui::GetColorU32(ImGuiCol_FrameBg),
@@ -389,8 +389,16 @@ void Panels::score_panel(const UiModel& m, std::vector<UiAction>&) {
         ImGui::SetTooltip("%s\nscore %.1f, pass mark %.0f, weight %.1f", c.explanation.c_str(),
                           c.score, c.pass_mark, c.weight);
       }
-      const std::size_t chars = static_cast<std::size_t>(std::max(12.0f, w / (ImGui::GetFontSize() * 0.5f)));
+      ImGui::SameLine();
+      ImGui::SetCursorPosY(ImGui::GetCursorPosY() - (ImGui::GetFontSize() - bar_h) * 0.5f);
+      ImGui::TextColored(c.passed ? kGreen : kRed, "%3.0f", c.score);
+      // The one-line why: as much of the first sentence as fits the panel.
+      std::size_t chars = c.explanation.size();
+      while (chars > 8 && ImGui::CalcTextSize(one_line(c.explanation, chars).c_str()).x > w_all) {
+        chars -= 2;
+      }
       ImGui::TextColored(kMuted, "%s", one_line(c.explanation, chars).c_str());
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", c.explanation.c_str());
     }
   }
   record_window();
@@ -655,16 +663,19 @@ void Panels::cross_section_panel(const UiModel& m, const ViewState&) {
   ImGui::SetNextWindowPos(ImVec2(disp.x - score_w_ - w - f(8.0 * scale_),
                                  disp.y - bottom_h_ - h - f(8.0 * scale_)));
   ImGui::SetNextWindowSize(ImVec2(w, h));
-  ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.10f, 0.10f, 0.11f, 0.95f));
+  // No window background: the renderer draws the diagram into the content area before ImGui's
+  // draw data, and the labels go on top of it.
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
   ImGui::Begin("Cross-section", nullptr, kFixed | ImGuiWindowFlags_NoScrollbar |
-                                             ImGuiWindowFlags_NoCollapse);
+                                             ImGuiWindowFlags_NoCollapse |
+                                             ImGuiWindowFlags_NoBackground);
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   record_window();
   if (m.cross_section == nullptr) {
     ImGui::TextWrapped("Place an impression (or hover the skin) to see the layers under it.");
     ImGui::End();
-    ImGui::PopStyleColor();
+    ImGui::PopStyleVar();
     return;
   }
   section_rect_ = RectPx{p.x, p.y, avail.x, avail.y};
@@ -698,15 +709,14 @@ void Panels::cross_section_panel(const UiModel& m, const ViewState&) {
       last_y = ty;
     }
   }
-  // Depth ticks every 0.5 mm along the plot's left edge.
+  // Depth ticks every 0.5 mm, inside the plot's left edge.
   for (double d = 0.5; d < cs.max_depth_mm; d += 0.5) {
     double x = 0, y = 0;
-    lay.to_pixel(cs, cs.half_length_mm, d, &x, &y);
+    lay.to_pixel(cs, -cs.half_length_mm, d, &x, &y);
     char buf[16];
     std::snprintf(buf, sizeof buf, "%.1f", d);
-    dl->AddLine(ImVec2(f(x) - 6.0f, f(y)), ImVec2(f(x), f(y)), muted, 1.0f);
-    dl->AddText(ImVec2(f(x) - 6.0f - ImGui::CalcTextSize(buf).x - 2.0f, f(y) - fs * 0.5f), muted,
-                buf);
+    dl->AddLine(ImVec2(f(x), f(y)), ImVec2(f(x) + 6.0f, f(y)), muted, 1.0f);
+    dl->AddText(ImVec2(f(x) + 8.0f, f(y) - fs * 0.5f), muted, buf);
   }
   char head[96];
   if (cs.band_max_mm > cs.band_min_mm) {
@@ -729,7 +739,7 @@ void Panels::cross_section_panel(const UiModel& m, const ViewState&) {
     dl->AddText(ImVec2(f(x) + 8.0f, f(y) - fs * 0.5f), text, buf);
   }
   ImGui::End();
-  ImGui::PopStyleColor();
+  ImGui::PopStyleVar();
 }
 
 void Panels::heat_legend(const ViewState& v) {
