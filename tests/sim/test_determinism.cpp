@@ -23,17 +23,17 @@ struct Demo {
 
 // Golden replay hashes of the committed demo sessions (see docs/CHANGELOG.md before changing).
 const Demo kDemos[] = {
-    {"frontal-hairline-expert.json", "frontal-hairline.json",
+    {"frontal-hairline-expert.session.json", "frontal-hairline.json",
      "2339068486426ab21f98e8704c0aff9d9926be7761dd305941386ce538c59d86"},
-    {"frontal-hairline-novice.json", "frontal-hairline.json",
+    {"frontal-hairline-novice.session.json", "frontal-hairline.json",
      "17540ae7c993fb43f2acd2d29b7a4369c72a0a1b640b121f92189ddfc46e1dad"},
-    {"strip-scar-expert.json", "strip-scar.json",
+    {"strip-scar-expert.session.json", "strip-scar.json",
      "d7ad125a2d8cadb28a21de4ce78806679b261961835d16dc4c74e3ddd954b9f5"},
-    {"diffuse-thinning-expert.json", "diffuse-thinning.json",
+    {"diffuse-thinning-expert.session.json", "diffuse-thinning.json",
      "5596b9414f11c9598cdc4120c11b494c383626318fc8141f599fcaa643c0f653"},
-    {"hairline-assessment-novice.json", "hairline-assessment.json",
+    {"hairline-assessment-novice.session.json", "hairline-assessment.json",
      "5aec66a44fb4252a79e16a1e2d511d61639259fb27264213cd78962958f8626f"},
-    {"frontal-hairline-interchange.json", "frontal-hairline.json",
+    {"frontal-hairline-interchange.session.json", "frontal-hairline.json",
      "7611e9c2f956fe560f9f24c8cae73717be143cc4603976a678a9b8c9a4733eae"},
 };
 

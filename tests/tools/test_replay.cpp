@@ -19,11 +19,11 @@ struct Demo {
   std::string file, scenario, style;
 };
 const std::vector<Demo> kGenerated = {
-    {"frontal-hairline-expert.json", "frontal-hairline", "expert"},
-    {"frontal-hairline-novice.json", "frontal-hairline", "novice"},
-    {"strip-scar-expert.json", "strip-scar", "expert"},
-    {"diffuse-thinning-expert.json", "diffuse-thinning", "expert"},
-    {"hairline-assessment-novice.json", "hairline-assessment", "novice"},
+    {"frontal-hairline-expert.session.json", "frontal-hairline", "expert"},
+    {"frontal-hairline-novice.session.json", "frontal-hairline", "novice"},
+    {"strip-scar-expert.session.json", "strip-scar", "expert"},
+    {"diffuse-thinning-expert.session.json", "diffuse-thinning", "expert"},
+    {"hairline-assessment-novice.session.json", "hairline-assessment", "novice"},
 };
 
 TEST(SmpReplay, HelpAndUsage) {
@@ -36,7 +36,7 @@ TEST(SmpReplay, HelpAndUsage) {
 }
 
 TEST(SmpReplay, FindsTheScenarioByIdAndPrintsTheHash) {
-  const std::string rel = "assets/sessions/frontal-hairline-expert.json";
+  const std::string rel = "assets/sessions/frontal-hairline-expert.session.json";
   const json rec = json::parse(read_text(kSrc + "/" + rel))["recorded"];
   auto r = run_smp({"replay", "--session", rel});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -58,7 +58,7 @@ TEST(SmpReplay, EveryCommittedDemoVerifies) {
 }
 
 TEST(SmpReplay, VerifyPrintsEveryDifference) {
-  json s = json::parse(read_text(kSrc + "/assets/sessions/frontal-hairline-expert.json"));
+  json s = json::parse(read_text(kSrc + "/assets/sessions/frontal-hairline-expert.session.json"));
   const std::string real_hash = s["recorded"]["impressions_sha256"];
   s["recorded"]["impressions_sha256"] = std::string(64, '0');
   s["recorded"]["overall"] = 12.5;
@@ -88,7 +88,8 @@ TEST(SmpReplay, VerifyPrintsEveryDifference) {
 }
 
 TEST(SmpReplay, UnknownScenarioIdIsAClearError) {
-  json s = json::parse(read_text(kSrc + "/assets/sessions/frontal-hairline-interchange.json"));
+  json s =
+      json::parse(read_text(kSrc + "/assets/sessions/frontal-hairline-interchange.session.json"));
   s["scenario_id"] = "no-such-scenario";
   const std::string dir = make_temp_dir("replay-unknown");
   write_text(dir + "/s.json", s.dump());

@@ -13,8 +13,8 @@ namespace {
 using nlohmann::json;
 
 const std::string kScenario = "scenarios/frontal-hairline.json";
-const std::string kExpert = "assets/sessions/frontal-hairline-expert.json";
-const std::string kNovice = "assets/sessions/frontal-hairline-novice.json";
+const std::string kExpert = "assets/sessions/frontal-hairline-expert.session.json";
+const std::string kNovice = "assets/sessions/frontal-hairline-novice.session.json";
 
 json recorded_of(const std::string& session_rel) {
   return json::parse(read_text(std::string(SMP_SOURCE_DIR) + "/" + session_rel))["recorded"];
@@ -97,7 +97,7 @@ TEST(SmpScore, FailingSessionStillExitsZeroAndListsCriticalErrors) {
 
 TEST(SmpScore, InterchangeImpressionsAreScored) {
   auto r = run_smp({"score", "--scenario", kScenario, "--session",
-                    "assets/sessions/frontal-hairline-interchange.json", "--json"});
+                    "assets/sessions/frontal-hairline-interchange.session.json", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["impression_count"], 12);
@@ -142,8 +142,8 @@ TEST(SmpScore, OtherScenarioIsAnErrorOtherVersionAWarning) {
 }
 
 TEST(SmpScore, UndoInAnAssessmentLogIsRefused) {
-  json s = json::parse(
-      read_text(std::string(SMP_SOURCE_DIR) + "/assets/sessions/hairline-assessment-novice.json"));
+  json s = json::parse(read_text(std::string(SMP_SOURCE_DIR) +
+                                 "/assets/sessions/hairline-assessment-novice.session.json"));
   const json& last = s["events"].back();
   const double t = last.is_array() ? last[0].get<double>() : last["t_s"].get<double>();
   s["events"].push_back({{"t_s", t + 1.0}, {"undo", 1}});
