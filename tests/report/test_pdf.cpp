@@ -172,6 +172,24 @@ TEST_F(PdfTest, UnsignedReportSaysSo) {
   EXPECT_NE(text.find("Not signed"), std::string::npos);
 }
 
+// Every scenario the product ships prints as a complete report (the pages are left in the test
+// output dir to look at).
+TEST_F(PdfTest, EveryShippedScenarioPrints) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SMP_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    AttemptSpec spec;
+    spec.scenario_file = entry.path().filename().string();
+    spec.with_images = false;
+    const Attempt a = make_attempt(spec);
+    const std::string name = "scenario-" + entry.path().stem().string();
+    const auto path = render_to(a, name);
+    const auto info = run("pdfinfo '" + path.string() + "'");
+    EXPECT_NE(info.out.find("Pages:           3"), std::string::npos) << name << info.out;
+    const auto text = run("pdftotext '" + path.string() + "' -").out;
+    EXPECT_NE(text.find(a.record.scenario.id), std::string::npos) << name;
+  }
+}
+
 TEST(PdfInputErrors, UnknownPigmentAndBadDateAreErrorsNotCrashes) {
   Attempt a = make_attempt({});
   std::vector<sim::Impression> imps = a.replay.impressions;

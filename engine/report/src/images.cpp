@@ -260,7 +260,14 @@ sim::Result<bool> draw_work(cairo_t* cr, const sim::Scenario& scenario,
     if (r.role != sim::RegionRole::kScar) continue;
     polygon_path(cr, r.polygon_mm);
     set_rgb(cr, scar);
-    cairo_fill(cr);
+    cairo_fill_preserve(cr);
+    // A feathered edge: scar margins blend into the surrounding skin.
+    for (int k = 3; k >= 1; --k) {
+      set_rgb(cr, scar, 0.22);
+      cairo_set_line_width(cr, 0.12 * k);
+      cairo_stroke_preserve(cr);
+    }
+    cairo_new_path(cr);
   }
 
   // Impressions in placement order (later dots over earlier ones, as on skin).
@@ -400,6 +407,52 @@ sim::Result<RenderedImage> render_work_png(const sim::Scenario& scenario,
   }
   out.sha256 = sim::sha256_hex(out.png);
   return out;
+}
+
+namespace {
+struct PngReader {
+  std::string_view data;
+  std::size_t pos = 0;
+};
+cairo_status_t read_png(void* closure, unsigned char* out, unsigned int length) {
+  auto* r = static_cast<PngReader*>(closure);
+  if (r->data.size() - r->pos < length) return CAIRO_STATUS_READ_ERROR;
+  std::copy_n(r->data.data() + r->pos, length, out);
+  r->pos += length;
+  return CAIRO_STATUS_SUCCESS;
+}
+}  // namespace
+
+sim::Result<RgbImage> decode_png(std::string_view png) {
+  PngReader reader{png, 0};
+  cairo_surface_t* s = cairo_image_surface_create_from_png_stream(read_png, &reader);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    const std::string why = cairo_status_to_string(cairo_surface_status(s));
+    cairo_surface_destroy(s);
+    return sim::Result<RgbImage>::fail({"<png>", "", "not a readable PNG: " + why});
+  }
+  RgbImage img;
+  img.width = cairo_image_surface_get_width(s);
+  img.height = cairo_image_surface_get_height(s);
+  const int stride = cairo_image_surface_get_stride(s);
+  const unsigned char* data = cairo_image_surface_get_data(s);
+  img.rgb.resize(static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3);
+  std::size_t k = 0;
+  for (int y = 0; y < img.height; ++y) {
+    const auto* row = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
+    for (int x = 0; x < img.width; ++x) {
+      const std::uint32_t px = row[x];  // (A)RGB, native endian; pictures are opaque
+      img.rgb[k++] = static_cast<std::uint8_t>((px >> 16) & 0xFF);
+      img.rgb[k++] = static_cast<std::uint8_t>((px >> 8) & 0xFF);
+      img.rgb[k++] = static_cast<std::uint8_t>(px & 0xFF);
+    }
+  }
+  cairo_surface_destroy(s);
+  return img;
+}
+
+PixelPos to_pixel(const WorkView& view, sim::PointMm p) {
+  return {(view.box.max.x_mm - p.x_mm) * view.px_per_mm, (p.y_mm - view.box.min.y_mm) * view.px_per_mm};
 }
 
 sim::Result<std::vector<FileRef>> write_work_images(const std::string& dir,

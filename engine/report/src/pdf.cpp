@@ -509,29 +509,41 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   const double cw = (kWidth - 2 * gap) / 3.0;
   const double mm_w = view.box.max.x_mm - view.box.min.x_mm;
   const double mm_h = view.box.max.y_mm - view.box.min.y_mm;
-  const double s = std::min(cw / mm_w, 200.0 / mm_h);  // points per mm
+  // Pictures side by side, or (for wide areas such as a strip scar) one above the other, whichever
+  // prints them larger; the plots keep ~185 pt and the details at least ~135 pt.
+  const double budget = kBottom - 10.0 - y - 185.0 - 135.0;
+  const double s_cols = std::min(cw / mm_w, std::min(200.0, budget - 31.0) / mm_h);
+  const double s_rows = std::min(kWidth / mm_w, (budget - 3 * 19.0) / 3.0 / mm_h);
+  const bool rows = s_rows > 1.15 * s_cols;
+  const double s = rows ? s_rows : s_cols;  // points per mm
   const double pw = mm_w * s, ph = mm_h * s;
-  // Room left under the pictures: the magnified details get what the plots (~175 pt) leave.
-  const double room = kBottom - 10.0 - (y + 13.0 + ph + 18.0) - 12.0 - 20.0 - 175.0;
+  const double pictures_h = rows ? 3 * (ph + 19.0) : 13.0 + ph + 18.0;
+  // Room left under the pictures: the magnified details get what the plots leave.
+  const double room = kBottom - 10.0 - (y + pictures_h) - 12.0 - 20.0 - 185.0;
   const double detail_h_over_w = std::clamp(room / cw, 0.6, 1.0);
   const auto dbox = detail_box(d.in->impressions, detail_h_over_w);
   for (std::size_t i = 0; i < specs.size() && i < 3; ++i) {
-    const double x = kLeft + static_cast<double>(i) * (cw + gap);
-    detail::draw_text(cr, x, y, specs[i].label, style(8.5, Face::kSansBold));
-    auto ok = place_picture(d, view.box, specs[i].t_days, x, y + 13.0, pw, ph);
+    const double x = rows ? kLeft : kLeft + static_cast<double>(i) * (cw + gap);
+    const double ly = rows ? y + static_cast<double>(i) * (ph + 19.0) : y;
+    detail::draw_text(cr, x, ly, specs[i].label, style(8.5, Face::kSansBold));
+    auto ok = place_picture(d, view.box, specs[i].t_days, x, ly + 13.0, pw, ph);
     if (!ok.ok()) return ok;
     if (dbox) {  // where the magnified detail below comes from
       const double rx = x + (view.box.max.x_mm - dbox->max.x_mm) * s;
-      const double ry = y + 13.0 + (dbox->min.y_mm - view.box.min.y_mm) * s;
+      const double ry = ly + 13.0 + (dbox->min.y_mm - view.box.min.y_mm) * s;
       cairo_set_source_rgb(cr, 1, 1, 1);
       cairo_set_line_width(cr, 0.8);
       cairo_rectangle(cr, rx, ry, (dbox->max.x_mm - dbox->min.x_mm) * s,
                       (dbox->max.y_mm - dbox->min.y_mm) * s);
       cairo_stroke(cr);
     }
-    scale_bar(cr, x, y + 13.0 + ph + 6.0, s, pw * 0.4);
+    if (rows) {
+      scale_bar(cr, x + pw - 70.0, ly + 4.0, s, 40.0);
+    } else {
+      scale_bar(cr, x, ly + 13.0 + ph + 6.0, s, pw * 0.4);
+    }
   }
-  y += 13.0 + ph + 18.0;
+  y += pictures_h;
   if (dbox) {
     const double dw = cw, dh = cw * detail_h_over_w;  // window shape fixed above
     const double mag = (dw / 8.0) / (72.0 / 25.4);  // printed size over real size
@@ -548,7 +560,7 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
     }
     y += dh + 20.0;
   }
-  const double ph2 = std::clamp(kBottom - 10.0 - y, 120.0, 210.0);
+  const double ph2 = std::clamp(kBottom - 10.0 - y, 150.0, 210.0);
   const double half = (kWidth - 16.0) / 2.0;
   draw_depth_histogram(cr, {kLeft, y, half, ph2}, d.in->scenario, d.in->impressions);
   draw_spacing_histogram(cr, {kLeft + half + 16.0, y, half, ph2}, d.in->scenario,

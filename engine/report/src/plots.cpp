@@ -399,8 +399,8 @@ void draw_spacing_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scena
     g.g = kBlueGreen[1] * 0.7;
     g.b = kBlueGreen[2] * 0.7;
     detail::draw_text(cr, box.x + 28.0, y,
-                      "dashed line: mean spacing of a random pattern at the target density (" +
-                          fmt(expected, 2) + " mm)", g);
+                      "dashed: a random pattern at the target density, " + fmt(expected, 2) + " mm",
+                      g);
     y += 8.0;
   }
   if (dot_diameter_mm > 0.0) {
@@ -409,8 +409,8 @@ void draw_spacing_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scena
     v.g = kVermilion[1] * 0.85;
     v.b = kVermilion[2] * 0.85;
     detail::draw_text(cr, box.x + 28.0, y,
-                      "shaded: closer than one healed dot (" + fmt(dot_diameter_mm, 2) +
-                          " mm): the dots touch", v);
+                      "shaded: closer than one healed dot (" + fmt(dot_diameter_mm, 2) + " mm): touching",
+                      v);
   }
   cairo_restore(cr);
 }

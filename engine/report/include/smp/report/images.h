@@ -2,7 +2,10 @@
 // a top-down scalp-map view of the treated area at a point in time (fresh, healed, aged), drawn
 // offscreen with cairo's software rasteriser. Same inputs give the same pixels and PNG bytes.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -75,6 +78,23 @@ sim::Result<RenderedImage> render_work_png(const sim::Scenario& scenario,
                                            std::span<const sim::Impression> impressions,
                                            double t_days, const WorkView& view,
                                            const ImageOptions& options = {});
+
+// A decoded picture (cairo's PNG reader), for checks and for re-use in documents.
+struct RgbImage {
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> rgb;  // row-major, 3 bytes per pixel
+  std::array<std::uint8_t, 3> at(int x, int y) const {
+    const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                    static_cast<std::size_t>(x)) * 3;
+    return {rgb[i], rgb[i + 1], rgb[i + 2]};
+  }
+};
+sim::Result<RgbImage> decode_png(std::string_view png);
+// Where a scalp-map point lands in a picture of `view`, in pixels (x mirrored, see WorkView).
+struct PixelPos {
+  double x = 0.0, y = 0.0;
+};
+PixelPos to_pixel(const WorkView& view, sim::PointMm p);
 
 // Renders the standard set into `dir` (fresh.png, healed.png, aged.png; atomic writes) and
 // returns one FileRef per picture (role "image-<key>", media type image/png, SHA-256, size) for
