@@ -29,6 +29,7 @@ constexpr double kFix = 1e6;                 // fixed-point: micro-units
 constexpr double kHealedDays = 30.0;         // "healed" look: one month after placement
 constexpr double kMinBandWidthMm = 0.05;     // guards a degenerate depth band
 constexpr double kDepthZeroBandWidths = 2.0; // depth error (in band widths) that scores 0
+constexpr double kMaxDepthErrorMm = 100.0;   // depth error metric cap (bounds the running sum)
 constexpr double kBlueNoiseNn = 0.80;        // mean NN distance x sqrt(density) for blue noise
 constexpr double kNnCapFactor = 2.0;         // NN ratio saturates at 2x the expected spacing
 constexpr double kNnCapMaxMm = 3.0;          // ... and NN search never reaches beyond 3 mm
@@ -81,10 +82,11 @@ constexpr double kScarCellDots = 3.0;        // scar coverage cells expect ~3 do
 constexpr double kUnderHairZero = 0.10;      // fraction of dots under hairs scoring 0
 constexpr double kStrayZero = 0.10;          // fraction of dots outside the treat area scoring 0
 
-// Fixed-point conversion; NaN counts as 0 and magnitudes are capped so the sums cannot overflow.
+// Fixed-point conversion; NaN counts as 0 and magnitudes are capped (every summed quantity is
+// bounded far below the cap, so sums of millions of terms cannot overflow int64).
 inline std::int64_t fx(double v) {
   if (!(v == v)) return 0;
-  return std::llround(std::clamp(v, -1e9, 1e9) * kFix);
+  return std::llround(std::clamp(v, -1e6, 1e6) * kFix);
 }
 // floor(v) as a cell index in [0, n - 1], clamped; NaN maps to 0 (never undefined behaviour).
 inline int cell_clamp(double v, int n) {
@@ -918,7 +920,7 @@ void Scorer::State::add(const Impression& raw) {
       fat ? 0.0 : clamp01(1.0 - err / (imp.depth_mm < bmin ? shallow_scale : deep_scale));
   d.depth_fx = fx(depth_score);
   depth_sum += d.depth_fx;
-  d.err_fx = fx(err);
+  d.err_fx = fx(std::min(err, kMaxDepthErrorMm));
   depth_err_sum_fx += d.err_fx;
   if (fat) {
     d.flags |= kFlagFat;
