@@ -32,7 +32,7 @@ const Demo kDemos[] = {
     {"diffuse-thinning-expert.session.json", "diffuse-thinning.json",
      "5596b9414f11c9598cdc4120c11b494c383626318fc8141f599fcaa643c0f653"},
     {"hairline-assessment-novice.session.json", "hairline-assessment.json",
-     "5aec66a44fb4252a79e16a1e2d511d61639259fb27264213cd78962958f8626f"},
+     "dbd36ae5427c006b580cf1efe7bb7311a1540bec3b1b4387528dbf098af942e8"},
     {"frontal-hairline-interchange.session.json", "frontal-hairline.json",
      "7611e9c2f956fe560f9f24c8cae73717be143cc4603976a678a9b8c9a4733eae"},
 };
