@@ -181,6 +181,23 @@ TEST(Simulation, PenHeldStillAfterARunPlacesNothingMore) {
   EXPECT_EQ(sim.impressions().size(), after_run);
 }
 
+TEST(Simulation, CallerBugsNeitherHangNorPlaceNaNs) {
+  const Scenario sc = pad();
+  ToolState bad = tool_1rl();
+  bad.machine.frequency_hz = -5.0;  // a live caller's garbage: read as 1 Hz, never loops forever
+  Simulation sim(sc, catalogue(), 1, bad);
+  for (const auto& e : drag(0.0, 20.0, 2.0, 0.01)) sim.apply(e);
+  EXPECT_EQ(sim.impressions().size(), 1u + 2u) << "the tap, then strokes at t = 1 s and 2 s";
+  StylusSample nan_pos = sample(5.0, std::nan(""), 0.0, 0.5, true);
+  EXPECT_EQ(sim.apply(nan_pos), 0);
+  EXPECT_EQ(sim.apply(sample(std::nan(""), 1.0, 1.0, 0.5, true)), 0);
+  EXPECT_EQ(sim.apply(sample(5.5, 1.0, 1.0, 0.0, false)), 1);
+  EXPECT_EQ(sim.impressions().back().t_s, 5.5);
+  for (const auto& imp : sim.impressions()) {
+    EXPECT_TRUE(std::isfinite(imp.pos.x_mm) && std::isfinite(imp.depth_mm));
+  }
+}
+
 TEST(Simulation, UndoRemovesTheLastImpressionsInPractice) {
   const Scenario sc = pad();
   Simulation sim(sc, catalogue(), 5, tool_1rl());

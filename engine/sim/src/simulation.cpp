@@ -90,7 +90,31 @@ double Simulation::footprint_mm() const {
 // Stroke times come from the integer stroke index, never from an accumulated time: summing 1/f
 // would drift and make results depend on how the log was chunked.
 double Simulation::stroke_time_s(std::uint64_t k) const {
-  return contact_.start_t_s + static_cast<double>(k) / tool_.machine.frequency_hz;
+  return contact_.start_t_s + static_cast<double>(k) / frequency_hz();
+}
+
+// The machine frequency as the needle model reads it: at least 1 Hz, 120 Hz if not a number
+// (session files are validated; this guards a live caller's bad value against endless loops).
+double Simulation::frequency_hz() const {
+  const double f = tool_.machine.frequency_hz;
+  return std::isfinite(f) ? std::max(1.0, f) : 120.0;
+}
+
+// Moves next_stroke past every stroke at or before t (before t when !inclusive). Starts from the
+// closed-form estimate and corrects it with the exact stroke_time_s() comparison, so a long still
+// hold costs O(1) and the result equals stepping one stroke at a time.
+void Simulation::skip_strokes_to(double t, bool inclusive) {
+  auto passed = [&](std::uint64_t k) {
+    const double ts = stroke_time_s(k);
+    return inclusive ? ts <= t : ts < t;
+  };
+  const double est = std::floor((t - contact_.start_t_s) * frequency_hz());
+  if (est > static_cast<double>(contact_.next_stroke) && est < 1e15) {
+    std::uint64_t k = static_cast<std::uint64_t>(est);
+    while (k > contact_.next_stroke && !passed(k - 1)) --k;
+    contact_.next_stroke = k;
+  }
+  while (passed(contact_.next_stroke)) ++contact_.next_stroke;
 }
 
 // Jitter in [-1, 1): the top 53 bits of one mt19937_64 draw, u, give u * 2^-52 - 1. Both steps
@@ -147,7 +171,7 @@ int Simulation::run_segment(const StylusSample& a, const StylusSample& b, bool i
   // no stroke in between can place anything (keeps long still holds cheap).
   if (distance_mm(a.pos, contact_.last_emit_pos) < fp &&
       distance_mm(b.pos, contact_.last_emit_pos) < fp) {
-    while (in_segment(contact_.next_stroke)) ++contact_.next_stroke;
+    skip_strokes_to(b.t_s, include_end);
     return 0;
   }
   const double dt = b.t_s - a.t_s;
@@ -220,7 +244,7 @@ int Simulation::apply_sample(const StylusSample& s) {
     contact_.run = true;
     contact_.last_emit_pos = contact_.start_pos;
     contact_.last_emit_t_s = contact_.last.t_s;
-    while (stroke_time_s(contact_.next_stroke) <= contact_.last.t_s) ++contact_.next_stroke;
+    skip_strokes_to(contact_.last.t_s, /*inclusive=*/true);
   }
   placed += run_segment(contact_.last, s, /*include_end=*/true);
   contact_.last = s;
@@ -230,12 +254,16 @@ int Simulation::apply_sample(const StylusSample& s) {
 int Simulation::apply(const SessionEvent& e) {
   // Out-of-order events are a caller bug; clamping keeps the state consistent (and replay
   // inputs are validated non-decreasing at load).
-  const double t = std::max(event_time_s(e), last_t_s_);
+  const double et = event_time_s(e);
+  const double t = std::isfinite(et) ? std::max(et, last_t_s_) : last_t_s_;
   int delta = 0;
   if (const auto* s = std::get_if<StylusSample>(&e)) {
     StylusSample sample = *s;
     sample.t_s = t;
-    delta = apply_sample(sample);
+    // A sample without a usable position (caller bug) is dropped rather than placed at NaN.
+    if (std::isfinite(sample.pos.x_mm) && std::isfinite(sample.pos.y_mm)) {
+      delta = apply_sample(sample);
+    }
   } else if (const auto* tc = std::get_if<ToolChange>(&e)) {
     delta = end_contact(t);
     tool_ = tc->tool;

@@ -47,6 +47,8 @@ class Simulation {
 
   double footprint_mm() const;
   double stroke_time_s(std::uint64_t k) const;
+  double frequency_hz() const;
+  void skip_strokes_to(double t, bool inclusive);
   double next_jitter();
   int emit(PointMm pos, const StylusContact& contact, double t_s);
   int place_tap(double end_t_s);
