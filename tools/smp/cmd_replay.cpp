@@ -123,6 +123,7 @@ int run_replay(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   std::string scenario_path;
+  std::optional<sim::Session> preloaded;
   if (const std::string* s = opts->get("--scenario")) {
     scenario_path = *s;
   } else {
@@ -144,8 +145,9 @@ int run_replay(const std::vector<std::string>& args) {
       return kExitFailure;
     }
     scenario_path = *found;
+    preloaded = std::move(session).value();
   }
-  auto loaded = load_for_scoring("replay", scenario_path, *session_path);
+  auto loaded = load_for_scoring("replay", scenario_path, *session_path, std::move(preloaded));
   if (!loaded) return kExitFailure;
   auto out = sim::replay_session(loaded->session, loaded->scenario, loaded->catalogue);
   if (!out.ok()) {

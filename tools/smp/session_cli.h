@@ -88,14 +88,17 @@ struct Loaded {
 
 // Loads the session, the scenario and the pigment catalogue; a session made on another scenario
 // is an error, one made on another version of the same scenario (hash differs) a warning.
+// `preloaded`: the session when the caller already read it (saves parsing a long log twice).
 inline std::optional<Loaded> load_for_scoring(const char* command, const std::string& scenario_path,
-                                              const std::string& session_path) {
+                                              const std::string& session_path,
+                                              std::optional<sim::Session> preloaded = {}) {
   auto scenario = sim::load_scenario_file(scenario_path);
   if (!scenario.ok()) {
     print_errors(scenario.errors());
     return std::nullopt;
   }
-  auto session = sim::load_session_file(session_path);
+  auto session = preloaded ? sim::Result<sim::Session>(std::move(*preloaded))
+                           : sim::load_session_file(session_path);
   if (!session.ok()) {
     print_errors(session.errors());
     return std::nullopt;
