@@ -403,6 +403,60 @@ TEST(ScenarioParse, EachBadInputNamesItsPointer) {
   }
 }
 
+// The loader's self-intersection check (grid broad phase) agrees with plain all-pairs testing on
+// random polygons, crossing and not.
+bool brute_force_crosses(const std::vector<PointMm>& v) {
+  auto orient = [](PointMm o, PointMm a, PointMm b) {
+    const double c = (a.x_mm - o.x_mm) * (b.y_mm - o.y_mm) - (a.y_mm - o.y_mm) * (b.x_mm - o.x_mm);
+    return (c > 0) - (c < 0);
+  };
+  const std::size_t n = v.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i + 1; j < n; ++j) {
+      if (j == i + 1 || (i == 0 && j == n - 1)) continue;
+      const PointMm a = v[i], b = v[(i + 1) % n], c = v[j], d = v[(j + 1) % n];
+      if (orient(a, b, c) * orient(a, b, d) < 0 && orient(c, d, a) * orient(c, d, b) < 0) return true;
+    }
+  }
+  return false;
+}
+
+TEST(ScenarioParse, SelfIntersectionMatchesAllPairs) {
+  std::uint64_t state = 12345;
+  auto next01 = [&] {  // a small LCG: test data only
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  int crossing = 0, simple = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int n = 4 + static_cast<int>(next01() * 60);
+    std::vector<PointMm> v;
+    const bool star = trial % 2 == 0;  // star-shaped polygons are simple; random ones mostly not
+    for (int k = 0; k < n; ++k) {
+      if (star) {
+        const double ang = 2 * 3.14159265358979 * (k + 0.5 * next01()) / n;
+        const double rad = 5 + 40 * next01();
+        v.push_back({50 + rad * std::cos(ang), 50 + rad * std::sin(ang)});
+      } else {
+        v.push_back({5 + 90 * next01(), 5 + 90 * next01()});
+      }
+    }
+    json j = minimal();
+    json poly = json::array();
+    for (const auto& p : v) poly.push_back({p.x_mm, p.y_mm});
+    j["regions"][0]["polygon_mm"] = poly;
+    const auto r = parse(j);
+    const bool expect = brute_force_crosses(v);
+    (expect ? crossing : simple)++;
+    EXPECT_EQ(has_error(r, "/regions/0/polygon_mm", "crosses itself"), expect) << "trial " << trial;
+    if (!expect) {
+      EXPECT_TRUE(r.ok()) << dump_errors(r);
+    }
+  }
+  EXPECT_GT(crossing, 100);
+  EXPECT_GT(simple, 100);
+}
+
 TEST(ScenarioParse, ReportsEveryErrorNotJustTheFirst) {
   json j = minimal();
   j["title"] = 1;

@@ -617,57 +617,78 @@ bool segments_touch(PointMm a, PointMm b, PointMm c, PointMm d) {
 }
 
 // Finds one pair of edges of a closed polygon that cross or touch (other than neighbours sharing
-// their common vertex). A uniform grid over the bounding box keeps this near-linear for the
-// shapes people draw. Returns {i, j} edge indices (edge i runs from vertex i to vertex i+1).
+// their common vertex). Returns {i, j} edge indices (edge i runs from vertex i to vertex i + 1).
+// Broad phase: each edge is entered into the grid cells it passes through (conservatively: the
+// cells under short pieces of it), so two edges that meet share a cell. When the cells are so
+// crowded that this would test more pairs than all of them, plain all-pairs is used instead; a
+// 10,000-vertex polygon costs at most that (n^2 / 2 segment tests).
 std::optional<std::pair<std::size_t, std::size_t>> self_intersection(const PolygonMm& poly) {
   const std::size_t n = poly.size();
   auto edge_a = [&](std::size_t i) { return poly[i]; };
   auto edge_b = [&](std::size_t i) { return poly[(i + 1) % n]; };
+  auto neighbours = [&](std::size_t i, std::size_t j) {
+    return j == i + 1 || i == j + 1 || (i == 0 && j == n - 1) || (j == 0 && i == n - 1);
+  };
   // Neighbouring edges share a vertex; they are bad only when the second folds back onto the first.
   for (std::size_t i = 0; i < n; ++i) {
     const PointMm a = edge_a(i), b = edge_b(i), c2 = edge_b((i + 1) % n);
     const double dot = (b.x_mm - a.x_mm) * (c2.x_mm - b.x_mm) + (b.y_mm - a.y_mm) * (c2.y_mm - b.y_mm);
     if (cross(a, b, c2) == 0.0 && dot < 0.0) return std::make_pair(i, (i + 1) % n);
   }
+  auto test = [&](std::size_t i, std::size_t j) {
+    return !neighbours(i, j) && segments_touch(edge_a(i), edge_b(i), edge_a(j), edge_b(j));
+  };
+
   const BoxMm box = bounding_box(poly);
   const std::size_t g = std::clamp<std::size_t>(
-      static_cast<std::size_t>(std::sqrt(static_cast<double>(n))), 1, 256);
-  const double w = std::max(box.max.x_mm - box.min.x_mm, 1e-9);
-  const double h = std::max(box.max.y_mm - box.min.y_mm, 1e-9);
-  auto cell_x = [&](double x) {
-    return std::min(g - 1, static_cast<std::size_t>((x - box.min.x_mm) / w * static_cast<double>(g)));
+      static_cast<std::size_t>(2.0 * std::sqrt(static_cast<double>(n))), 1, 512);
+  const double cell = std::max({box.max.x_mm - box.min.x_mm, box.max.y_mm - box.min.y_mm, 1e-9}) /
+                      static_cast<double>(g);
+  auto cell_of = [&](double v, double lo) {
+    return std::min(g - 1, static_cast<std::size_t>(std::max(0.0, (v - lo) / cell)));
   };
-  auto cell_y = [&](double y) {
-    return std::min(g - 1, static_cast<std::size_t>((y - box.min.y_mm) / h * static_cast<double>(g)));
-  };
-  struct Span {
-    std::size_t x0, x1, y0, y1;
-  };
-  std::vector<Span> spans(n);
-  std::vector<std::vector<std::size_t>> cells(g * g);
+  std::vector<std::vector<std::uint32_t>> cells(g * g);
   for (std::size_t i = 0; i < n; ++i) {
     const PointMm a = edge_a(i), b = edge_b(i);
-    Span s{cell_x(std::min(a.x_mm, b.x_mm)), cell_x(std::max(a.x_mm, b.x_mm)),
-           cell_y(std::min(a.y_mm, b.y_mm)), cell_y(std::max(a.y_mm, b.y_mm))};
-    spans[i] = s;
-    for (std::size_t y = s.y0; y <= s.y1; ++y) {
-      for (std::size_t x = s.x0; x <= s.x1; ++x) cells[y * g + x].push_back(i);
+    const double len = distance_mm(a, b);
+    const auto pieces = static_cast<std::size_t>(std::ceil(len / (0.5 * cell))) + 1;
+    for (std::size_t k = 0; k < pieces; ++k) {
+      // Piece k covers t in [k, k+1] / pieces; the cells under its bounding box hold all of it.
+      const double t0 = static_cast<double>(k) / static_cast<double>(pieces);
+      const double t1 = static_cast<double>(k + 1) / static_cast<double>(pieces);
+      const PointMm p{a.x_mm + (b.x_mm - a.x_mm) * t0, a.y_mm + (b.y_mm - a.y_mm) * t0};
+      const PointMm q{a.x_mm + (b.x_mm - a.x_mm) * t1, a.y_mm + (b.y_mm - a.y_mm) * t1};
+      const std::size_t x0 = cell_of(std::min(p.x_mm, q.x_mm), box.min.x_mm);
+      const std::size_t x1 = cell_of(std::max(p.x_mm, q.x_mm), box.min.x_mm);
+      const std::size_t y0 = cell_of(std::min(p.y_mm, q.y_mm), box.min.y_mm);
+      const std::size_t y1 = cell_of(std::max(p.y_mm, q.y_mm), box.min.y_mm);
+      for (std::size_t y = y0; y <= y1; ++y) {
+        for (std::size_t x = x0; x <= x1; ++x) {
+          auto& list = cells[y * g + x];
+          // Pieces of one edge are entered one after another: a repeat is always the last entry.
+          if (list.empty() || list.back() != i) list.push_back(static_cast<std::uint32_t>(i));
+        }
+      }
     }
   }
-  for (std::size_t cy = 0; cy < g; ++cy) {
-    for (std::size_t cx = 0; cx < g; ++cx) {
-      const auto& list = cells[cy * g + cx];
-      for (std::size_t p = 0; p < list.size(); ++p) {
-        for (std::size_t q = p + 1; q < list.size(); ++q) {
-          const std::size_t i = std::min(list[p], list[q]), j = std::max(list[p], list[q]);
-          if (j == i + 1 || (i == 0 && j == n - 1)) continue;  // neighbours, handled above
-          // Test each pair once: in the first cell both spans share.
-          if (std::max(spans[i].x0, spans[j].x0) != cx || std::max(spans[i].y0, spans[j].y0) != cy) {
-            continue;
-          }
-          if (segments_touch(edge_a(i), edge_b(i), edge_a(j), edge_b(j))) {
-            return std::make_pair(i, j);
-          }
+  double grid_pairs = 0.0;
+  for (const auto& list : cells) {
+    grid_pairs += 0.5 * static_cast<double>(list.size()) * static_cast<double>(list.size());
+  }
+  if (grid_pairs > 0.5 * static_cast<double>(n) * static_cast<double>(n)) {
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 2; j < n; ++j) {
+        if (test(i, j)) return std::make_pair(i, j);
+      }
+    }
+    return std::nullopt;
+  }
+  for (const auto& list : cells) {
+    for (std::size_t p = 0; p < list.size(); ++p) {
+      for (std::size_t q = p + 1; q < list.size(); ++q) {
+        if (test(list[p], list[q])) {
+          return std::make_pair(std::min<std::size_t>(list[p], list[q]),
+                                std::max<std::size_t>(list[p], list[q]));
         }
       }
     }
