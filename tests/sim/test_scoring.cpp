@@ -119,7 +119,8 @@ std::vector<PointMm> blue_noise(double x0, double y0, double x1, double y1,
   std::uniform_real_distribution<double> ux(x0, x1), uy(y0, y1), u01(0.0, 1.0);
   std::vector<PointMm> pts;
   const double cell = 0.7 / std::sqrt(max_density_mm2) / 2.0;
-  const int nx = static_cast<int>((x1 - x0) / cell) + 1, ny = static_cast<int>((y1 - y0) / cell) + 1;
+  const int nx = static_cast<int>((x1 - x0) / cell) + 1,
+            ny = static_cast<int>((y1 - y0) / cell) + 1;
   std::vector<std::vector<std::uint32_t>> grid(static_cast<std::size_t>(nx * ny));
   for (std::size_t attempt = 0; pts.size() < count && attempt < count * 200; ++attempt) {
     const PointMm p{ux(rng), uy(rng)};
@@ -127,7 +128,8 @@ std::vector<PointMm> blue_noise(double x0, double y0, double x1, double y1,
     if (d <= 0.0 || u01(rng) * max_density_mm2 > d) continue;
     const double r = 0.7 / std::sqrt(d);
     const int span = static_cast<int>(std::ceil(r / cell));
-    const int ci = static_cast<int>((p.x_mm - x0) / cell), cj = static_cast<int>((p.y_mm - y0) / cell);
+    const int ci = static_cast<int>((p.x_mm - x0) / cell),
+              cj = static_cast<int>((p.y_mm - y0) / cell);
     bool ok = true;
     for (int j = std::max(0, cj - span); ok && j <= std::min(ny - 1, cj + span); ++j)
       for (int i = std::max(0, ci - span); ok && i <= std::min(nx - 1, ci + span); ++i)
@@ -145,15 +147,15 @@ std::vector<PointMm> blue_noise(double x0, double y0, double x1, double y1,
 
 std::vector<PointMm> square_blue_noise(double density_per_cm2, std::uint64_t seed) {
   const double lam = density_per_cm2 / 100.0;
-  return blue_noise(0, 0, 40, 40, [lam](PointMm) { return lam; }, lam,
-                    static_cast<std::size_t>(std::lround(lam * 1600.0)), seed);
+  return blue_noise(
+      0, 0, 40, 40, [lam](PointMm) { return lam; }, lam,
+      static_cast<std::size_t>(std::lround(lam * 1600.0)), seed);
 }
 
 // Impressions at the given points: the expert ink, `depth` (or mid-band when < 0), small
 // deterministic depth jitter like a steady hand.
 std::vector<Impression> impressions(const Scenario& s, const std::vector<PointMm>& pts,
-                                    const Ink& ink, double depth = -1.0,
-                                    std::uint64_t seed = 11) {
+                                    const Ink& ink, double depth = -1.0, std::uint64_t seed = 11) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> jitter(-0.02, 0.02);
   std::vector<Impression> out;
@@ -179,7 +181,9 @@ const CriterionScore& crit(const ScoreReport& r, const std::string& key) {
     if (c.key == key) return c;
   throw std::runtime_error("no criterion " + key);
 }
-double score(const ScoreReport& r, const std::string& key) { return crit(r, key).score; }
+double score(const ScoreReport& r, const std::string& key) {
+  return crit(r, key).score;
+}
 double metric(const CriterionScore& c, const std::string& name) {
   for (const auto& [k, v] : c.metrics)
     if (k == name) return v;
@@ -337,7 +341,8 @@ TEST_F(SquareTest, ClumpedPatternFailsSpacing) {
   std::vector<PointMm> pts;
   for (const PointMm& c : centres)
     for (int k = 0; k < 12; ++k) {
-      const PointMm p{std::clamp(c.x_mm + g(rng), 0.0, 40.0), std::clamp(c.y_mm + g(rng), 0.0, 40.0)};
+      const PointMm p{std::clamp(c.x_mm + g(rng), 0.0, 40.0),
+                      std::clamp(c.y_mm + g(rng), 0.0, 40.0)};
       pts.push_back(p);
     }
   const ScoreReport r = score_batch(s, catalogue(), impressions(s, pts, ink));
@@ -535,8 +540,8 @@ double polyline_distance(const std::vector<PointMm>& line, PointMm p) {
   for (std::size_t i = 0; i + 1 < line.size(); ++i) {
     const PointMm a = line[i], b = line[i + 1];
     const double ex = b.x_mm - a.x_mm, ey = b.y_mm - a.y_mm;
-    const double t = std::clamp(((p.x_mm - a.x_mm) * ex + (p.y_mm - a.y_mm) * ey) /
-                                    (ex * ex + ey * ey), 0.0, 1.0);
+    const double t = std::clamp(
+        ((p.x_mm - a.x_mm) * ex + (p.y_mm - a.y_mm) * ey) / (ex * ex + ey * ey), 0.0, 1.0);
     best = std::min(best, distance_mm(PointMm{a.x_mm + t * ex, a.y_mm + t * ey}, p));
   }
   return best;
@@ -552,8 +557,8 @@ std::function<double(PointMm)> target_density(const Scenario& s, double transiti
       ramp = r.role == RegionRole::kHairlineTransition;
     }
     if (ramp) {
-      const double u = std::clamp(polyline_distance(s.hairline_front_mm, p) / transition_width_mm,
-                                  0.0, 1.0);
+      const double u =
+          std::clamp(polyline_distance(s.hairline_front_mm, p) / transition_width_mm, 0.0, 1.0);
       d *= 0.3 + 0.7 * u;
     }
     return d;
@@ -611,7 +616,8 @@ TEST(ScoringCase, ShavedLookHairline) {
     double y = 0.0;
     for (std::size_t i = 0; i + 1 < s.hairline_front_mm.size(); ++i) {
       const PointMm a = s.hairline_front_mm[i], b = s.hairline_front_mm[i + 1];
-      if (x >= a.x_mm && x <= b.x_mm) y = a.y_mm + (x - a.x_mm) / (b.x_mm - a.x_mm) * (b.y_mm - a.y_mm);
+      if (x >= a.x_mm && x <= b.x_mm)
+        y = a.y_mm + (x - a.x_mm) / (b.x_mm - a.x_mm) * (b.y_mm - a.y_mm);
     }
     hard.push_back(PointMm{x, y + 0.6});
   }
@@ -635,6 +641,7 @@ TEST(ScoringCase, ShavedLookHairline) {
   const ScoreReport g = score_batch(s, catalogue(), impressions(s, front, ink));
   EXPECT_TRUE(has_critical(g, "forbidden_region"));
   EXPECT_FALSE(g.passed);
+  EXPECT_FALSE(crit(g, "case").passed);  // a hairline set too low is also a case failure
 }
 
 TEST(ScoringCase, ScarCamouflage) {
@@ -702,7 +709,8 @@ TEST(ScoringCase, ThinningBetweenHairs) {
   light.patient.hair_lab = Lab{52.0, 5.0, 16.0};
   light.target_color.reset();
   const Ink light_ink = expert_ink(light, PointMm{0, 0});
-  const ScoreReport light_expert = score_batch(light, catalogue(), impressions(light, between, light_ink));
+  const ScoreReport light_expert =
+      score_batch(light, catalogue(), impressions(light, between, light_ink));
   EXPECT_TRUE(crit(light_expert, "color").passed) << crit(light_expert, "color").explanation;
   const ScoreReport dark =
       score_batch(light, catalogue(), impressions(light, between, Ink{"carbon-black-neat", 0.0}));
@@ -723,15 +731,19 @@ std::vector<Impression> messy_session(const Scenario& s, std::size_t n, std::uin
   while (out.size() < n) {
     PointMm p{ux(rng), uy(rng)};
     if (!out.empty() && u01(rng) < 0.15) {  // near an earlier dot: touching or a repeat
-      const PointMm q = out[static_cast<std::size_t>(u01(rng) * static_cast<double>(out.size()))].pos;
+      const PointMm q =
+          out[static_cast<std::size_t>(u01(rng) * static_cast<double>(out.size()))].pos;
       p = PointMm{q.x_mm + 0.2 * (u01(rng) - 0.5), q.y_mm + 0.2 * (u01(rng) - 0.5)};
     }
     Impression imp = impressions(s, {p}, ink, -1.0, seed + out.size()).front();
     imp.id = static_cast<std::uint32_t>(out.size());
     const double roll = u01(rng);
-    if (roll < 0.05) imp.depth_mm = 0.03;
-    else if (roll < 0.10) imp.depth_mm = 0.9;
-    else if (roll < 0.11) imp.depth_mm = 2.5;
+    if (roll < 0.05)
+      imp.depth_mm = 0.03;
+    else if (roll < 0.10)
+      imp.depth_mm = 0.9;
+    else if (roll < 0.11)
+      imp.depth_mm = 2.5;
     imp.layer = layer_at_depth(skin_at(s, p).layers, imp.depth_mm);
     if (u01(rng) < 0.03) imp.pigment = "temp-soft-black";  // not allowed here
     if (u01(rng) < 0.05) imp.dose = 2.5;

@@ -25,62 +25,63 @@ namespace smp::sim {
 namespace {
 
 // ---- Constants (docs/scoring.md explains each one and its source) ----
-constexpr double kFix = 1e6;                 // fixed-point: micro-units
-constexpr double kHealedDays = 30.0;         // "healed" look: one month after placement
-constexpr double kMinBandWidthMm = 0.05;     // guards a degenerate depth band
-constexpr double kDepthZeroBandWidths = 2.0; // depth error (in band widths) that scores 0
-constexpr double kMaxDepthErrorMm = 100.0;   // depth error metric cap (bounds the running sum)
-constexpr double kBlueNoiseNn = 0.80;        // mean NN distance x sqrt(density) for blue noise
-constexpr double kNnCapFactor = 2.0;         // NN ratio saturates at 2x the expected spacing
-constexpr double kNnCapMaxMm = 3.0;          // ... and NN search never reaches beyond 3 mm
-constexpr double kCrowdedRatio = 0.5;        // NN < half the expected spacing: crowded
-constexpr double kCrowdedZero = 0.25;        // crowded fraction that scores 0
-constexpr double kTouchZero = 0.10;          // touching-dot fraction that scores 0
-constexpr double kMaxRadiusMm = 5.0;         // healed radius cap (real dots < 1 mm; bounds the search)
-constexpr double kRepeatFraction = 0.5;      // centre within half the radii sum: same spot again
-constexpr double kDensityCellMm = 5.0;       // clump/hole analysis cells
-constexpr int kCellSamples = 5;              // 5x5 samples per analysis cell (1 mm apart)
-constexpr double kHoleRatio = 0.5;           // cell count below half the target: hole
-constexpr double kClumpRatio = 1.6;          // cell count above 1.6x the target: clump
-constexpr double kJudgedCellFraction = 0.5;  // cells at least half inside the treat area
-constexpr double kJudgedCellExpected = 2.0;  // ... expecting at least 2 dots
+constexpr double kFix = 1e6;                  // fixed-point: micro-units
+constexpr double kRatioTolerance = 1.1;       // ratios to a target within 10% cost nothing
+constexpr double kHealedDays = 30.0;          // "healed" look: one month after placement
+constexpr double kMinBandWidthMm = 0.05;      // guards a degenerate depth band
+constexpr double kDepthZeroBandWidths = 2.0;  // depth error (in band widths) that scores 0
+constexpr double kMaxDepthErrorMm = 100.0;    // depth error metric cap (bounds the running sum)
+constexpr double kBlueNoiseNn = 0.80;         // mean NN distance x sqrt(density) for blue noise
+constexpr double kNnCapFactor = 2.0;          // NN ratio saturates at 2x the expected spacing
+constexpr double kNnCapMaxMm = 3.0;           // ... and NN search never reaches beyond 3 mm
+constexpr double kCrowdedRatio = 0.5;         // NN < half the expected spacing: crowded
+constexpr double kCrowdedZero = 0.25;         // crowded fraction that scores 0
+constexpr double kTouchZero = 0.10;           // touching-dot fraction that scores 0
+constexpr double kMaxRadiusMm = 5.0;     // healed radius cap (real dots < 1 mm; bounds the search)
+constexpr double kRepeatFraction = 0.5;  // centre within half the radii sum: same spot again
+constexpr double kDensityCellMm = 5.0;   // clump/hole analysis cells
+constexpr int kCellSamples = 5;          // 5x5 samples per analysis cell (1 mm apart)
+constexpr double kHoleRatio = 0.5;       // cell count below half the target: hole
+constexpr double kClumpRatio = 1.6;      // cell count above 1.6x the target: clump
+constexpr double kJudgedCellFraction = 0.5;    // cells at least half inside the treat area
+constexpr double kJudgedCellExpected = 2.0;    // ... expecting at least 2 dots
 constexpr double kDensityDevTolerance = 0.15;  // mean |ln ratio| tolerated (blue-noise noise)
 constexpr double kDensityDevZero = 0.65;       // mean |ln ratio| that scores 0
-constexpr double kCoverageZero = 0.4;        // coverage that scores 0 ...
-constexpr double kCoverageFull = 0.9;        // ... and full marks
-constexpr int kOrderMinDots = 16;            // 10 mm blocks with fewer NN vectors are not judged
-constexpr double kOrderNoise = 1.29;         // E[max of 3 Rayleigh] x sqrt(n): random directions
-constexpr double kOrderSpot = 0.45;          // a block this ordered gets a grid_like finding
-constexpr double kOrderTolerance = 0.12;     // excess orientational order tolerated
-constexpr double kOrderZero = 0.40;          // excess orientational order that scores 0
-constexpr double kCvTolerance = 0.08;        // NN coefficient of variation below this: too even
-constexpr double kCvZero = 0.02;             // ... and this scores 0
-constexpr double kRiskOverlap = 0.5;         // blur risk of a dot that touches another
-constexpr double kRiskRepeat = 1.0;          // blur risk of a second pass on a spot
-constexpr double kDoseSafe = 1.5;            // dose (1 = one clean 1RL tap) without spread risk
-constexpr double kDoseFull = 3.0;            // dose at full spread risk
-constexpr double kBlurScale = 2.0;           // blurring score = 100 (1 - 2 * mean risk)
-constexpr double kRiskyDot = 0.5;            // risk at which a dot counts as risky
-constexpr double kColorTolerance = 2.5;      // CIEDE2000 difference that costs nothing
-constexpr double kColorZero = 12.5;          // ... and that scores 0
+constexpr double kCoverageZero = 0.4;          // coverage that scores 0 ...
+constexpr double kCoverageFull = 0.9;          // ... and full marks
+constexpr int kOrderMinDots = 16;              // 10 mm blocks with fewer NN vectors are not judged
+constexpr double kOrderNoise = 1.29;           // E[max of 3 Rayleigh] x sqrt(n): random directions
+constexpr double kOrderSpot = 0.45;            // a block this ordered gets a grid_like finding
+constexpr double kOrderTolerance = 0.12;       // excess orientational order tolerated
+constexpr double kOrderZero = 0.40;            // excess orientational order that scores 0
+constexpr double kCvTolerance = 0.08;          // NN coefficient of variation below this: too even
+constexpr double kCvZero = 0.02;               // ... and this scores 0
+constexpr double kRiskOverlap = 0.5;           // blur risk of a dot that touches another
+constexpr double kRiskRepeat = 1.0;            // blur risk of a second pass on a spot
+constexpr double kDoseSafe = 1.5;              // dose (1 = one clean 1RL tap) without spread risk
+constexpr double kDoseFull = 3.0;              // dose at full spread risk
+constexpr double kBlurScale = 2.0;             // blurring score = 100 (1 - 2 * mean risk)
+constexpr double kRiskyDot = 0.5;              // risk at which a dot counts as risky
+constexpr double kColorTolerance = 2.5;        // CIEDE2000 difference that costs nothing
+constexpr double kColorZero = 12.5;            // ... and that scores 0
 // A colour miss is often a consequence (depth) and is fixed by dilution next session: it ranks
 // below the depth findings.
 constexpr double kColorOffSeverity = 0.5;
-constexpr double kHairDarkTolerance = 2.0;   // L* a dot may be darker than the hair
-constexpr double kHairDarkZero = 10.0;       // L* darker than hair (beyond tolerance) scoring 0
-constexpr double kRampFrontFraction = 0.3;   // hairline: target density at the front edge
-constexpr int kRampBands = 3;                // transition zone split in 3 depth bands
-constexpr double kSegmentMm = 5.0;           // hairline pieces for the irregularity measure
-constexpr double kFrontToleranceMm = 0.5;    // a dot this far in front of the hairline is outside
-constexpr double kFrontReachMm = 20.0;       // beyond this it is simply outside the treat area
-constexpr double kFrontZero = 0.05;          // fraction of dots in front of the line scoring 0
-constexpr double kIrregularFullMm = 0.5;     // std of front-most dot offsets for full marks
-constexpr double kHairlineSetbackMm = 1.5;   // mean front-most offset tolerated (at least) ...
+constexpr double kHairDarkTolerance = 2.0;    // L* a dot may be darker than the hair
+constexpr double kHairDarkZero = 10.0;        // L* darker than hair (beyond tolerance) scoring 0
+constexpr double kRampFrontFraction = 0.3;    // hairline: target density at the front edge
+constexpr int kRampBands = 3;                 // transition zone split in 3 depth bands
+constexpr double kSegmentMm = 5.0;            // hairline pieces for the irregularity measure
+constexpr double kFrontToleranceMm = 0.5;     // a dot this far in front of the hairline is outside
+constexpr double kFrontReachMm = 20.0;        // beyond this it is simply outside the treat area
+constexpr double kFrontZero = 0.05;           // fraction of dots in front of the line scoring 0
+constexpr double kIrregularFullMm = 0.5;      // std of front-most dot offsets for full marks
+constexpr double kHairlineSetbackMm = 1.5;    // mean front-most offset tolerated (at least) ...
 constexpr double kHairlineSetbackSpan = 3.0;  // ... and this much more scores 0
-constexpr double kScarRingMm = 3.0;          // border ring around a scar for the blend check
-constexpr double kScarCellDots = 3.0;        // scar coverage cells expect ~3 dots
-constexpr double kUnderHairZero = 0.10;      // fraction of dots under hairs scoring 0
-constexpr double kStrayZero = 0.10;          // fraction of dots outside the treat area scoring 0
+constexpr double kScarRingMm = 3.0;           // border ring around a scar for the blend check
+constexpr double kScarCellDots = 3.0;         // scar coverage cells expect ~3 dots
+constexpr double kUnderHairZero = 0.10;       // fraction of dots under hairs scoring 0
+constexpr double kStrayZero = 0.10;           // fraction of dots outside the treat area scoring 0
 
 // Fixed-point conversion; NaN counts as 0 and magnitudes are capped (every summed quantity is
 // bounded far below the cap, so sums of millions of terms cannot overflow int64).
@@ -99,8 +100,12 @@ inline int cell_or_none(double v, int n) {
   if (!(v >= 0.0) || !(v < static_cast<double>(n))) return -1;
   return static_cast<int>(v);
 }
-inline double unfx(std::int64_t v) { return static_cast<double>(v) / kFix; }
-inline double clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
+inline double unfx(std::int64_t v) {
+  return static_cast<double>(v) / kFix;
+}
+inline double clamp01(double v) {
+  return std::clamp(v, 0.0, 1.0);
+}
 inline double dist2(PointMm a, PointMm b) {
   const double dx = a.x_mm - b.x_mm, dy = a.y_mm - b.y_mm;
   return dx * dx + dy * dy;
@@ -129,10 +134,12 @@ double min_mean_blend(const std::vector<double>& v) {
   }
   return 0.5 * mn + 0.5 * sum / static_cast<double>(v.size());
 }
-// |ln(ratio)| mapped so that a factor of 2 either way scores 0.
+// A ratio to its target: within 10% either way costs nothing, a factor of 2 either way scores 0
+// (linear in |ln ratio| between).
 double ratio_score(double ratio) {
   if (!(ratio > 0.0)) return 0.0;
-  return clamp01(1.0 - std::fabs(std::log(ratio)) / std::log(2.0));
+  const double tol = std::log(kRatioTolerance);
+  return clamp01(1.0 - (std::fabs(std::log(ratio)) - tol) / (std::log(2.0) - tol));
 }
 
 // ---- Finding codes ----
@@ -241,7 +248,7 @@ struct Loc {
   int forbidden_region = -1;
   bool avoid = false;
   bool transition = false;
-  double density_mm2 = 0.0;  // target dots per mm^2 here (0: not to be treated)
+  double density_mm2 = 0.0;     // target dots per mm^2 here (0: not to be treated)
   double front_dist_mm = -1.0;  // distance to the hairline polyline (transition points only)
   int band = -1;                // transition depth band, -1 when not in the transition zone
 };
@@ -253,7 +260,7 @@ struct Layout {
   std::vector<double> transition_width_mm;  // per region (transition regions only)
   // hairline polyline
   std::vector<PointMm> front;
-  std::vector<double> front_arc;     // arc length at each vertex
+  std::vector<double> front_arc;      // arc length at each vertex
   std::vector<PointMm> front_normal;  // unit normal per segment, toward the front (outside) side
   double front_length_mm = 0.0;
   double front_spacing_mm = 0.0;  // expected NN spacing at the front edge of the transition
@@ -316,13 +323,15 @@ double Layout::front_distance(PointMm p, double* arc, double* signed_front) cons
     const double ex = b.x_mm - a.x_mm, ey = b.y_mm - a.y_mm;
     const double len2 = ex * ex + ey * ey;
     double t = 0.0;
-    if (len2 > 0.0) t = std::clamp(((p.x_mm - a.x_mm) * ex + (p.y_mm - a.y_mm) * ey) / len2, 0.0, 1.0);
+    if (len2 > 0.0)
+      t = std::clamp(((p.x_mm - a.x_mm) * ex + (p.y_mm - a.y_mm) * ey) / len2, 0.0, 1.0);
     const PointMm q{a.x_mm + t * ex, a.y_mm + t * ey};
     const double d = std::sqrt(dist2(p, q));
     if (d < best) {
       best = d;
       best_arc = front_arc[i] + t * std::sqrt(len2);
-      best_side = (p.x_mm - q.x_mm) * front_normal[i].x_mm + (p.y_mm - q.y_mm) * front_normal[i].y_mm;
+      best_side =
+          (p.x_mm - q.x_mm) * front_normal[i].x_mm + (p.y_mm - q.y_mm) * front_normal[i].y_mm;
     }
   }
   if (arc) *arc = best_arc;
@@ -446,9 +455,9 @@ Layout build_layout(const Scenario& sc) {
   }
   for (const Region& r : regions)
     if (r.role == RegionRole::kHairlineTransition && r.density_per_cm2 > 0.0 && L.front.size() >= 2)
-      L.front_spacing_mm = std::max(
-          L.front_spacing_mm,
-          kBlueNoiseNn / std::sqrt(r.density_per_cm2 / 100.0 * kRampFrontFraction));
+      L.front_spacing_mm =
+          std::max(L.front_spacing_mm,
+                   kBlueNoiseNn / std::sqrt(r.density_per_cm2 / 100.0 * kRampFrontFraction));
   // Width of each transition region: the farthest point of it from the hairline (0.5 mm grid).
   L.transition_width_mm.assign(regions.size(), 0.0);
   if (L.front.size() >= 2) {
@@ -500,7 +509,8 @@ Layout build_layout(const Scenario& sc) {
           if (l.density_mm2 <= 0.0) continue;
           ++inside;
           expected += l.density_mm2 * sample_area;
-          if (l.band >= 0) L.band_expected[static_cast<std::size_t>(l.band)] += l.density_mm2 * sample_area;
+          if (l.band >= 0)
+            L.band_expected[static_cast<std::size_t>(l.band)] += l.density_mm2 * sample_area;
         }
       }
       if (inside == 0) continue;
@@ -526,8 +536,9 @@ Layout build_layout(const Scenario& sc) {
   if (min_density < std::numeric_limits<double>::infinity()) {
     L.cap_global_mm = std::min(kNnCapMaxMm, kNnCapFactor * kBlueNoiseNn / std::sqrt(min_density));
   }
-  // Cells as wide as the search reach: a query then reads 3x3 cells (fewest cache misses).
-  L.hcell = L.cap_global_mm > 0.0 ? std::clamp(L.cap_global_mm, 0.5, 4.0) : 2.0;
+  // Cells twice the search reach: a query reads a 2 x 2 block of cells (few cache misses; each
+  // cell's entries are contiguous).
+  L.hcell = L.cap_global_mm > 0.0 ? std::clamp(2.0 * L.cap_global_mm, 1.0, 8.0) : 4.0;
   double w = ext.x1 - ext.x0, h = ext.y1 - ext.y0;
   while (w / L.hcell > 2048.0 || h / L.hcell > 2048.0) L.hcell *= 2.0;
   L.hx0 = ext.x0;
@@ -641,10 +652,10 @@ struct Dot {
   PointMm pos;
   std::int64_t ext_id = 0;
   std::int32_t hcell = 0;
-  std::int32_t acell = -1;   // analysis cell when in the treat area, else -1
-  std::int32_t band = -1;    // hairline transition band
-  std::int32_t seg = -1;     // hairline piece
-  std::int32_t scar = -1;    // index into Layout::scars
+  std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
+  std::int32_t band = -1;   // hairline transition band
+  std::int32_t seg = -1;    // hairline piece
+  std::int32_t scar = -1;   // index into Layout::scars
   std::int32_t scar_cell = -1;
   std::uint32_t flags = 0;
   DepthStatus status = DepthStatus::kInBand;
@@ -655,7 +666,7 @@ struct Dot {
   double front_dist_mm = 0.0;
   double delta_e = 0.0, dot_l = 0.0;
   double dose = 0.0;
-  double base_risk = 0.0;       // blur risk from depth, dose, repeat, scar (fixed at add)
+  double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
   std::int64_t depth_fx = 0, color_fx = 0, err_fx = 0;
   std::int64_t seg_prev_fx = kNoSegment;
   std::uint32_t fbegin = 0, fcount = 0;  // immutable findings in State::imm_findings
@@ -751,6 +762,11 @@ Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
   scar_ring.assign(L.scars.size(), 0);
   for (const auto& sc_ : L.scars) scar_cells.emplace_back(sc_.cell_in.size(), 0);
   maxr_prefix.push_back(0.0);
+  // The layout knows how many dots the scenario expects: reserve for them up front.
+  const std::size_t expect =
+      static_cast<std::size_t>(std::min(4.0e6, 1.25 * L.total_expected)) + 1024;
+  dots.reserve(expect);
+  maxr_prefix.reserve(expect + 1);
 }
 
 const PigmentFacts* Scorer::State::facts(const std::string& id) {
@@ -906,14 +922,14 @@ void Scorer::State::add(const Impression& raw) {
   }
   d.band_min_mm = bmin;
   d.band_max_mm = bmax;
-  const bool fat = imp.layer == Layer::kSubcutis ||
-                   layer_at_depth(lay, imp.depth_mm) == Layer::kSubcutis;
+  const bool fat =
+      imp.layer == Layer::kSubcutis || layer_at_depth(lay, imp.depth_mm) == Layer::kSubcutis;
   // Too deep: the score falls to 0 two band widths below the band. Too shallow: it falls to 0 at
   // the skin surface (or two band widths above the band, if that comes first).
   const double width = std::max(kMinBandWidthMm, bmax - bmin);
   const double deep_scale = kDepthZeroBandWidths * width;
   const double shallow_scale = std::max(kMinBandWidthMm, std::min(deep_scale, bmin));
-  const double err = imp.depth_mm < bmin ? bmin - imp.depth_mm
+  const double err = imp.depth_mm < bmin   ? bmin - imp.depth_mm
                      : imp.depth_mm > bmax ? imp.depth_mm - bmax
                                            : 0.0;
   const double depth_score =
@@ -966,21 +982,21 @@ void Scorer::State::add(const Impression& raw) {
     const double fd = L.front_distance(imp.pos, &arc, &side);
     d.front_dist_mm = fd;
     if (loc.transition) {
-      d.seg = std::min(L.segments - 1,
-                       static_cast<int>(arc / L.front_length_mm * L.segments));
+      d.seg = std::min(L.segments - 1, static_cast<int>(arc / L.front_length_mm * L.segments));
       if (!(d.seg >= 0)) d.seg = 0;
       std::int64_t& m = seg_min_fx[static_cast<std::size_t>(d.seg)];
       d.seg_prev_fx = m;
       m = std::min(m, fx(fd));
-    } else if (loc.target_region < 0 && loc.forbidden_region < 0 && side > kFrontToleranceMm &&
-               fd <= kFrontReachMm) {
+    } else if (loc.target_region < 0 && side > kFrontToleranceMm &&
+               (fd <= kFrontReachMm || loc.forbidden_region >= 0)) {
+      // In front of the designed line. A dot in the forbidden forehead counts here too (the
+      // hairline is too low), but its finding is the critical one.
       d.flags |= kFlagFront;
       ++n_front;
-      push_imm(d, k, kInFrontOfHairline, kSevFront);
+      if (loc.forbidden_region < 0) push_imm(d, k, kInFrontOfHairline, kSevFront);
     }
   }
-  if (loc.target_region < 0 && loc.forbidden_region < 0 && !loc.avoid &&
-      !(d.flags & kFlagFront)) {
+  if (loc.target_region < 0 && loc.forbidden_region < 0 && !loc.avoid && !(d.flags & kFlagFront)) {
     d.flags |= kFlagOutside;
     ++n_outside;
     push_imm(d, k, kOutsideTreatArea, kSevOutside);
@@ -1023,7 +1039,8 @@ void Scorer::State::add(const Impression& raw) {
     ++n_color;
     de_sum += fx(d.delta_e);
     color_score = clamp01(1.0 - (d.delta_e - kColorTolerance) / (kColorZero - kColorTolerance));
-    if (color_score < 1.0) push_imm(d, k, kColorOff, level_of(kColorOffSeverity * (1.0 - color_score)));
+    if (color_score < 1.0)
+      push_imm(d, k, kColorOff, level_of(kColorOffSeverity * (1.0 - color_score)));
     if (sc->technique == Technique::kTemporary && pf->pigment->carbon_black_fraction > 0.0) {
       d.flags |= kFlagBlackTemp;
       ++n_black_temp;
@@ -1053,11 +1070,13 @@ void Scorer::State::add(const Impression& raw) {
   d.nn_id = kNone;
   const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
   {
-    const int ci = d.hcell % L.hnx, cj = d.hcell / L.hnx;
-    const int span = static_cast<int>(std::ceil(reach / L.hcell));
-    const int i0 = std::max(0, ci - span), i1 = std::min(L.hnx - 1, ci + span);
-    const int j0 = std::max(0, cj - span), j1 = std::min(L.hny - 1, cj + span);
+    // Clamping is monotone, so every dot within `reach` lies in a cell of this range (also for
+    // points outside the grid, which live in the border cells).
     const double px = imp.pos.x_mm, py = imp.pos.y_mm;
+    const int i0 = cell_clamp((px - reach - L.hx0) / L.hcell, L.hnx);
+    const int i1 = cell_clamp((px + reach - L.hx0) / L.hcell, L.hnx);
+    const int j0 = cell_clamp((py - reach - L.hy0) / L.hcell, L.hny);
+    const int j1 = cell_clamp((py + reach - L.hy0) / L.hcell, L.hny);
     const double reach2 = reach * reach;
     for (int j = j0; j <= j1; ++j) {
       const bool yborder = j == 0 || j == L.hny - 1;
@@ -1115,7 +1134,8 @@ void Scorer::State::add(const Impression& raw) {
   if (fat) {
     r_depth = 1.0;
   } else if (imp.depth_mm > pap_bottom) {
-    r_depth = clamp01((imp.depth_mm - pap_bottom) / std::max(kMinBandWidthMm, 0.5 * lay.reticular_mm));
+    r_depth =
+        clamp01((imp.depth_mm - pap_bottom) / std::max(kMinBandWidthMm, 0.5 * lay.reticular_mm));
     ++n_reticular;
     d.flags |= kFlagReticular;
   }
@@ -1243,6 +1263,18 @@ struct Spot {
   std::string message;
 };
 
+// The explanation from named factors (0..1): a positive summary when the weakest is fine, naming
+// it when it is not perfect; "Main problem: ..." when it is poor. Ties go to the first listed.
+std::string explain(const std::vector<std::pair<double, std::string>>& parts,
+                    const std::string& good) {
+  std::size_t w = 0;
+  for (std::size_t i = 1; i < parts.size(); ++i)
+    if (parts[i].first < parts[w].first) w = i;
+  if (parts.empty() || parts[w].first >= 0.95) return good;
+  if (parts[w].first >= 0.8) return good + " Smallest weakness: " + parts[w].second + ".";
+  return "Main problem: " + parts[w].second + ".";
+}
+
 CriterionScore make_criterion(std::string key, std::string label) {
   CriterionScore c;
   c.key = std::move(key);
@@ -1273,9 +1305,8 @@ ScoreReport Scorer::State::report() const {
   // No spot findings on an empty session: nothing has been done yet, so nothing is wrong yet.
   auto add_spot = [&](Code code, double sev, PointMm pos, std::string msg) {
     if (n == 0) return;
-    spots.push_back(Spot{FKey{level_of(sev), -1,
-                              static_cast<std::uint8_t>(code), spot_seq++},
-                         pos, std::move(msg)});
+    spots.push_back(Spot{FKey{level_of(sev), -1, static_cast<std::uint8_t>(code), spot_seq++}, pos,
+                         std::move(msg)});
   };
   const char* kEmpty = "No impressions yet: there is nothing to judge, so this scores 0.";
 
@@ -1293,10 +1324,10 @@ ScoreReport Scorer::State::report() const {
     if (n == 0) {
       depth.explanation = kEmpty;
     } else {
-      depth.explanation = fmt(
-          "%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
-          "within weeks) and %.0f%% too deep (blur, blue cast).",
-          pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
+      depth.explanation =
+          fmt("%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
+              "within weeks) and %.0f%% too deep (blur, blue cast).",
+              pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
       if (n_fat > 0)
         depth.explanation += fmt(" %lld went into the fat layer (critical error: blowout).",
                                  static_cast<long long>(n_fat));
@@ -1362,8 +1393,9 @@ ScoreReport Scorer::State::report() const {
         ++grid_cells;
         const int bx = static_cast<int>(bk % static_cast<std::size_t>((L.anx + 1) / 2));
         const int by = static_cast<int>(bk / static_cast<std::size_t>((L.anx + 1) / 2));
-        add_spot(kGridLike, clamp01(excess), PointMm{L.ax0 + (bx + 0.5) * 2 * kDensityCellMm,
-                                                     L.ay0 + (by + 0.5) * 2 * kDensityCellMm},
+        add_spot(kGridLike, clamp01(excess),
+                 PointMm{L.ax0 + (bx + 0.5) * 2 * kDensityCellMm,
+                         L.ay0 + (by + 0.5) * 2 * kDensityCellMm},
                  "Grid or row pattern: neighbouring dots line up in the same directions.");
       }
     }
@@ -1372,7 +1404,8 @@ ScoreReport Scorer::State::report() const {
     const double var_q =
         n_nn > 0 ? std::max(0.0, unfx(q2_sum) / static_cast<double>(n_nn) - mean_q * mean_q) : 0.0;
     const double cv = mean_q > 0.0 ? std::sqrt(var_q) / mean_q : 0.0;
-    const double crowded = n_nn > 0 ? static_cast<double>(n_crowded) / static_cast<double>(n_nn) : 0;
+    const double crowded =
+        n_nn > 0 ? static_cast<double>(n_crowded) / static_cast<double>(n_nn) : 0;
     const double touching = n > 0 ? static_cast<double>(n_touching) / static_cast<double>(n) : 0.0;
     const double order_excess = ordered_cells > 0 ? order_excess_sum / ordered_cells : 0.0;
     const double dens_dev = dev_w > 0.0 ? dev_sum / dev_w : 0.0;
@@ -1380,15 +1413,18 @@ ScoreReport Scorer::State::report() const {
     const double s_nn =
         n_nn > 0 ? std::min(ratio_score(mean_q), clamp01(1.0 - crowded / kCrowdedZero)) : 0.0;
     const double s_touch = n > 0 ? clamp01(1.0 - touching / kTouchZero) : 0.0;
-    const double s_order = clamp01(1.0 - (order_excess - kOrderTolerance) / (kOrderZero - kOrderTolerance));
-    const double s_cv = n_nn >= kOrderMinDots ? clamp01((cv - kCvZero) / (kCvTolerance - kCvZero)) : 1.0;
+    const double s_order =
+        clamp01(1.0 - (order_excess - kOrderTolerance) / (kOrderZero - kOrderTolerance));
+    const double s_cv =
+        n_nn >= kOrderMinDots ? clamp01((cv - kCvZero) / (kCvTolerance - kCvZero)) : 1.0;
     const double s_regular = n > 0 ? std::min(s_order, s_cv) : 0.0;
-    const double s_density =
-        judged > 0 ? clamp01(1.0 - (dens_dev - kDensityDevTolerance) /
-                                       (kDensityDevZero - kDensityDevTolerance))
-                   : (n > 0 ? 1.0 : 0.0);
+    const double s_density = judged > 0
+                                 ? clamp01(1.0 - (dens_dev - kDensityDevTolerance) /
+                                                     (kDensityDevZero - kDensityDevTolerance))
+                                 : (n > 0 ? 1.0 : 0.0);
     const double s_cover = clamp01((coverage - kCoverageZero) / (kCoverageFull - kCoverageZero));
-    spacing.score = n > 0 ? 100.0 * min_mean_blend({s_nn, s_touch, s_regular, s_density, s_cover}) : 0;
+    spacing.score =
+        n > 0 ? 100.0 * min_mean_blend({s_nn, s_touch, s_regular, s_density, s_cover}) : 0;
     spacing.metrics = {{"mean_nn_ratio", mean_q},
                        {"nn_cv", cv},
                        {"crowded_pct", 100.0 * crowded},
@@ -1409,27 +1445,18 @@ ScoreReport Scorer::State::report() const {
     if (n == 0) {
       spacing.explanation = kEmpty;
     } else {
-      const std::array<std::pair<double, std::string>, 5> parts{{
-          {s_nn, fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded", mean_q,
-                     100.0 * crowded)},
-          {s_touch, fmt("%.0f%% of dots touch a neighbour (dots must never touch)", 100.0 * touching)},
-          {s_regular, "the pattern is too regular (grid or rows) instead of random"},
-          {s_density, fmt("the density is uneven (%d holes, %d clumps in 5 mm squares)", holes,
-                          clumps)},
-          {s_cover, fmt("only %.0f%% of the treat area is covered at the target density",
-                        100.0 * coverage)},
-      }};
-      std::size_t worst = 0;
-      for (std::size_t i = 1; i < parts.size(); ++i)
-        if (parts[i].first < parts[worst].first) worst = i;
-      if (parts[worst].first >= 0.95) {
-        spacing.explanation = fmt(
-            "Even, irregular spacing: %.0f%% coverage, %.2fx the expected spacing, no touching "
-            "dots to speak of.",
-            100.0 * coverage, mean_q);
-      } else {
-        spacing.explanation = "Main problem: " + parts[worst].second + ".";
-      }
+      spacing.explanation = explain(
+          {{s_nn, fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded", mean_q,
+                      100.0 * crowded)},
+           {s_touch,
+            fmt("%.0f%% of dots touch a neighbour (dots must never touch)", 100.0 * touching)},
+           {s_regular, "the pattern is too regular (grid or rows) instead of random"},
+           {s_cover, fmt("only %.0f%% of the treat area is covered at the target density",
+                         100.0 * coverage)},
+           {s_density,
+            fmt("the density is uneven (%d holes, %d clumps in 5 mm squares)", holes, clumps)}},
+          fmt("Even, irregular spacing: %.0f%% coverage at %.2fx the expected spacing.",
+              100.0 * coverage, mean_q));
     }
   }
 
@@ -1450,11 +1477,11 @@ ScoreReport Scorer::State::report() const {
     } else if (n_risky == 0 && mean_risk < 0.05) {
       blur.explanation = "Low blurring risk: dots are shallow enough, separate and single.";
     } else {
-      blur.explanation = fmt(
-          "%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
-          "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
-          pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
-          static_cast<long long>(n_heavy), pct(n_touching, n));
+      blur.explanation =
+          fmt("%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
+              "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
+              pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
+              static_cast<long long>(n_heavy), pct(n_touching, n));
     }
   }
 
@@ -1478,9 +1505,10 @@ ScoreReport Scorer::State::report() const {
               "(up to %.1f is invisible at dot size).",
               mean_de, kColorTolerance);
       if (n_black_temp > 0)
-        color.explanation += fmt(" %lld dots use a black-containing pigment, which temporary "
-                                 "technique avoids.",
-                                 static_cast<long long>(n_black_temp));
+        color.explanation +=
+            fmt(" %lld dots use a black-containing pigment, which temporary "
+                "technique avoids.",
+                static_cast<long long>(n_black_temp));
       if (n_dark_hair > 0)
         color.explanation += fmt(" %lld dots heal darker than the client's hair.",
                                  static_cast<long long>(n_dark_hair));
@@ -1493,7 +1521,8 @@ ScoreReport Scorer::State::report() const {
   // ---- case goal ----
   CriterionScore cg = make_criterion("case", case_label(sc->case_kind));
   {
-    const double stray = n > 0 ? static_cast<double>(n_outside + n_avoid) / static_cast<double>(n) : 0;
+    const double stray =
+        n > 0 ? static_cast<double>(n_outside + n_avoid) / static_cast<double>(n) : 0;
     const double s_stray = clamp01(1.0 - stray / kStrayZero);
     double coverage_all = 0.0, expected_all = 0.0;
     for (std::int32_t c : L.target_cells) {
@@ -1511,14 +1540,17 @@ ScoreReport Scorer::State::report() const {
         const double front = n > 0 ? static_cast<double>(n_front) / static_cast<double>(n) : 0;
         const double s_front = clamp01(1.0 - front / kFrontZero);
         cg.metrics.push_back({"in_front_of_hairline_count", static_cast<double>(n_front)});
-        if (L.front.size() >= 2 && L.band_expected[0] + L.band_expected[1] + L.band_expected[2] > 0) {
+        if (L.front.size() >= 2 &&
+            L.band_expected[0] + L.band_expected[1] + L.band_expected[2] > 0) {
           // Ramp: each third of the transition zone at its own target density.
           // Judged on the profile (each band relative to the mean of the three), since the
           // overall level is the spacing criterion's business.
           double s_ramp = 1.0, mean_ratio = 0.0;
           std::array<double, kRampBands> ratio{};
           for (std::size_t b = 0; b < kRampBands; ++b) {
-            ratio[b] = L.band_expected[b] > 0 ? static_cast<double>(band_count[b]) / L.band_expected[b] : 1.0;
+            ratio[b] = L.band_expected[b] > 0
+                           ? static_cast<double>(band_count[b]) / L.band_expected[b]
+                           : 1.0;
             mean_ratio += ratio[b] / kRampBands;
           }
           for (std::size_t b = 0; b < kRampBands; ++b)
@@ -1535,7 +1567,8 @@ ScoreReport Scorer::State::report() const {
           }
           const double segs = static_cast<double>(seg_min_fx.size());
           const double mean_off = filled > 0 ? sum / filled : 0.0;
-          const double sd_off = filled > 1 ? std::sqrt(std::max(0.0, sum2 / filled - mean_off * mean_off)) : 0;
+          const double sd_off =
+              filled > 1 ? std::sqrt(std::max(0.0, sum2 / filled - mean_off * mean_off)) : 0;
           const double s_gaps = segs > 0 ? filled / segs : 0.0;
           // A sparse front edge cannot start right on the line: tolerate half its spacing.
           const double tol = std::max(kHairlineSetbackMm, 0.5 * L.front_spacing_mm);
@@ -1544,17 +1577,16 @@ ScoreReport Scorer::State::report() const {
           const double s_shape = std::min(s_gaps, s_setback);
           const double s_irreg = filled > 1 ? clamp01(sd_off / kIrregularFullMm) : 0.0;
           parts = {s_front, s_ramp, s_shape, s_irreg, s_cov, s_stray};
-          cg.metrics.insert(cg.metrics.end(),
-                            {{"front_band_density_ratio", ratio[0]},
-                             {"middle_band_density_ratio", ratio[1]},
-                             {"back_band_density_ratio", ratio[2]},
-                             {"hairline_pieces_reached_pct", 100.0 * s_gaps},
-                             {"hairline_mean_offset_mm", mean_off},
-                             {"hairline_offset_sd_mm", sd_off},
-                             {"sub_front", 100 * s_front},
-                             {"sub_ramp", 100 * s_ramp},
-                             {"sub_shape", 100 * s_shape},
-                             {"sub_irregularity", 100 * s_irreg}});
+          cg.metrics.insert(cg.metrics.end(), {{"front_band_density_ratio", ratio[0]},
+                                               {"middle_band_density_ratio", ratio[1]},
+                                               {"back_band_density_ratio", ratio[2]},
+                                               {"hairline_pieces_reached_pct", 100.0 * s_gaps},
+                                               {"hairline_mean_offset_mm", mean_off},
+                                               {"hairline_offset_sd_mm", sd_off},
+                                               {"sub_front", 100 * s_front},
+                                               {"sub_ramp", 100 * s_ramp},
+                                               {"sub_shape", 100 * s_shape},
+                                               {"sub_irregularity", 100 * s_irreg}});
           // Spot findings along the hairline.
           const auto& fr = L.front;
           auto point_at_arc = [&](double a) {
@@ -1576,35 +1608,32 @@ ScoreReport Scorer::State::report() const {
                        "Gap: no dots in this stretch of the hairline transition zone.");
             }
             if (filled > 1 && s_irreg < 0.5)
-              add_spot(kStraightHairline, 0.6 * (1.0 - s_irreg), point_at_arc(0.5 * L.front_length_mm),
+              add_spot(kStraightHairline, 0.6 * (1.0 - s_irreg),
+                       point_at_arc(0.5 * L.front_length_mm),
                        fmt("The hairline edge is a straight line (front-most dots vary by only "
                            "%.2f mm): make it softly irregular.",
                            sd_off));
           }
-          const std::array<std::pair<double, std::string>, 6> named{{
-              {s_front, fmt("%lld dots are in front of the designed hairline",
-                            static_cast<long long>(n_front))},
-              {s_ramp, fmt("the transition zone's density does not ramp down toward the front "
-                           "(front/middle/back at %.0f%%/%.0f%%/%.0f%% of target)",
-                           100 * ratio[0], 100 * ratio[1], 100 * ratio[2])},
-              {s_shape, fmt("the front edge does not follow the designed hairline (%.0f%% of it "
-                            "reached, front-most dots %.1f mm behind it on average)",
-                            100 * s_gaps, mean_off)},
-              {s_irreg, "the front edge is a straight, hard line instead of a soft irregular one"},
-              {s_cov, fmt("only %.0f%% of the area is covered", 100 * cov)},
-              {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)},
-          }};
-          std::size_t w = 0;
-          for (std::size_t i = 1; i < named.size(); ++i)
-            if (named[i].first < named[w].first) w = i;
-          why = named[w].first >= 0.95 ? "A soft, irregular hairline that follows the design, "
-                                         "with nothing in front of it."
-                                       : "Main problem: " + named[w].second + ".";
+          why = explain(
+              {{s_front, fmt("%lld dots are in front of the designed hairline",
+                             static_cast<long long>(n_front))},
+               {s_cov, fmt("only %.0f%% of the area is covered", 100 * cov)},
+               {s_ramp, fmt("the density across the transition zone does not follow the ramp "
+                            "toward the front (front/middle/back at %.0f%%/%.0f%%/%.0f%% of "
+                            "their targets)",
+                            100 * ratio[0], 100 * ratio[1], 100 * ratio[2])},
+               {s_shape, fmt("the front edge does not follow the designed hairline (%.0f%% of it "
+                             "reached, front-most dots %.1f mm behind it on average)",
+                             100 * s_gaps, mean_off)},
+               {s_irreg, "the front edge is a straight, hard line instead of a soft irregular one"},
+               {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
+              "A soft, irregular hairline that follows the design, with nothing in front of it.");
         } else {
           parts = {s_front, s_cov, s_stray};
-          why = fmt("No hairline design in this scenario: judged on coverage (%.0f%%) and "
-                    "stray dots (%.0f%%).",
-                    100 * cov, 100 * stray);
+          why =
+              fmt("No hairline design in this scenario: judged on coverage (%.0f%%) and "
+                  "stray dots (%.0f%%).",
+                  100 * cov, 100 * stray);
         }
         break;
       }
@@ -1613,7 +1642,8 @@ ScoreReport Scorer::State::report() const {
         double worst_in = 1.0, worst_ring = 1.0, cover_frac = 1.0;
         for (std::size_t s = 0; s < L.scars.size(); ++s) {
           const auto& S = L.scars[s];
-          const double in = S.expected_in > 0 ? static_cast<double>(scar_in[s]) / S.expected_in : 0.0;
+          const double in =
+              S.expected_in > 0 ? static_cast<double>(scar_in[s]) / S.expected_in : 0.0;
           int covered_cells = 0;
           for (std::size_t c = 0; c < S.cell_in.size(); ++c) {
             if (!S.cell_in[c]) continue;
@@ -1628,7 +1658,8 @@ ScoreReport Scorer::State::report() const {
           }
           const double cf = S.cells_in > 0 ? static_cast<double>(covered_cells) / S.cells_in : 1.0;
           s_fill = std::min(s_fill, ratio_score(in));
-          s_cells = std::min(s_cells, clamp01((cf - kCoverageZero) / (kCoverageFull - kCoverageZero)));
+          s_cells =
+              std::min(s_cells, clamp01((cf - kCoverageZero) / (kCoverageFull - kCoverageZero)));
           cover_frac = std::min(cover_frac, cf);
           worst_in = std::min(worst_in, in);
           if (S.expected_ring > 0) {
@@ -1654,40 +1685,37 @@ ScoreReport Scorer::State::report() const {
                                                {"sub_scar_density", 100 * s_fill},
                                                {"sub_scar_coverage", 100 * s_cells},
                                                {"sub_blend", 100 * s_blend}});
-          if (std::min({s_fill, s_cells, s_blend, s_stray}) >= 0.95)
-            why = "The scar is filled at the target density and blends into the skin around it.";
-          else if (s_fill <= std::min({s_cells, s_blend, s_stray}))
-            why = fmt("The scar holds %.0f%% of its target density.", 100 * worst_in);
-          else if (s_cells <= std::min(s_blend, s_stray))
-            why = fmt("Parts of the scar are left bare (%.0f%% of it covered).", 100 * cover_frac);
-          else if (s_blend <= s_stray)
-            why = "The scar's density does not match the skin just around it, so its edge shows.";
-          else
-            why = fmt("%.0f%% of dots are outside the treatment area.", 100 * stray);
+          why = explain(
+              {{s_fill, fmt("the scar holds %.0f%% of its target density", 100 * worst_in)},
+               {s_cells,
+                fmt("parts of the scar are left bare (%.0f%% of it covered)", 100 * cover_frac)},
+               {s_blend, fmt("the density just around the scar (%.0f%% of target) does not match "
+                             "the scar's own (%.0f%%), so its edge shows",
+                             100 * worst_ring, 100 * worst_in)},
+               {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
+              "The scar is filled at the target density and blends into the skin around it.");
         }
         break;
       }
       case CaseKind::kThinning: {
         const double under = n > 0 ? static_cast<double>(n_under_hair) / static_cast<double>(n) : 0;
         const double s_between = n > 0 ? clamp01(1.0 - under / kUnderHairZero) : 0.0;
-        const double ratio = L.total_expected > 0 ? static_cast<double>(n_target) / L.total_expected : 0.0;
+        const double ratio =
+            L.total_expected > 0 ? static_cast<double>(n_target) / L.total_expected : 0.0;
         const double s_dens = ratio_score(ratio);
         parts = {s_between, s_dens, s_cov, s_stray};
         cg.metrics.insert(cg.metrics.end(), {{"under_hair_pct", 100 * under},
                                              {"density_ratio", ratio},
                                              {"sub_between_hairs", 100 * s_between},
                                              {"sub_density", 100 * s_dens}});
-        if (std::min({s_between, s_dens, s_cov, s_stray}) >= 0.95)
-          why = "Dots sit between the hairs at a density that hides the scalp's contrast.";
-        else if (s_between <= std::min({s_dens, s_cov, s_stray}))
-          why = fmt("%.0f%% of dots sit under existing hairs, where they add nothing.", 100 * under);
-        else if (s_dens <= std::min(s_cov, s_stray))
-          why = fmt("The dot density is %.0f%% of what reduces the scalp-to-hair contrast.",
-                    100 * ratio);
-        else if (s_cov <= s_stray)
-          why = fmt("Only %.0f%% of the thinning area is covered.", 100 * cov);
-        else
-          why = fmt("%.0f%% of dots are outside the treatment area.", 100 * stray);
+        why = explain(
+            {{s_between,
+              fmt("%.0f%% of dots sit under existing hairs, where they add nothing", 100 * under)},
+             {s_dens, fmt("the dot density is %.0f%% of what reduces the scalp-to-hair contrast",
+                          100 * ratio)},
+             {s_cov, fmt("only %.0f%% of the thinning area is covered", 100 * cov)},
+             {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
+            "Dots sit between the hairs at a density that hides the scalp's contrast.");
         break;
       }
     }
@@ -1728,11 +1756,12 @@ ScoreReport Scorer::State::report() const {
         rep.critical_errors.push_back(CriticalError{code, std::move(msg), d.ext_id, d.pos});
     };
     if (d.flags & kFlagFat)
-      push("pigment_in_fat", fmt("Dot %lld went %.2f mm deep, into the fat: pigment there blows out.",
-                                 static_cast<long long>(d.ext_id), d.depth_mm));
+      push("pigment_in_fat",
+           fmt("Dot %lld went %.2f mm deep, into the fat: pigment there blows out.",
+               static_cast<long long>(d.ext_id), d.depth_mm));
     if (d.flags & kFlagForbidden)
-      push("forbidden_region",
-           fmt("Dot %lld is in an area that must stay free of pigment.", static_cast<long long>(d.ext_id)));
+      push("forbidden_region", fmt("Dot %lld is in an area that must stay free of pigment.",
+                                   static_cast<long long>(d.ext_id)));
     if (d.flags & kFlagBadPigment)
       push("forbidden_pigment", fmt("Dot %lld uses a pigment this scenario does not allow.",
                                     static_cast<long long>(d.ext_id)));
@@ -1747,11 +1776,15 @@ ScoreReport Scorer::State::report() const {
     const long long id = static_cast<long long>(d.ext_id);
     switch (static_cast<Code>(key.code)) {
       case kTooShallow:
-        return fmt("Dot %lld is %.2f mm deep, above the %.2f-%.2f mm band: it will fade within "
-                   "weeks.", id, d.depth_mm, d.band_min_mm, d.band_max_mm);
+        return fmt(
+            "Dot %lld is %.2f mm deep, above the %.2f-%.2f mm band: it will fade within "
+            "weeks.",
+            id, d.depth_mm, d.band_min_mm, d.band_max_mm);
       case kTooDeep:
-        return fmt("Dot %lld is %.2f mm deep, below the %.2f-%.2f mm band: it will blur and turn "
-                   "blue.", id, d.depth_mm, d.band_min_mm, d.band_max_mm);
+        return fmt(
+            "Dot %lld is %.2f mm deep, below the %.2f-%.2f mm band: it will blur and turn "
+            "blue.",
+            id, d.depth_mm, d.band_min_mm, d.band_max_mm);
       case kPigmentInFat:
         return fmt("Dot %lld reached the fat at %.2f mm: blowout.", id, d.depth_mm);
       case kTouching:
@@ -1759,7 +1792,8 @@ ScoreReport Scorer::State::report() const {
       case kRepeatPass:
         return fmt("Dot %lld is a second pass on the same spot: it spreads and scars.", id);
       case kHeavyDose:
-        return fmt("Dot %lld carries a heavy dose (%.1fx a clean tap): it will spread.", id, d.dose);
+        return fmt("Dot %lld carries a heavy dose (%.1fx a clean tap): it will spread.", id,
+                   d.dose);
       case kScarMigration:
         return fmt("Dot %lld is in knotted scar tissue where pigment migrates.", id);
       case kColorOff:
@@ -1790,7 +1824,8 @@ ScoreReport Scorer::State::report() const {
   std::size_t si = 0;
   std::vector<std::pair<std::uint32_t, std::uint8_t>> level_dots;
   for (int level = kLevels; level >= 1 && rep.findings.size() < kMaxFindings; --level) {
-    while (si < spots.size() && spots[si].key.level == level && rep.findings.size() < kMaxFindings) {
+    while (si < spots.size() && spots[si].key.level == level &&
+           rep.findings.size() < kMaxFindings) {
       const Spot& sp = spots[si++];
       Finding f;
       f.criterion = kCodes[sp.key.code].criterion;
@@ -1805,8 +1840,8 @@ ScoreReport Scorer::State::report() const {
     if (room == 0) break;
     level_dots.clear();
     for (std::uint8_t code = 0; code < kCodeCount; ++code) {
-      const auto& b = buckets[static_cast<std::size_t>(code) * (kLevels + 1) +
-                              static_cast<std::size_t>(level)];
+      const auto& b =
+          buckets[static_cast<std::size_t>(code) * (kLevels + 1) + static_cast<std::size_t>(level)];
       for (std::size_t i = 0; i < b.size() && i < room; ++i) level_dots.emplace_back(b[i], code);
       if (code == kTouching && level == kSevTouching) {
         std::size_t i = 0;
@@ -1817,7 +1852,8 @@ ScoreReport Scorer::State::report() const {
     std::sort(level_dots.begin(), level_dots.end());
     for (std::size_t i = 0; i < level_dots.size() && i < room; ++i) {
       const Dot& d = dots[level_dots[i].first];
-      const FKey key{level, static_cast<std::int64_t>(level_dots[i].first), level_dots[i].second, 0};
+      const FKey key{level, static_cast<std::int64_t>(level_dots[i].first), level_dots[i].second,
+                     0};
       Finding f;
       f.criterion = kCodes[key.code].criterion;
       f.code = kCodes[key.code].code;
@@ -1839,10 +1875,18 @@ Scorer::~Scorer() = default;
 Scorer::Scorer(Scorer&&) noexcept = default;
 Scorer& Scorer::operator=(Scorer&&) noexcept = default;
 
-void Scorer::add(const Impression& imp) { s_->add(imp); }
-void Scorer::pop_back() { s_->pop(); }
-std::size_t Scorer::size() const { return s_->dots.size(); }
-ScoreReport Scorer::report() const { return s_->report(); }
+void Scorer::add(const Impression& imp) {
+  s_->add(imp);
+}
+void Scorer::pop_back() {
+  s_->pop();
+}
+std::size_t Scorer::size() const {
+  return s_->dots.size();
+}
+ScoreReport Scorer::report() const {
+  return s_->report();
+}
 DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;
   return s_->dots[impression_id].status;
