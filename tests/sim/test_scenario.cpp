@@ -76,7 +76,9 @@ json minimal() {
   };
 }
 
-Result<Scenario> parse(const json& j) { return parse_scenario(j.dump(2), "test.json"); }
+Result<Scenario> parse(const json& j) {
+  return parse_scenario(j.dump(2), "test.json");
+}
 
 bool has_error(const Result<Scenario>& r, const std::string& pointer, const std::string& text) {
   return std::any_of(r.errors().begin(), r.errors().end(), [&](const Error& e) {
@@ -153,7 +155,8 @@ TEST(ScenarioShipped, CoverTheCurriculum) {
 }
 
 TEST(ScenarioShipped, DefaultScenarioIsTheLevelOneFrontalHairline) {
-  const auto r = load_scenario_file(std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json");
+  const auto r =
+      load_scenario_file(std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json");
   ASSERT_TRUE(r.ok()) << dump_errors(r);
   const Scenario& s = r.value();
   EXPECT_EQ(s.level, 1);
@@ -313,83 +316,275 @@ json forbidden_region() {
 TEST(ScenarioParse, EachBadInputNamesItsPointer) {
   const std::string temporary = first_pigment(ParticleClass::kTemporary);
   const std::vector<BadCase> cases = {
-      {"title wrong type", [](json& j) { j["title"] = 5; }, "/title", "expected a string, got a number"},
-      {"empty description", [](json& j) { j["description"] = "  "; }, "/description", "must not be empty"},
+      {"title wrong type", [](json& j) { j["title"] = 5; }, "/title",
+       "expected a string, got a number"},
+      {"empty description", [](json& j) { j["description"] = "  "; }, "/description",
+       "must not be empty"},
       {"missing id", [](json& j) { j.erase("id"); }, "", "missing required field \"id\""},
       {"id not a slug", [](json& j) { j["id"] = "Bad ID"; }, "/id", "must be a slug"},
       {"id with double hyphen", [](json& j) { j["id"] = "a--b"; }, "/id", "must be a slug"},
       {"version zero", [](json& j) { j["version"] = 0; }, "/version", "integer from 1"},
       {"level too high", [](json& j) { j["level"] = 6; }, "/level", "from 1 to 5 (got 6)"},
-      {"level fractional", [](json& j) { j["level"] = 2.5; }, "/level", "expected an integer, got 2.5"},
-      {"unknown case", [](json& j) { j["case"] = "scarr"; }, "/case", "must be one of \"shaved_look\", \"scar\", \"thinning\" (got \"scarr\")"},
+      {"level fractional", [](json& j) { j["level"] = 2.5; }, "/level",
+       "expected an integer, got 2.5"},
+      {"unknown case", [](json& j) { j["case"] = "scarr"; }, "/case",
+       "must be one of \"shaved_look\", \"scar\", \"thinning\" (got \"scarr\")"},
       {"technique null", [](json& j) { j["technique"] = nullptr; }, "/technique", "got null"},
       {"bad mode", [](json& j) { j["mode"] = "exam"; }, "/mode", "must be one of"},
-      {"unknown top-level key", [](json& j) { j["titel"] = "x"; }, "/titel", "unknown field \"titel\" (did you mean \"title\"?)"},
+      {"unknown top-level key", [](json& j) { j["titel"] = "x"; }, "/titel",
+       "unknown field \"titel\" (did you mean \"title\"?)"},
       {"unknown key escaped", [](json& j) { j["a/b~c"] = 1; }, "/a~1b~0c", "unknown field"},
-      {"patient missing", [](json& j) { j.erase("patient"); }, "", "missing required field \"patient\""},
-      {"fitzpatrick 7", [](json& j) { j["patient"]["fitzpatrick"] = 7; }, "/patient/fitzpatrick", "from 1 to 6"},
-      {"hair colour unknown", [](json& j) { j["patient"]["hair_color"] = "purple"; }, "/patient/hair_color", "must be one of"},
-      {"hair_lab short", [](json& j) { j["patient"]["hair_lab"] = {50, 0}; }, "/patient/hair_lab", "expected a CIELAB colour [L, a, b], got an array of 2"},
-      {"skin_lab L too high", [](json& j) { j["patient"]["skin_lab"] = {120, 0, 0}; }, "/patient/skin_lab/0", "between 0 and 100"},
-      {"patient typo", [](json& j) { j["patient"]["fitzpatric"] = 2; }, "/patient/fitzpatric", "did you mean \"fitzpatrick\"?"},
-      {"skin layer out of range", [](json& j) { j["skin"] = {{"epidermis_mm", 2}}; }, "/skin/epidermis_mm", "between 0.02 and 0.3"},
-      {"regions empty", [](json& j) { j["regions"] = json::array(); }, "/regions", "at least one region"},
-      {"regions not array", [](json& j) { j["regions"] = json::object(); }, "/regions", "expected an array, got an object"},
-      {"region not object", [](json& j) { j["regions"][0] = 3; }, "/regions/0", "expected an object, got a number"},
-      {"polygon two points", [](json& j) { j["regions"][0]["polygon_mm"] = {{0, 0}, {1, 1}}; }, "/regions/0/polygon_mm", "at least 3 points, got 2"},
-      {"polygon point not numbers", [](json& j) { j["regions"][0]["polygon_mm"][0] = {"a", 1}; }, "/regions/0/polygon_mm/0/0", "expected a number, got a string"},
-      {"polygon point wrong arity", [](json& j) { j["regions"][0]["polygon_mm"][2] = {1, 2, 3}; }, "/regions/0/polygon_mm/2", "expected a point [x_mm, y_mm]"},
-      {"polygon off the pad", [](json& j) { j["regions"][0]["polygon_mm"][1] = {150, 10}; }, "/regions/0/polygon_mm/1", "outside the practice pad"},
-      {"bow-tie polygon", [](json& j) { j["regions"][0]["polygon_mm"] = {{10, 10}, {50, 50}, {50, 10}, {10, 50}}; }, "/regions/0/polygon_mm", "crosses itself"},
-      {"polygon folds back", [](json& j) { j["regions"][0]["polygon_mm"] = {{10, 10}, {40, 10}, {30, 10}, {30, 40}}; }, "/regions/0/polygon_mm", "crosses itself"},
-      {"polygon closed explicitly", [](json& j) { j["regions"][0]["polygon_mm"].push_back({10, 10}); }, "/regions/0/polygon_mm/4", "repeats the first vertex"},
-      {"polygon repeated vertex", [](json& j) { j["regions"][0]["polygon_mm"][1] = {10, 10}; }, "/regions/0/polygon_mm/1", "repeats the previous vertex"},
-      {"polygon collinear", [](json& j) { j["regions"][0]["polygon_mm"] = {{10, 10}, {20, 20}, {30, 30}}; }, "/regions/0/polygon_mm", "crosses itself"},
-      {"polygon too small", [](json& j) { j["regions"][0]["polygon_mm"] = {{10, 10}, {10.1, 10}, {10, 10.1}}; }, "/regions/0/polygon_mm", "encloses 0.005 mm^2"},
-      {"region density missing", [](json& j) { j["regions"][0].erase("density_per_cm2"); }, "/regions/0", "missing required field \"density_per_cm2\""},
-      {"region density zero", [](json& j) { j["regions"][0]["density_per_cm2"] = 0; }, "/regions/0/density_per_cm2", "greater than 0"},
-      {"depth band inverted", [](json& j) { j["regions"][0]["depth_mm"] = {0.5, 0.3}; }, "/regions/0/depth_mm", "at least 0.05 mm wide"},
-      {"depth too deep", [](json& j) { j["regions"][0]["depth_mm"] = {0.1, 7}; }, "/regions/0/depth_mm/1", "between 0 and 6 (got 7)"},
-      {"depth band in fat", [](json& j) { j["regions"][0]["depth_mm"] = {0.5, 2.5}; }, "/regions/0/depth_mm/1", "below the dermis"},
-      {"depth band wrong shape", [](json& j) { j["regions"][0]["depth_mm"] = 0.3; }, "/regions/0/depth_mm", "expected a depth band"},
-      {"role unknown", [](json& j) { j["regions"][0]["role"] = "paint"; }, "/regions/0/role", "must be one of"},
-      {"region key typo", [](json& j) { j["regions"][0]["densty_per_cm2"] = 3; }, "/regions/0/densty_per_cm2", "did you mean \"density_per_cm2\"?"},
-      {"forbidden with density", [](json& j) { auto f = forbidden_region(); f["density_per_cm2"] = 10; j["regions"].push_back(f); }, "/regions/1/density_per_cm2", "forbidden region takes no pigment"},
-      {"avoid with depth", [](json& j) { auto f = forbidden_region(); f["role"] = "avoid"; f["depth_mm"] = {0.1, 0.2}; j["regions"].push_back(f); }, "/regions/1/depth_mm", "should stay empty"},
-      {"duplicate region id", [](json& j) { auto f = forbidden_region(); f["id"] = "square"; j["regions"].push_back(f); }, "/regions/1/id", "duplicate region id \"square\" (already used by /regions/0)"},
-      {"scar props on treat", [](json& j) { j["regions"][0]["scar"] = json::object(); }, "/regions/0/scar", "only a region with role \"scar\""},
-      {"scar uptake zero", [](json& j) { auto r = scar_region(); r["scar"] = {{"uptake", 0}}; j["regions"].push_back(r); }, "/regions/1/scar/uptake", "greater than 0 and at most 1"},
-      {"region layers typo", [](json& j) { j["regions"][0]["layers"] = {{"dermis_mm", 1}}; }, "/regions/0/layers/dermis_mm", "unknown field"},
-      {"hairline one point", [](json& j) { j["hairline_front_mm"] = {{1, 1}}; }, "/hairline_front_mm", "at least 2 points"},
-      {"transition without hairline", [](json& j) { j["regions"][0]["role"] = "hairline_transition"; }, "", "missing required field \"hairline_front_mm\""},
-      {"only forbidden regions", [](json& j) { j["regions"] = json::array({forbidden_region()}); }, "/regions", "no region to work on"},
-      {"scar case without scar region", [](json& j) { j["case"] = "scar"; }, "/regions", "a scar case needs"},
-      {"thinning without hairs", [](json& j) { j["case"] = "thinning"; }, "/patient", "missing required field \"existing_hairs\""},
-      {"pigments empty", [](json& j) { j["pigments_allowed"] = json::array(); }, "/pigments_allowed", "at least one pigment"},
-      {"pigment unknown", [](json& j) { j["pigments_allowed"] = {"india-ink"}; }, "/pigments_allowed/0", "unknown pigment \"india-ink\""},
-      {"pigment listed twice", [](json& j) { j["pigments_allowed"].push_back(j["pigments_allowed"][0]); }, "/pigments_allowed/1", "listed twice"},
-      {"temporary pigment in permanent scenario", [&](json& j) { j["pigments_allowed"].push_back(temporary); }, "/pigments_allowed/1", "is a temporary pigment"},
-      {"permanent pigment in temporary scenario", [](json& j) { j["technique"] = "temporary"; }, "/pigments_allowed/0", "is a permanent pigment"},
-      {"target colour wrong type", [](json& j) { j["target_color"] = "grey"; }, "/target_color", "expected a CIELAB colour"},
-      {"default pigment not allowed", [&](json& j) { j["defaults"] = {{"pigment", temporary}}; }, "/defaults/pigment", "not in \"pigments_allowed\""},
-      {"default needle unknown", [](json& j) { j["defaults"] = {{"needle", "2RL"}}; }, "/defaults/needle", "needle \"2RL\""},
-      {"dilution 1", [](json& j) { j["defaults"] = {{"dilution", 1.0}}; }, "/defaults/dilution", "between 0 and 0.95"},
-      {"machine frequency", [](json& j) { j["defaults"] = {{"machine", {{"frequency_hz", 1000}}}}; }, "/defaults/machine/frequency_hz", "between 50 and 200"},
-      {"pass overall 120", [](json& j) { j["pass"] = {{"overall", 120}}; }, "/pass/overall", "between 0 and 100"},
-      {"weights overall unknown", [](json& j) { j["weights"] = {{"overall", 1}}; }, "/weights/overall", "unknown field"},
-      {"weights all zero", [](json& j) { j["weights"] = {{"depth", 0}, {"spacing", 0}, {"blurring", 0}, {"color", 0}, {"case", 0}}; }, "/weights", "at least one weight"},
-      {"time limit negative", [](json& j) { j["time_limit_s"] = -5; }, "/time_limit_s", "greater than 0"},
-      {"hairs both forms", [](json& j) { j["patient"]["existing_hairs"] = {{"positions_mm", {{20, 20}}}, {"seed", 1}}; }, "/patient/existing_hairs", "not both"},
-      {"hairs neither form", [](json& j) { j["patient"]["existing_hairs"] = json::object(); }, "/patient/existing_hairs", "needs \"positions_mm\""},
-      {"hairs unknown region", [](json& j) { j["patient"]["existing_hairs"] = {{"density_per_cm2", 20}, {"region", "crown"}, {"seed", 1}}; }, "/patient/existing_hairs/region", "no region with id \"crown\""},
-      {"hairs missing seed", [](json& j) { j["patient"]["existing_hairs"] = {{"density_per_cm2", 20}, {"region", "square"}}; }, "/patient/existing_hairs", "missing required field \"seed\""},
-      {"hairs negative seed", [](json& j) { j["patient"]["existing_hairs"] = {{"density_per_cm2", 20}, {"region", "square"}, {"seed", -1}}; }, "/patient/existing_hairs/seed", "from 0 to 18446744073709551615"},
-      {"hair outside pad", [](json& j) { j["patient"]["existing_hairs"] = {{"positions_mm", {{20, 20}, {-5, 20}}}}; }, "/patient/existing_hairs/positions_mm/1", "outside the practice pad"},
-      {"schema v2", [](json& j) { j["schema"] = "smp-scenario/2"; }, "/schema", "unsupported scenario format \"smp-scenario/2\""},
-      {"schema is a session", [](json& j) { j["schema"] = "smp-session/1"; }, "/schema", "session log"},
-      {"schema missing", [](json& j) { j.erase("schema"); }, "", "missing required field \"schema\""},
-      {"root not object", [](json& j) { j = json::array({1, 2}); }, "", "expected a JSON object at the top level, got an array"},
-      {"head bounds", [](json& j) { j["surface"] = "head"; j["regions"][0]["polygon_mm"][0] = {10, 200}; }, "/regions/0/polygon_mm/0", "outside the head map"},
+      {"patient missing", [](json& j) { j.erase("patient"); }, "",
+       "missing required field \"patient\""},
+      {"fitzpatrick 7", [](json& j) { j["patient"]["fitzpatrick"] = 7; }, "/patient/fitzpatrick",
+       "from 1 to 6"},
+      {"hair colour unknown", [](json& j) { j["patient"]["hair_color"] = "purple"; },
+       "/patient/hair_color", "must be one of"},
+      {"hair_lab short",
+       [](json& j) {
+         j["patient"]["hair_lab"] = {50, 0};
+       },
+       "/patient/hair_lab", "expected a CIELAB colour [L, a, b], got an array of 2"},
+      {"skin_lab L too high",
+       [](json& j) {
+         j["patient"]["skin_lab"] = {120, 0, 0};
+       },
+       "/patient/skin_lab/0", "between 0 and 100"},
+      {"patient typo", [](json& j) { j["patient"]["fitzpatric"] = 2; }, "/patient/fitzpatric",
+       "did you mean \"fitzpatrick\"?"},
+      {"skin layer out of range",
+       [](json& j) {
+         j["skin"] = {{"epidermis_mm", 2}};
+       },
+       "/skin/epidermis_mm", "between 0.02 and 0.3"},
+      {"regions empty", [](json& j) { j["regions"] = json::array(); }, "/regions",
+       "at least one region"},
+      {"regions not array", [](json& j) { j["regions"] = json::object(); }, "/regions",
+       "expected an array, got an object"},
+      {"region not object", [](json& j) { j["regions"][0] = 3; }, "/regions/0",
+       "expected an object, got a number"},
+      {"polygon two points",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"] = {{0, 0}, {1, 1}};
+       },
+       "/regions/0/polygon_mm", "at least 3 points, got 2"},
+      {"polygon point not numbers",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"][0] = {"a", 1};
+       },
+       "/regions/0/polygon_mm/0/0", "expected a number, got a string"},
+      {"polygon point wrong arity",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"][2] = {1, 2, 3};
+       },
+       "/regions/0/polygon_mm/2", "expected a point [x_mm, y_mm]"},
+      {"polygon off the pad",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"][1] = {150, 10};
+       },
+       "/regions/0/polygon_mm/1", "outside the practice pad"},
+      {"bow-tie polygon",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"] = {{10, 10}, {50, 50}, {50, 10}, {10, 50}};
+       },
+       "/regions/0/polygon_mm", "crosses itself"},
+      {"polygon folds back",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"] = {{10, 10}, {40, 10}, {30, 10}, {30, 40}};
+       },
+       "/regions/0/polygon_mm", "crosses itself"},
+      {"polygon closed explicitly",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"].push_back({10, 10});
+       },
+       "/regions/0/polygon_mm/4", "repeats the first vertex"},
+      {"polygon repeated vertex",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"][1] = {10, 10};
+       },
+       "/regions/0/polygon_mm/1", "repeats the previous vertex"},
+      {"polygon collinear",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"] = {{10, 10}, {20, 20}, {30, 30}};
+       },
+       "/regions/0/polygon_mm", "crosses itself"},
+      {"polygon too small",
+       [](json& j) {
+         j["regions"][0]["polygon_mm"] = {{10, 10}, {10.1, 10}, {10, 10.1}};
+       },
+       "/regions/0/polygon_mm", "encloses 0.005 mm^2"},
+      {"region density missing", [](json& j) { j["regions"][0].erase("density_per_cm2"); },
+       "/regions/0", "missing required field \"density_per_cm2\""},
+      {"region density zero", [](json& j) { j["regions"][0]["density_per_cm2"] = 0; },
+       "/regions/0/density_per_cm2", "greater than 0"},
+      {"depth band inverted",
+       [](json& j) {
+         j["regions"][0]["depth_mm"] = {0.5, 0.3};
+       },
+       "/regions/0/depth_mm", "at least 0.05 mm wide"},
+      {"depth too deep",
+       [](json& j) {
+         j["regions"][0]["depth_mm"] = {0.1, 7};
+       },
+       "/regions/0/depth_mm/1", "between 0 and 6 (got 7)"},
+      {"depth band in fat",
+       [](json& j) {
+         j["regions"][0]["depth_mm"] = {0.5, 2.5};
+       },
+       "/regions/0/depth_mm/1", "below the dermis"},
+      {"depth band wrong shape", [](json& j) { j["regions"][0]["depth_mm"] = 0.3; },
+       "/regions/0/depth_mm", "expected a depth band"},
+      {"role unknown", [](json& j) { j["regions"][0]["role"] = "paint"; }, "/regions/0/role",
+       "must be one of"},
+      {"region key typo", [](json& j) { j["regions"][0]["densty_per_cm2"] = 3; },
+       "/regions/0/densty_per_cm2", "did you mean \"density_per_cm2\"?"},
+      {"forbidden with density",
+       [](json& j) {
+         auto f = forbidden_region();
+         f["density_per_cm2"] = 10;
+         j["regions"].push_back(f);
+       },
+       "/regions/1/density_per_cm2", "forbidden region takes no pigment"},
+      {"avoid with depth",
+       [](json& j) {
+         auto f = forbidden_region();
+         f["role"] = "avoid";
+         f["depth_mm"] = {0.1, 0.2};
+         j["regions"].push_back(f);
+       },
+       "/regions/1/depth_mm", "should stay empty"},
+      {"duplicate region id",
+       [](json& j) {
+         auto f = forbidden_region();
+         f["id"] = "square";
+         j["regions"].push_back(f);
+       },
+       "/regions/1/id", "duplicate region id \"square\" (already used by /regions/0)"},
+      {"scar props on treat", [](json& j) { j["regions"][0]["scar"] = json::object(); },
+       "/regions/0/scar", "only a region with role \"scar\""},
+      {"scar uptake zero",
+       [](json& j) {
+         auto r = scar_region();
+         r["scar"] = {{"uptake", 0}};
+         j["regions"].push_back(r);
+       },
+       "/regions/1/scar/uptake", "greater than 0 and at most 1"},
+      {"region layers typo",
+       [](json& j) {
+         j["regions"][0]["layers"] = {{"dermis_mm", 1}};
+       },
+       "/regions/0/layers/dermis_mm", "unknown field"},
+      {"hairline one point",
+       [](json& j) {
+         j["hairline_front_mm"] = {{1, 1}};
+       },
+       "/hairline_front_mm", "at least 2 points"},
+      {"transition without hairline",
+       [](json& j) { j["regions"][0]["role"] = "hairline_transition"; }, "",
+       "missing required field \"hairline_front_mm\""},
+      {"only forbidden regions", [](json& j) { j["regions"] = json::array({forbidden_region()}); },
+       "/regions", "no region to work on"},
+      {"scar case without scar region", [](json& j) { j["case"] = "scar"; }, "/regions",
+       "a scar case needs"},
+      {"thinning without hairs", [](json& j) { j["case"] = "thinning"; }, "/patient",
+       "missing required field \"existing_hairs\""},
+      {"pigments empty", [](json& j) { j["pigments_allowed"] = json::array(); },
+       "/pigments_allowed", "at least one pigment"},
+      {"pigment unknown", [](json& j) { j["pigments_allowed"] = {"india-ink"}; },
+       "/pigments_allowed/0", "unknown pigment \"india-ink\""},
+      {"pigment listed twice",
+       [](json& j) { j["pigments_allowed"].push_back(j["pigments_allowed"][0]); },
+       "/pigments_allowed/1", "listed twice"},
+      {"temporary pigment in permanent scenario",
+       [&](json& j) { j["pigments_allowed"].push_back(temporary); }, "/pigments_allowed/1",
+       "is a temporary pigment"},
+      {"permanent pigment in temporary scenario", [](json& j) { j["technique"] = "temporary"; },
+       "/pigments_allowed/0", "is a permanent pigment"},
+      {"target colour wrong type", [](json& j) { j["target_color"] = "grey"; }, "/target_color",
+       "expected a CIELAB colour"},
+      {"default pigment not allowed",
+       [&](json& j) {
+         j["defaults"] = {{"pigment", temporary}};
+       },
+       "/defaults/pigment", "not in \"pigments_allowed\""},
+      {"default needle unknown",
+       [](json& j) {
+         j["defaults"] = {{"needle", "2RL"}};
+       },
+       "/defaults/needle", "needle \"2RL\""},
+      {"dilution 1",
+       [](json& j) {
+         j["defaults"] = {{"dilution", 1.0}};
+       },
+       "/defaults/dilution", "between 0 and 0.95"},
+      {"machine frequency",
+       [](json& j) {
+         j["defaults"] = {{"machine", {{"frequency_hz", 1000}}}};
+       },
+       "/defaults/machine/frequency_hz", "between 50 and 200"},
+      {"pass overall 120",
+       [](json& j) {
+         j["pass"] = {{"overall", 120}};
+       },
+       "/pass/overall", "between 0 and 100"},
+      {"weights overall unknown",
+       [](json& j) {
+         j["weights"] = {{"overall", 1}};
+       },
+       "/weights/overall", "unknown field"},
+      {"weights all zero",
+       [](json& j) {
+         j["weights"] = {{"depth", 0}, {"spacing", 0}, {"blurring", 0}, {"color", 0}, {"case", 0}};
+       },
+       "/weights", "at least one weight"},
+      {"time limit negative", [](json& j) { j["time_limit_s"] = -5; }, "/time_limit_s",
+       "greater than 0"},
+      {"hairs both forms",
+       [](json& j) {
+         j["patient"]["existing_hairs"] = {{"positions_mm", {{20, 20}}}, {"seed", 1}};
+       },
+       "/patient/existing_hairs", "not both"},
+      {"hairs neither form", [](json& j) { j["patient"]["existing_hairs"] = json::object(); },
+       "/patient/existing_hairs", "needs \"positions_mm\""},
+      {"hairs unknown region",
+       [](json& j) {
+         j["patient"]["existing_hairs"] = {
+             {"density_per_cm2", 20}, {"region", "crown"}, {"seed", 1}};
+       },
+       "/patient/existing_hairs/region", "no region with id \"crown\""},
+      {"hairs missing seed",
+       [](json& j) {
+         j["patient"]["existing_hairs"] = {{"density_per_cm2", 20}, {"region", "square"}};
+       },
+       "/patient/existing_hairs", "missing required field \"seed\""},
+      {"hairs negative seed",
+       [](json& j) {
+         j["patient"]["existing_hairs"] = {
+             {"density_per_cm2", 20}, {"region", "square"}, {"seed", -1}};
+       },
+       "/patient/existing_hairs/seed", "from 0 to 18446744073709551615"},
+      {"hair outside pad",
+       [](json& j) {
+         j["patient"]["existing_hairs"] = {{"positions_mm", {{20, 20}, {-5, 20}}}};
+       },
+       "/patient/existing_hairs/positions_mm/1", "outside the practice pad"},
+      {"schema v2", [](json& j) { j["schema"] = "smp-scenario/2"; }, "/schema",
+       "unsupported scenario format \"smp-scenario/2\""},
+      {"schema is a session", [](json& j) { j["schema"] = "smp-session/1"; }, "/schema",
+       "session log"},
+      {"schema missing", [](json& j) { j.erase("schema"); }, "",
+       "missing required field \"schema\""},
+      {"root not object",
+       [](json& j) {
+         j = json::array({1, 2});
+       },
+       "", "expected a JSON object at the top level, got an array"},
+      {"head bounds",
+       [](json& j) {
+         j["surface"] = "head";
+         j["regions"][0]["polygon_mm"][0] = {10, 200};
+       },
+       "/regions/0/polygon_mm/0", "outside the head map"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -398,7 +593,8 @@ TEST(ScenarioParse, EachBadInputNamesItsPointer) {
     const auto r = parse(j);
     ASSERT_FALSE(r.ok());
     EXPECT_TRUE(has_error(r, c.pointer, c.message))
-        << "wanted " << c.pointer << ": " << c.message << "\ngot:\n" << dump_errors(r);
+        << "wanted " << c.pointer << ": " << c.message << "\ngot:\n"
+        << dump_errors(r);
     for (const auto& e : r.errors()) EXPECT_EQ(e.file, "test.json");
   }
 }
@@ -415,7 +611,8 @@ bool brute_force_crosses(const std::vector<PointMm>& v) {
     for (std::size_t j = i + 1; j < n; ++j) {
       if (j == i + 1 || (i == 0 && j == n - 1)) continue;
       const PointMm a = v[i], b = v[(i + 1) % n], c = v[j], d = v[(j + 1) % n];
-      if (orient(a, b, c) * orient(a, b, d) < 0 && orient(c, d, a) * orient(c, d, b) < 0) return true;
+      if (orient(a, b, c) * orient(a, b, d) < 0 && orient(c, d, a) * orient(c, d, b) < 0)
+        return true;
     }
   }
   return false;
@@ -505,7 +702,7 @@ TEST(ScenarioParse, MalformedJsonGivesLineAndColumn) {
   EXPECT_NE(e.message.find("(byte offset 40)"), std::string::npos) << e.message;
 
   for (const std::string& text : {std::string(""), std::string("{} trailing"),
-                                 std::string("{\"a\": \"\xff\"}"), std::string("{\"a\": 1,}")}) {
+                                  std::string("{\"a\": \"\xff\"}"), std::string("{\"a\": 1,}")}) {
     const auto bad = parse_scenario(text, "bad.json");
     ASSERT_FALSE(bad.ok()) << text;
     EXPECT_NE(bad.errors()[0].message.find("malformed JSON"), std::string::npos)
@@ -623,7 +820,8 @@ TEST(ErrorText, FileThenPointerThenMessage) {
 json with_generated_hairs(std::uint64_t seed, double density) {
   json j = minimal();
   j["case"] = "thinning";
-  j["patient"]["existing_hairs"] = {{"density_per_cm2", density}, {"region", "square"}, {"seed", seed}};
+  j["patient"]["existing_hairs"] = {
+      {"density_per_cm2", density}, {"region", "square"}, {"seed", seed}};
   return j;
 }
 
@@ -674,7 +872,8 @@ TEST(ExistingHairs, FirstHairFollowsTheDocumentedSplitMix64Draw) {
 
 TEST(ExistingHairs, ExplicitPositionsAndDiameter) {
   json j = minimal();
-  j["patient"]["existing_hairs"] = {{"positions_mm", {{20, 20}, {21.5, 20.25}}}, {"diameter_mm", 0.1}};
+  j["patient"]["existing_hairs"] = {{"positions_mm", {{20, 20}, {21.5, 20.25}}},
+                                    {"diameter_mm", 0.1}};
   const auto r = parse(j);
   ASSERT_TRUE(r.ok()) << dump_errors(r);
   ASSERT_EQ(r->patient.hairs_mm.size(), 2u);
@@ -770,12 +969,13 @@ TEST(TargetColour, StubbleGreyLighterForBlondDarkerForDarkHairAndSkin) {
   const Lab black_dark = target_color(patient_scenario("black", 6));
   EXPECT_GT(blond_fair.L, black_fair.L + 15);
   EXPECT_LT(black_dark.L, black_fair.L);
-  for (const char* hair : {"black", "dark_brown", "brown", "light_brown", "blond", "red", "grey", "white"}) {
+  for (const char* hair :
+       {"black", "dark_brown", "brown", "light_brown", "blond", "red", "grey", "white"}) {
     for (int fitz = 1; fitz <= 6; ++fitz) {
       const Scenario s = patient_scenario(hair, fitz);
       const Lab t = target_color(s);
       SCOPED_TRACE(std::string(hair) + " " + std::to_string(fitz));
-      EXPECT_LT(std::hypot(t.a, t.b), 8.0);               // reads grey
+      EXPECT_LT(std::hypot(t.a, t.b), 8.0);                        // reads grey
       EXPECT_LE(t.L, std::max(20.0, s.patient.skin_lab.L - 8.0));  // visible against the skin
       EXPECT_GE(t.L, 20.0);
     }

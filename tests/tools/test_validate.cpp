@@ -45,8 +45,8 @@ TEST(SmpValidate, ShippedScenariosAreOk) {
 
 TEST(SmpValidate, BadFileGivesOneLinePerErrorAndExitOne) {
   const std::string dir = make_temp_dir("validate-bad");
-  nlohmann::json j = nlohmann::json::parse(read_text(std::string(SMP_SOURCE_DIR) +
-                                                     "/scenarios/pad-spacing-drill.json"));
+  nlohmann::json j = nlohmann::json::parse(
+      read_text(std::string(SMP_SOURCE_DIR) + "/scenarios/pad-spacing-drill.json"));
   j["title"] = 5;
   j["level"] = 0;
   j["regions"][0]["polygon_mm"][1] = {"x", 35};

@@ -75,14 +75,15 @@ std::string sniff_schema(const std::string& path) {
 }
 
 void usage(std::FILE* to) {
-  std::fprintf(to,
-               "Usage: smp validate FILE...\n\n"
-               "Checks each FILE: a scenario (\"schema\": \"smp-scenario/1\", "
-               "docs/scenario-format.md)\n"
-               "or a session log (\"schema\": \"smp-session/1\", docs/session-format.md).\n"
-               "Prints \"FILE: ok\" on stdout for each valid file, and one line per problem on\n"
-               "stderr: \"FILE: /json/pointer: message\".\n\n"
-               "Exit status: 0 all files valid, 1 some file invalid or unreadable, 64 bad usage.\n");
+  std::fprintf(
+      to,
+      "Usage: smp validate FILE...\n\n"
+      "Checks each FILE: a scenario (\"schema\": \"smp-scenario/1\", "
+      "docs/scenario-format.md)\n"
+      "or a session log (\"schema\": \"smp-session/1\", docs/session-format.md).\n"
+      "Prints \"FILE: ok\" on stdout for each valid file, and one line per problem on\n"
+      "stderr: \"FILE: /json/pointer: message\".\n\n"
+      "Exit status: 0 all files valid, 1 some file invalid or unreadable, 64 bad usage.\n");
 }
 
 int run_validate(const std::vector<std::string>& args) {

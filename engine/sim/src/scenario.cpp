@@ -1,5 +1,6 @@
 // Scenario format v1 loader (docs/scenario-format.md). One pass over the parsed JSON collects every
-// problem with its JSON Pointer; a Scenario is returned only when there is none (nothing half-loaded).
+// problem with its JSON Pointer; a Scenario is returned only when there is none (nothing
+// half-loaded).
 #include "smp/sim/scenario.h"
 
 #include <sodium.h>
@@ -45,7 +46,7 @@ constexpr std::size_t kMaxErrors = 100;
 constexpr std::size_t kMaxNesting = 64;
 constexpr std::size_t kMaxRegions = 5000;
 constexpr std::size_t kMaxPolygonVertices = 10000;
-constexpr std::size_t kMaxTotalVertices = 200000;
+constexpr std::size_t kMaxTotalVertices = 100000;
 constexpr std::size_t kMaxHairs = 200000;
 constexpr std::size_t kMaxIdChars = 64;
 constexpr std::size_t kMaxTitleChars = 120;
@@ -111,14 +112,22 @@ std::string_view name_of(const std::array<std::pair<std::string_view, E>, N>& ta
 // A scenario that needs a precise colour gives "hair_lab".
 Lab hair_lab_for(HairColor c) {
   switch (c) {
-    case HairColor::kBlack: return {16.0, 1.0, 2.0};
-    case HairColor::kDarkBrown: return {22.0, 3.0, 6.0};
-    case HairColor::kBrown: return {30.0, 5.0, 10.0};
-    case HairColor::kLightBrown: return {40.0, 6.0, 14.0};
-    case HairColor::kBlond: return {58.0, 5.0, 20.0};
-    case HairColor::kRed: return {38.0, 18.0, 24.0};
-    case HairColor::kGrey: return {60.0, 0.0, 4.0};
-    case HairColor::kWhite: return {80.0, 0.0, 6.0};
+    case HairColor::kBlack:
+      return {16.0, 1.0, 2.0};
+    case HairColor::kDarkBrown:
+      return {22.0, 3.0, 6.0};
+    case HairColor::kBrown:
+      return {30.0, 5.0, 10.0};
+    case HairColor::kLightBrown:
+      return {40.0, 6.0, 14.0};
+    case HairColor::kBlond:
+      return {58.0, 5.0, 20.0};
+    case HairColor::kRed:
+      return {38.0, 18.0, 24.0};
+    case HairColor::kGrey:
+      return {60.0, 0.0, 4.0};
+    case HairColor::kWhite:
+      return {80.0, 0.0, 6.0};
   }
   return {22.0, 3.0, 6.0};
 }
@@ -162,15 +171,22 @@ std::string in_quotes(std::string_view s) {
 
 std::string type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "a number";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "an unsupported value";
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "an unsupported value";
   }
 }
 
@@ -196,7 +212,7 @@ class DomBuilder final : public nlohmann::json_sax<json> {
   json root;
   std::vector<std::pair<std::string, std::string>> problems;  // pointer, message
   bool syntax_error = false;
-  bool no_location = false;  // the message carries no useful position
+  bool no_location = false;    // the message carries no useful position
   std::size_t error_byte = 0;  // offset of the byte where parsing stopped
   std::string error_detail;
 
@@ -305,7 +321,8 @@ class Check {
   std::vector<Error> take() {
     if (dropped_ > 0) {
       errors_.push_back(Error{file_, "",
-                              "and " + std::to_string(dropped_) + " more errors not listed (only the first " +
+                              "and " + std::to_string(dropped_) +
+                                  " more errors not listed (only the first " +
                                   std::to_string(kMaxErrors) + " are shown)"});
       dropped_ = 0;
     }
@@ -438,15 +455,15 @@ std::optional<std::string> text(Check& c, const json* j, const std::string& ptr,
     return std::nullopt;
   }
   const std::string& s = j->get_ref<const std::string&>();
-  const bool blank =
-      std::all_of(s.begin(), s.end(), [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n'; });
+  const bool blank = std::all_of(s.begin(), s.end(),
+                                 [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n'; });
   if (blank) {
     c.err(ptr, "must not be empty");
     return std::nullopt;
   }
   if (s.size() > max_chars) {
-    c.err(ptr, "too long: " + std::to_string(s.size()) + " bytes, at most " +
-                   std::to_string(max_chars));
+    c.err(ptr,
+          "too long: " + std::to_string(s.size()) + " bytes, at most " + std::to_string(max_chars));
     return std::nullopt;
   }
   return s;
@@ -603,7 +620,9 @@ std::optional<ScarTissue> scar_tissue(Check& c, const json& j, const std::string
 double cross(PointMm o, PointMm a, PointMm b) {
   return (a.x_mm - o.x_mm) * (b.y_mm - o.y_mm) - (a.y_mm - o.y_mm) * (b.x_mm - o.x_mm);
 }
-int sign(double v) { return (v > 0.0) - (v < 0.0); }
+int sign(double v) {
+  return (v > 0.0) - (v < 0.0);
+}
 bool on_segment(PointMm a, PointMm b, PointMm p) {  // p collinear with ab
   return std::min(a.x_mm, b.x_mm) <= p.x_mm && p.x_mm <= std::max(a.x_mm, b.x_mm) &&
          std::min(a.y_mm, b.y_mm) <= p.y_mm && p.y_mm <= std::max(a.y_mm, b.y_mm);
@@ -632,7 +651,8 @@ std::optional<std::pair<std::size_t, std::size_t>> self_intersection(const Polyg
   // Neighbouring edges share a vertex; they are bad only when the second folds back onto the first.
   for (std::size_t i = 0; i < n; ++i) {
     const PointMm a = edge_a(i), b = edge_b(i), c2 = edge_b((i + 1) % n);
-    const double dot = (b.x_mm - a.x_mm) * (c2.x_mm - b.x_mm) + (b.y_mm - a.y_mm) * (c2.y_mm - b.y_mm);
+    const double dot =
+        (b.x_mm - a.x_mm) * (c2.x_mm - b.x_mm) + (b.y_mm - a.y_mm) * (c2.y_mm - b.y_mm);
     if (cross(a, b, c2) == 0.0 && dot < 0.0) return std::make_pair(i, (i + 1) % n);
   }
   auto test = [&](std::size_t i, std::size_t j) {
@@ -737,8 +757,10 @@ std::vector<PointMm> generate_hairs(const PolygonMm& poly, double density_per_cm
     const double uy = rng.unit();
     const PointMm p{box.min.x_mm + ux * w, box.min.y_mm + uy * h};
     if (!point_in_polygon(poly, p)) continue;
-    const auto cx = std::min(gx - 1, static_cast<std::size_t>((p.x_mm - box.min.x_mm) / min_spacing_mm));
-    const auto cy = std::min(gy - 1, static_cast<std::size_t>((p.y_mm - box.min.y_mm) / min_spacing_mm));
+    const auto cx =
+        std::min(gx - 1, static_cast<std::size_t>((p.x_mm - box.min.x_mm) / min_spacing_mm));
+    const auto cy =
+        std::min(gy - 1, static_cast<std::size_t>((p.y_mm - box.min.y_mm) / min_spacing_mm));
     bool clear = true;
     for (std::size_t y = cy > 0 ? cy - 1 : 0; clear && y <= std::min(gy - 1, cy + 1); ++y) {
       for (std::size_t x = cx > 0 ? cx - 1 : 0; clear && x <= std::min(gx - 1, cx + 1); ++x) {
@@ -803,11 +825,13 @@ void read_patient(Check& c, const json& j, const std::string& ptr, const MapBoun
       }
       bool ok = true;
       if (pos != nullptr && (dens != nullptr || region != nullptr || seed != nullptr)) {
-        c.err(eptr, "give either \"positions_mm\" or \"density_per_cm2\" + \"region\" + \"seed\", "
-                    "not both");
+        c.err(eptr,
+              "give either \"positions_mm\" or \"density_per_cm2\" + \"region\" + \"seed\", "
+              "not both");
         ok = false;
       } else if (pos != nullptr) {
-        if (auto pts = points(c, *pos, h.at("positions_mm"), bounds, 1, kMaxHairs, "positions_mm")) {
+        if (auto pts =
+                points(c, *pos, h.at("positions_mm"), bounds, 1, kMaxHairs, "positions_mm")) {
           spec.positions = std::move(*pts);
         } else {
           ok = false;
@@ -903,8 +927,9 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
   const auto surface = enumeration(c, o.req("surface"), "/surface", kSurfaceNames);
   if (surface) s.surface = *surface;
   if (auto v = enumeration(c, o.opt("mode"), "/mode", kModeNames)) s.mode = *v;
-  // Without a valid surface the map bounds are unknown: coordinates are then only checked as numbers.
-  const MapBounds* bounds = !surface ? nullptr
+  // Without a valid surface the map bounds are unknown: coordinates are then only checked as
+  // numbers.
+  const MapBounds* bounds = !surface                     ? nullptr
                             : *surface == Surface::kHead ? &kHeadBounds
                                                          : &kPadBounds;
 
@@ -947,8 +972,8 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
         r.id = *v;
         const auto [it, inserted] = region_index.emplace(r.id, i);
         if (!inserted) {
-          c.err(ro.at("id"), "duplicate region id " + in_quotes(r.id) + " (already used by /regions/" +
-                                 std::to_string(it->second) + ")");
+          c.err(ro.at("id"), "duplicate region id " + in_quotes(r.id) +
+                                 " (already used by /regions/" + std::to_string(it->second) + ")");
         }
       }
       const auto role = enumeration(c, ro.req("role"), ro.at("role"), kRoleNames);
@@ -1005,7 +1030,8 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
         if (depth != nullptr) c.err(ro.at("depth_mm"), "not allowed here" + why);
         density = depth = nullptr;
       }
-      if (auto v = number(c, density, ro.at("density_per_cm2"), Range{0.0, kMaxDensityPerCm2, true})) {
+      if (auto v =
+              number(c, density, ro.at("density_per_cm2"), Range{0.0, kMaxDensityPerCm2, true})) {
         r.density_per_cm2 = *v;
       }
       if (depth != nullptr) {
@@ -1015,8 +1041,10 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
                           (depth->is_array() ? "an array of " + std::to_string(depth->size())
                                              : type_name(*depth)));
         } else {
-          const auto lo = number(c, &(*depth)[0], child(dptr, std::size_t{0}), Range{0.0, kMaxDepthMm});
-          const auto hi = number(c, &(*depth)[1], child(dptr, std::size_t{1}), Range{0.0, kMaxDepthMm});
+          const auto lo =
+              number(c, &(*depth)[0], child(dptr, std::size_t{0}), Range{0.0, kMaxDepthMm});
+          const auto hi =
+              number(c, &(*depth)[1], child(dptr, std::size_t{1}), Range{0.0, kMaxDepthMm});
           if (lo && hi) {
             if (*hi - *lo < kMinBandWidthMm) {
               c.err(dptr, "the band must be at least " + num(kMinBandWidthMm) +
@@ -1050,8 +1078,9 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
         const SkinLayersMm L = effective_layers(here);
         if (r.depth_max_mm > L.dermis_bottom_mm()) {
           c.err(child(ro.at("depth_mm"), std::size_t{1}),
-                "the band ends at " + num(r.depth_max_mm) + " mm, below the dermis (which ends at " +
-                    num(L.dermis_bottom_mm()) + " mm in this region): in-band work would land in fat");
+                "the band ends at " + num(r.depth_max_mm) +
+                    " mm, below the dermis (which ends at " + num(L.dermis_bottom_mm()) +
+                    " mm in this region): in-band work would land in fat");
           ok = false;
         }
       }
@@ -1066,8 +1095,8 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
   }
 
   if (const json* hl = o.opt("hairline_front_mm")) {
-    if (auto pts = points(c, *hl, "/hairline_front_mm", bounds, 2, kMaxPolygonVertices,
-                          "the hairline")) {
+    if (auto pts =
+            points(c, *hl, "/hairline_front_mm", bounds, 2, kMaxPolygonVertices, "the hairline")) {
       s.hairline_front_mm = std::move(*pts);
     }
   }
@@ -1092,10 +1121,11 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
     if (pigments_ok) {
       const auto cat = PigmentCatalogue::load_default();
       if (!cat.ok()) {
-        c.err("/pigments_allowed", "cannot check the pigment ids: the pigment catalogue did not load (" +
-                                       (cat.errors().empty() ? std::string("unknown error")
-                                                             : cat.errors().front().to_string()) +
-                                       ")");
+        c.err("/pigments_allowed",
+              "cannot check the pigment ids: the pigment catalogue did not load (" +
+                  (cat.errors().empty() ? std::string("unknown error")
+                                        : cat.errors().front().to_string()) +
+                  ")");
         pigments_ok = false;
       } else {
         for (std::size_t i = 0; i < s.pigments_allowed.size(); ++i) {
@@ -1142,7 +1172,8 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
       if (auto v = text(c, pj, "/defaults/pigment", kMaxIdChars)) {
         if (pigments_ok && std::find(s.pigments_allowed.begin(), s.pigments_allowed.end(), *v) ==
                                s.pigments_allowed.end()) {
-          c.err("/defaults/pigment", "pigment " + in_quotes(*v) + " is not in \"pigments_allowed\"");
+          c.err("/defaults/pigment",
+                "pigment " + in_quotes(*v) + " is not in \"pigments_allowed\"");
         }
         s.defaults.pigment = *v;
       }
@@ -1187,8 +1218,9 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
     const bool any_treated = std::any_of(s.regions.begin(), s.regions.end(),
                                          [](const Region& r) { return treated(r.role); });
     if (!any_treated) {
-      c.err("/regions", "no region to work on: at least one region needs role \"treat\", \"scar\" "
-                        "or \"hairline_transition\"");
+      c.err("/regions",
+            "no region to work on: at least one region needs role \"treat\", \"scar\" "
+            "or \"hairline_transition\"");
     }
     if (case_kind == CaseKind::kScar &&
         std::none_of(s.regions.begin(), s.regions.end(),
@@ -1199,14 +1231,16 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
         std::any_of(s.regions.begin(), s.regions.end(),
                     [](const Region& r) { return r.role == RegionRole::kHairlineTransition; });
     if (has_transition && o.opt("hairline_front_mm") == nullptr) {
-      c.err("", "missing required field \"hairline_front_mm\" (a hairline_transition region ramps "
-                "down toward this designed front edge)");
+      c.err("",
+            "missing required field \"hairline_front_mm\" (a hairline_transition region ramps "
+            "down toward this designed front edge)");
     }
   }
   if (case_kind == CaseKind::kThinning && patient && patient->is_object() &&
       !patient->contains("existing_hairs")) {
-    c.err("/patient", "missing required field \"existing_hairs\" (a thinning case is worked "
-                      "between the patient's own hairs)");
+    c.err("/patient",
+          "missing required field \"existing_hairs\" (a thinning case is worked "
+          "between the patient's own hairs)");
   }
   if (hair_spec) {
     if (!hair_spec->generated) {
@@ -1223,7 +1257,8 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
                                             " hairs in region " + in_quotes(r.id) + ", at most " +
                                             std::to_string(kMaxHairs) + " allowed");
         } else if (!c.any()) {
-          s.patient.hairs_mm = generate_hairs(r.polygon_mm, hair_spec->density_per_cm2, hair_spec->seed);
+          s.patient.hairs_mm =
+              generate_hairs(r.polygon_mm, hair_spec->density_per_cm2, hair_spec->seed);
         }
       }
     }
@@ -1362,11 +1397,23 @@ Lab target_color(const Scenario& s) {
   return Lab{L, chroma * stubble.a, chroma * stubble.b};
 }
 
-std::string_view to_string(CaseKind v) { return name_of(kCaseNames, v); }
-std::string_view to_string(Technique v) { return name_of(kTechniqueNames, v); }
-std::string_view to_string(Surface v) { return name_of(kSurfaceNames, v); }
-std::string_view to_string(Mode v) { return name_of(kModeNames, v); }
-std::string_view to_string(RegionRole v) { return name_of(kRoleNames, v); }
-std::string_view to_string(HairColor v) { return name_of(kHairNames, v); }
+std::string_view to_string(CaseKind v) {
+  return name_of(kCaseNames, v);
+}
+std::string_view to_string(Technique v) {
+  return name_of(kTechniqueNames, v);
+}
+std::string_view to_string(Surface v) {
+  return name_of(kSurfaceNames, v);
+}
+std::string_view to_string(Mode v) {
+  return name_of(kModeNames, v);
+}
+std::string_view to_string(RegionRole v) {
+  return name_of(kRoleNames, v);
+}
+std::string_view to_string(HairColor v) {
+  return name_of(kHairNames, v);
+}
 
 }  // namespace smp::sim
