@@ -36,10 +36,15 @@ double skull_radius(double dx, double dy, double dz) {
   const double down = smoothstep(0.0, -0.75, dy);    // 0 above the centre, 1 well below
   const double front = smoothstep(-0.2, 0.7, dz);    // face side
   const double ax = 72.0 - 5.0 * dz - down * (6.0 + 9.0 * front);
-  const double ay = dy >= 0.0 ? 100.0 : 82.0 + 50.0 * front;
-  const double az = dz >= 0.0 ? 93.0 : 103.0;
-  const double q = (dx / ax) * (dx / ax) + (dy / ay) * (dy / ay) + (dz / az) * (dz / az);
-  return 1.0 / std::sqrt(q);
+  const double ay = dy >= 0.0 ? 100.0 : 82.0 + 62.0 * front;
+  // The lower face stands further forward than an ellipsoid would put it (flat face, chin).
+  const double az = dz >= 0.0 ? 93.0 + 12.0 * down : 103.0;
+  // The vault is fuller than an ellipsoid (parietal eminences, flat-ish crown): a superellipsoid
+  // exponent 2.4 above the ears, a plain ellipsoid (2.0) for the face and jaw.
+  const double p = 2.0 + 0.4 * smoothstep(-0.35, 0.25, dy);
+  const double q = std::pow(std::abs(dx / ax), p) + std::pow(std::abs(dy / ay), p) +
+                   std::pow(std::abs(dz / az), p);
+  return std::pow(q, -1.0 / p);
 }
 
 double face_features(double dx, double dy, double dz) {
@@ -55,16 +60,16 @@ double face_features(double dx, double dy, double dz) {
     h += 4.5 * gauss2(std::abs(u) - 0.62, 0.18, v + 0.30, 0.12);
     // Nose: a ridge from the bridge (v = -0.06) to the tip (v = -0.40), widening toward the
     // nostrils, with a sharp underside.
-    const double k = std::clamp((-0.06 - v) / 0.34, 0.0, 1.0);
+    const double k = std::clamp((-0.06 - v) / 0.38, 0.0, 1.0);
     const double top = smoothstep(0.03, -0.06, v);
-    const double under = smoothstep(-0.50, -0.40, v);
-    const double height = (5.0 + 19.0 * std::pow(k, 1.4)) * top * under;
+    const double under = smoothstep(-0.54, -0.44, v);
+    const double height = (4.0 + 15.0 * std::pow(k, 1.3)) * top * under;
     const double width = 0.065 + 0.07 * k;
     h += height * std::exp(-(u / width) * (u / width));
     // Lips and chin.
-    h += 3.5 * gauss2(u, 0.20, v + 0.60, 0.045);
-    h += 3.0 * gauss2(u, 0.18, v + 0.70, 0.040);
-    h += 7.0 * gauss2(u, 0.25, v + 0.92, 0.10);
+    h += 3.5 * gauss2(u, 0.20, v + 0.64, 0.045);
+    h += 3.0 * gauss2(u, 0.18, v + 0.74, 0.040);
+    h += 6.0 * gauss2(u, 0.25, v + 0.95, 0.10);
   }
   // Ears: raised discs with a shallow bowl, centred a little below and behind the head centre.
   const double ex = std::abs(dx);
@@ -77,20 +82,23 @@ double face_features(double dx, double dy, double dz) {
   return h;
 }
 
-// Neck: elliptic cylinder (half-width 50 mm, half-depth 56 mm, axis at z = -16 mm) from y = -35
-// (inside the skull) down to y = -215. Radial distance of where a ray leaves it, 0 if it misses.
+// Neck: elliptic cylinder (half-width 47 mm, half-depth 52 mm, axis at z = -20 mm) from inside the
+// skull down to y = -190, with a rounded bottom edge. Radial distance of where a ray leaves it (0
+// above the centre).
 double neck_radius(double dx, double dy, double dz) {
   if (dy >= -1e-6) return 0.0;
-  const double a = 50.0, b = 56.0, zc = -16.0;
+  const double a = 47.0, b = 52.0, zc = -20.0;
   // (t dx / a)^2 + ((t dz - zc) / b)^2 = 1
   const double A = (dx / a) * (dx / a) + (dz / b) * (dz / b);
   const double B = -2.0 * dz * zc / (b * b);
   const double C = (zc / b) * (zc / b) - 1.0;
   double t_side = 1e9;
   if (A > 1e-12) t_side = (-B + std::sqrt(B * B - 4.0 * A * C)) / (2.0 * A);
-  const double t_bottom = -215.0 / dy;
-  const double t = std::min(t_side, t_bottom);
-  return t * -dy > 35.0 ? t : 0.0;
+  const double t_bottom = -190.0 / dy;
+  const double t = -smooth_max(-t_side, -t_bottom, 20.0);  // smooth minimum
+  // Fade in between 10 and 35 mm below the centre (inside the skull), so the radius stays
+  // continuous where the cylinder's top meets the skull.
+  return t * smoothstep(10.0, 35.0, t * -dy);
 }
 
 double head_radius(Vec3 d) {
@@ -431,7 +439,7 @@ SkinSurface& SkinSurface::operator=(const SkinSurface&) = default;
 SkinSurface SkinSurface::head() {
   auto impl = std::make_shared<Impl>();
   impl->kind = sim::Surface::kHead;
-  impl->work = {{-110.0, -60.0}, {110.0, 230.0}};
+  impl->work = {{-110.0, -60.0}, {110.0, 290.0}};
   head_tables();
   return SkinSurface(std::move(impl));
 }

@@ -128,10 +128,10 @@ OrbitCamera OrbitCamera::framing(const physics::SkinSurface& surface) {
   const Vec3 lo = surface.bounds_min(), hi = surface.bounds_max();
   if (surface.kind() == sim::Surface::kHead) {
     // The scalp (not the neck) in the middle of the view, seen from the front-left, above.
-    c.target = {0.0, 25.0, -5.0};
-    c.yaw_rad = 0.55;
-    c.pitch_rad = 0.42;
-    c.distance_mm = 150.0 / std::sin(c.fov_y_rad / 2);
+    c.target = {0.0, 30.0, -5.0};
+    c.yaw_rad = 0.6;
+    c.pitch_rad = 0.38;
+    c.distance_mm = 128.0 / std::sin(c.fov_y_rad / 2);
   } else {
     c.target = (lo + hi) * 0.5;
     c.target.y = 0.0;

@@ -64,7 +64,8 @@ class SkinSurface {
   SkinSurface& operator=(const SkinSurface&);
 
   sim::Surface kind() const;
-  // Where the scalp map is drawn and worked: head x in [-110, 110], y in [-60, 230];
+  // Where the scalp map is drawn and worked: head x in [-110, 110], y in [-60, 290] (brow to
+  // nape);
   // pad: its extent (without the margin the slab adds).
   sim::BoxMm map_bounds() const;
 

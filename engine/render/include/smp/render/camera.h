@@ -20,10 +20,10 @@ struct OrbitCamera {
   // yaw 0 / pitch 0 looks at the face from the front; positive pitch looks down from above.
   double yaw_rad = 0.0;
   double pitch_rad = 0.5;
-  double distance_mm = 520.0;
+  double distance_mm = 600.0;
   physics::Vec3 target;
-  double fov_y_rad = 0.6;
-  double near_mm = 5.0;
+  double fov_y_rad = 0.45;  // a longer lens: less perspective distortion of the scalp
+  double near_mm = 10.0;
   double far_mm = 5000.0;
 
   physics::Vec3 eye() const;

@@ -8,6 +8,7 @@
 #include "smp/render/camera.h"
 #include "smp/sim/color.h"
 #include "smp/sim/impression.h"
+#include "smp/sim/pigment.h"
 #include "smp/sim/scenario.h"
 #include "smp/sim/scoring.h"
 
@@ -45,12 +46,13 @@ struct CrossSection {
 };
 
 // Deposits within `corridor_mm` of the line are included. Impressions are scanned linearly (fine
-// for an on-demand view; ~1 ms per 100,000).
+// for an on-demand view; ~1 ms per 100,000). `catalogue` (optional) colours the deposits.
 CrossSection make_cross_section(const sim::Scenario& scenario,
                                 std::span<const sim::Impression> impressions,
                                 sim::PointMm centre, double direction_rad = 0.0,
                                 double half_length_mm = 4.0, double corridor_mm = 0.6,
-                                double max_depth_mm = 2.6);
+                                double max_depth_mm = 2.6,
+                                const sim::PigmentCatalogue* catalogue = nullptr);
 
 // Where (offset_mm, depth_mm) of a section lands in a viewport: a margin for labels is left on the
 // left (~22% of the width) and at the top (~12% of the height).

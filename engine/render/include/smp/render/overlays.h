@@ -55,16 +55,28 @@ class HeatField {
   std::vector<std::uint8_t> rgba(HeatMapKind kind, double opacity = 0.65) const;
 
  private:
+  struct Dot {
+    sim::PointMm pos;
+    double radius_mm = 0.1;
+    double base_risk = 0.0;  // depth/dose/migration part of the blur risk
+    double risk = 0.0;       // base_risk plus crowding, as currently splatted
+  };
+  void splat(sim::PointMm p, double sigma_mm, std::vector<float>& acc, double amount);
+  void splat_weighted(sim::PointMm p, double depth_err, double risk);
+  std::size_t cell_of(sim::PointMm p) const;
+
   const sim::Scenario* scenario_;
   sim::BoxMm bounds_;
   double cell_mm_;
   int width_ = 0, height_ = 0;
   std::size_t count_ = 0;
-  // Per texel: Gaussian-weighted sums (weight, |depth error|, blur risk) and dot count density.
-  std::vector<float> w_, depth_err_, blur_, density_;
-  std::vector<float> target_density_;  // per cm^2, from the scenario's regions (0 = none)
-  std::vector<std::uint32_t> bucket_;   // spatial hash of recent dots for the crowding term
-  std::vector<sim::PointMm> dots_;
+  // Per texel, Gaussian-weighted sums: weight, weight * depth error, weight * blur risk; and the
+  // kernel density of dots (per mm^2). target_ is the region's density per cm^2 (-1: forbidden).
+  std::vector<float> w_, depth_err_, blur_, density_, target_;
+  std::vector<Dot> dots_;
+  // Spatial hash (2 mm buckets over the bounds) for the crowding term.
+  int hash_w_ = 0, hash_h_ = 0;
+  std::vector<std::vector<std::uint32_t>> buckets_;
 };
 
 }  // namespace smp::render

@@ -24,7 +24,7 @@ struct DrawOptions {
   bool show_status = false;    // per-dot depth status ring (in band / shallow / deep / critical)
   bool show_hairs = true;      // existing hairs (thinning cases)
   HeatMapKind heat_map = HeatMapKind::kNone;
-  double heat_opacity = 0.7;
+  double heat_opacity = 0.85;
   // A ring on the skin where the needle would land (the cursor), diameter in mm.
   std::optional<sim::PointMm> cursor;
   double cursor_diameter_mm = 2.0;

@@ -1,0 +1,924 @@
+// OpenGL 3.3 core renderer (docs/rendering.md).
+#include "smp/render/renderer.h"
+
+#include <epoxy/gl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "gl_util.h"
+#include "shaders.h"
+#include "smp/physics/collision_world.h"
+#include "smp/sim/healing.h"
+
+namespace smp::render {
+namespace {
+
+using physics::Vec3;
+
+constexpr int kHairSegments = 6;
+constexpr double kMaskTexelMm = 0.25;   // region mask resolution: 1-2 mm scars stay crisp
+constexpr double kMaskMarginMm = 12.0;
+constexpr double kGuideLiftMm = 0.35;   // guides float just above the skin (depth test)
+constexpr double kFreshHaloDays = 3.0;  // e-folding time of the fresh red halo
+
+float lin(double c) {  // sRGB -> linear
+  return float(c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4));
+}
+void set_vec3_linear(GLint loc, const sim::Rgb& c) { glUniform3f(loc, lin(c.r), lin(c.g), lin(c.b)); }
+void push3(std::vector<float>& v, Vec3 p) {
+  v.push_back(float(p.x));
+  v.push_back(float(p.y));
+  v.push_back(float(p.z));
+}
+// Deterministic per-item pseudo-random number in [0, 1) (splitmix64 finaliser).
+double hash01(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return double(x >> 11) * (1.0 / 9007199254740992.0);
+}
+sim::Rgb hex(unsigned v) {
+  return {double((v >> 16) & 255) / 255.0, double((v >> 8) & 255) / 255.0, double(v & 255) / 255.0};
+}
+
+// One dot's instance record, as laid out in the instance buffer.
+struct DotInstance {
+  float pos[3], normal[3], axis[3];
+  float shape[4];  // major radius, minor radius, blur, seed
+  float color[4];  // linear rgb, opacity
+  float extra[2];  // halo, status
+};
+static_assert(sizeof(DotInstance) == 19 * sizeof(float));
+
+struct LineInstance {
+  float p0[3], p1[3], color[4], width;
+};
+
+// Everything about a dot that does not change with the time-lapse value.
+struct DotGeom {
+  physics::SurfacePoint at;
+  sim::SkinSample skin;
+  const sim::Pigment* pigment = nullptr;
+  float status = 0;
+  double t_s = 0;  // fingerprint for undo detection (with the position)
+  sim::PointMm pos;
+};
+
+}  // namespace
+
+sim::Rgb region_color(sim::RegionRole role) {
+  // Okabe-Ito colour-blind-safe palette.
+  switch (role) {
+    case sim::RegionRole::kTreat: return hex(0x56b4e9);
+    case sim::RegionRole::kScar: return hex(0xe69f00);
+    case sim::RegionRole::kHairlineTransition: return hex(0xcc79a7);
+    case sim::RegionRole::kForbidden: return hex(0xd55e00);
+    case sim::RegionRole::kAvoid: return hex(0xf0e442);
+  }
+  return {1, 1, 1};
+}
+
+sim::Rgb status_color(sim::DepthStatus s) {
+  switch (s) {
+    case sim::DepthStatus::kInBand: return hex(0x009e73);
+    case sim::DepthStatus::kTooShallow: return hex(0xf0e442);
+    case sim::DepthStatus::kTooDeep: return hex(0x0072b2);
+    case sim::DepthStatus::kCritical: return hex(0xd55e00);
+  }
+  return {1, 1, 1};
+}
+
+struct Renderer::Impl {
+  // Programs and their uniform locations.
+  GLuint bg = 0, skin = 0, dots = 0, lines = 0, hair = 0, flat = 0;
+  // Skin mesh.
+  GLuint skin_vao = 0, skin_vbo = 0, skin_ebo = 0;
+  GLsizei skin_index_count = 0;
+  GLuint mask_tex = 0, heat_tex = 0;
+  float mask_rect[4] = {0, 0, 1, 1}, heat_rect[4] = {0, 0, 1, 1};
+  // Dots.
+  GLuint quad_vbo = 0, dot_vao = 0, dot_vbo = 0;
+  std::size_t dot_capacity = 0, dot_uploaded = 0;
+  std::vector<DotGeom> geom;
+  std::vector<DotInstance> inst;
+  std::vector<sim::Impression> imps;  // copy of what the instances show (for time changes)
+  double t_days = 0.0;
+  // Guides.
+  GLuint line_vao = 0, line_vbo = 0, line_quad = 0;
+  std::vector<LineInstance> region_lines, hairline_lines, cursor_lines;
+  std::size_t line_capacity = 0;
+  // Hairs.
+  GLuint hair_vao = 0, hair_vbo = 0;
+  GLsizei hair_count = 0;
+  // 2D.
+  GLuint flat_vao = 0, flat_vbo = 0;
+  std::vector<float> flat_data;
+
+  const sim::Scenario* scenario = nullptr;
+  const physics::SkinSurface* surface = nullptr;
+  const sim::PigmentCatalogue* catalogue = nullptr;
+  sim::Pigment fallback_pigment;
+  sim::Rgb skin_rgb, scar_rgb, hair_rgb;
+  std::unique_ptr<HeatField> heat;
+  bool heat_dirty = true;
+  HeatMapKind heat_uploaded = HeatMapKind::kNone;
+
+  ~Impl() {
+    for (GLuint p : {bg, skin, dots, lines, hair, flat}) {
+      if (p) glDeleteProgram(p);
+    }
+    const GLuint bufs[] = {skin_vbo, skin_ebo, quad_vbo, dot_vbo, line_vbo, line_quad, hair_vbo, flat_vbo};
+    glDeleteBuffers(GLsizei(std::size(bufs)), bufs);
+    const GLuint vaos[] = {skin_vao, dot_vao, line_vao, hair_vao, flat_vao};
+    glDeleteVertexArrays(GLsizei(std::size(vaos)), vaos);
+    const GLuint texs[] = {mask_tex, heat_tex};
+    glDeleteTextures(2, texs);
+  }
+
+  DotInstance make_instance(const sim::Impression& imp, const DotGeom& g) const {
+    const sim::Appearance a =
+        sim::appearance_at(imp, g.skin, g.pigment ? *g.pigment : fallback_pigment,
+                           scenario->patient.skin_lab, t_days);
+    DotInstance d{};
+    const Vec3 axis = g.at.tangent_x * std::cos(a.orientation_rad) +
+                      g.at.tangent_y * std::sin(a.orientation_rad);
+    const double rmin = 0.5 * std::max(a.diameter_mm, 0.0);
+    const double rmaj = rmin * std::max(a.elongation, 1.0);
+    const sim::Rgb c = sim::lab_to_srgb(a.color);
+    const float p[3] = {float(g.at.pos.x), float(g.at.pos.y), float(g.at.pos.z)};
+    const float n[3] = {float(g.at.normal.x), float(g.at.normal.y), float(g.at.normal.z)};
+    const float ax[3] = {float(axis.x), float(axis.y), float(axis.z)};
+    std::memcpy(d.pos, p, sizeof p);
+    std::memcpy(d.normal, n, sizeof n);
+    std::memcpy(d.axis, ax, sizeof ax);
+    d.shape[0] = float(rmaj);
+    d.shape[1] = float(rmin);
+    d.shape[2] = float(std::max(a.blur_mm, 0.0));
+    d.shape[3] = float(hash01(imp.id * 7919ull + 17ull));
+    d.color[0] = lin(c.r);
+    d.color[1] = lin(c.g);
+    d.color[2] = lin(c.b);
+    d.color[3] = float(std::clamp(a.opacity, 0.0, 1.0));
+    d.extra[0] = float(std::exp(-t_days / kFreshHaloDays));
+    d.extra[1] = g.status;
+    return d;
+  }
+
+  void upload_dots(std::size_t from) {
+    glBindBuffer(GL_ARRAY_BUFFER, dot_vbo);
+    if (inst.size() > dot_capacity) {
+      dot_capacity = std::max<std::size_t>(inst.size() * 2, 4096);
+      glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(dot_capacity * sizeof(DotInstance)), nullptr,
+                   GL_DYNAMIC_DRAW);
+      from = 0;
+    }
+    if (inst.size() > from) {
+      glBufferSubData(GL_ARRAY_BUFFER, GLintptr(from * sizeof(DotInstance)),
+                      GLsizeiptr((inst.size() - from) * sizeof(DotInstance)), inst.data() + from);
+    }
+    dot_uploaded = inst.size();
+  }
+
+  void upload_lines(const std::vector<LineInstance>& l) {
+    glBindBuffer(GL_ARRAY_BUFFER, line_vbo);
+    if (l.size() > line_capacity) {
+      line_capacity = std::max<std::size_t>(l.size() * 2, 1024);
+      glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(line_capacity * sizeof(LineInstance)), nullptr,
+                   GL_DYNAMIC_DRAW);
+    }
+    if (!l.empty()) {
+      glBufferSubData(GL_ARRAY_BUFFER, 0, GLsizeiptr(l.size() * sizeof(LineInstance)), l.data());
+    }
+  }
+
+  // A polyline in scalp-map mm, resampled every ~1 mm and lifted onto the skin.
+  void add_polyline(std::vector<LineInstance>& out, const std::vector<sim::PointMm>& pts,
+                    bool closed, const sim::Rgb& c, float alpha, float width_px) const {
+    if (pts.size() < 2) return;
+    std::vector<Vec3> lifted;
+    const std::size_t n = pts.size();
+    for (std::size_t i = 0; i < (closed ? n : n - 1); ++i) {
+      const sim::PointMm a = pts[i], b = pts[(i + 1) % n];
+      const int steps = std::max(1, int(std::ceil(sim::distance_mm(a, b) / 1.0)));
+      for (int k = 0; k < steps; ++k) {
+        const double t = double(k) / steps;
+        const physics::SurfacePoint sp =
+            surface->point({a.x_mm + (b.x_mm - a.x_mm) * t, a.y_mm + (b.y_mm - a.y_mm) * t});
+        lifted.push_back(sp.pos + sp.normal * kGuideLiftMm);
+      }
+    }
+    const physics::SurfacePoint last = surface->point(closed ? pts.front() : pts.back());
+    lifted.push_back(last.pos + last.normal * kGuideLiftMm);
+    for (std::size_t i = 0; i + 1 < lifted.size(); ++i) {
+      LineInstance li{};
+      li.p0[0] = float(lifted[i].x);
+      li.p0[1] = float(lifted[i].y);
+      li.p0[2] = float(lifted[i].z);
+      li.p1[0] = float(lifted[i + 1].x);
+      li.p1[1] = float(lifted[i + 1].y);
+      li.p1[2] = float(lifted[i + 1].z);
+      li.color[0] = float(c.r);
+      li.color[1] = float(c.g);
+      li.color[2] = float(c.b);
+      li.color[3] = alpha;
+      li.width = width_px;
+      out.push_back(li);
+    }
+  }
+
+  void build_mask();
+  void build_hairs();
+  void draw_lines(const std::vector<LineInstance>& l, const Mat4& vp_m, const Viewport& vp);
+};
+
+Renderer::Renderer() : impl_(std::make_unique<Impl>()) {}
+Renderer::~Renderer() = default;
+
+sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
+  const auto fail = [](const std::string& m) {
+    return sim::Result<std::unique_ptr<Renderer>>::fail({"<gl>", "", m});
+  };
+  if (epoxy_gl_version() < 33 || epoxy_is_desktop_gl() == 0) {
+    return fail("an OpenGL 3.3 core context is required (got version " +
+                std::to_string(epoxy_gl_version()) + ")");
+  }
+  std::unique_ptr<Renderer> r(new Renderer());
+  Impl& m = *r->impl_;
+  std::string log;
+  m.bg = gl::make_program(shaders::kBackgroundVs, shaders::kBackgroundFs, &log);
+  m.skin = gl::make_program(shaders::kSkinVs, shaders::kSkinFs, &log);
+  m.dots = gl::make_program(shaders::kDotVs, shaders::kDotFs, &log);
+  m.lines = gl::make_program(shaders::kLineVs, shaders::kLineFs, &log);
+  m.hair = gl::make_program(shaders::kHairVs, shaders::kHairFs, &log);
+  m.flat = gl::make_program(shaders::kFlatVs, shaders::kFlatFs, &log);
+  if (!m.bg || !m.skin || !m.dots || !m.lines || !m.hair || !m.flat) return fail(log);
+
+  glGenVertexArrays(1, &m.skin_vao);
+  glGenBuffers(1, &m.skin_vbo);
+  glGenBuffers(1, &m.skin_ebo);
+  glBindVertexArray(m.skin_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.skin_vbo);
+  glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m.skin_ebo);
+  const std::size_t vs = sizeof(physics::MeshVertex);
+  gl::attrib(0, 3, vs, offsetof(physics::MeshVertex, pos));
+  gl::attrib(1, 3, vs, offsetof(physics::MeshVertex, normal));
+  gl::attrib(2, 2, vs, offsetof(physics::MeshVertex, map_mm));
+  gl::attrib(3, 1, vs, offsetof(physics::MeshVertex, scalp));
+
+  const float quad[8] = {-1, -1, 1, -1, -1, 1, 1, 1};
+  glGenBuffers(1, &m.quad_vbo);
+  glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
+  glBufferData(GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
+  glGenVertexArrays(1, &m.dot_vao);
+  glGenBuffers(1, &m.dot_vbo);
+  glBindVertexArray(m.dot_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
+  gl::attrib(0, 2, 2 * sizeof(float), 0);
+  glBindBuffer(GL_ARRAY_BUFFER, m.dot_vbo);
+  const std::size_t ds = sizeof(DotInstance);
+  gl::attrib(1, 3, ds, offsetof(DotInstance, pos), 1);
+  gl::attrib(2, 3, ds, offsetof(DotInstance, normal), 1);
+  gl::attrib(3, 3, ds, offsetof(DotInstance, axis), 1);
+  gl::attrib(4, 4, ds, offsetof(DotInstance, shape), 1);
+  gl::attrib(5, 4, ds, offsetof(DotInstance, color), 1);
+  gl::attrib(6, 2, ds, offsetof(DotInstance, extra), 1);
+
+  const float line_quad[8] = {0, -1, 0, 1, 1, -1, 1, 1};
+  glGenBuffers(1, &m.line_quad);
+  glBindBuffer(GL_ARRAY_BUFFER, m.line_quad);
+  glBufferData(GL_ARRAY_BUFFER, sizeof line_quad, line_quad, GL_STATIC_DRAW);
+  glGenVertexArrays(1, &m.line_vao);
+  glGenBuffers(1, &m.line_vbo);
+  glBindVertexArray(m.line_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.line_quad);
+  gl::attrib(0, 2, 2 * sizeof(float), 0);
+  glBindBuffer(GL_ARRAY_BUFFER, m.line_vbo);
+  const std::size_t ls = sizeof(LineInstance);
+  gl::attrib(1, 3, ls, offsetof(LineInstance, p0), 1);
+  gl::attrib(2, 3, ls, offsetof(LineInstance, p1), 1);
+  gl::attrib(3, 4, ls, offsetof(LineInstance, color), 1);
+  gl::attrib(4, 1, ls, offsetof(LineInstance, width), 1);
+
+  glGenVertexArrays(1, &m.hair_vao);
+  glGenBuffers(1, &m.hair_vbo);
+  glBindVertexArray(m.hair_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.hair_vbo);
+  const std::size_t hs = 13 * sizeof(float);
+  gl::attrib(0, 3, hs, 0, 1);
+  gl::attrib(1, 3, hs, 3 * sizeof(float), 1);
+  gl::attrib(2, 3, hs, 6 * sizeof(float), 1);
+  gl::attrib(3, 4, hs, 9 * sizeof(float), 1);
+
+  glGenVertexArrays(1, &m.flat_vao);
+  glGenBuffers(1, &m.flat_vbo);
+  glBindVertexArray(m.flat_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.flat_vbo);
+  gl::attrib(0, 2, 6 * sizeof(float), 0);
+  gl::attrib(1, 4, 6 * sizeof(float), 2 * sizeof(float));
+  glBindVertexArray(0);
+
+  glGenTextures(1, &m.mask_tex);
+  glGenTextures(1, &m.heat_tex);
+  for (GLuint t : {m.mask_tex, m.heat_tex}) {
+    glBindTexture(GL_TEXTURE_2D, t);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_BORDER);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_BORDER);
+    const float border[4] = {0, 0, 0, 0};
+    glTexParameterfv(GL_TEXTURE_2D, GL_TEXTURE_BORDER_COLOR, border);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+    const std::uint8_t zero[4] = {0, 0, 0, 0};
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 1, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, zero);
+  }
+  glBindTexture(GL_TEXTURE_2D, 0);
+
+  m.fallback_pigment.id = "unknown";
+  m.fallback_pigment.name = "unknown pigment";
+  m.fallback_pigment.color = {18.0, 0.0, -1.0};
+  return r;
+}
+
+void Renderer::Impl::build_mask() {
+  // RGBA8 over the scalp map: r = scar coverage, g = forbidden/avoid coverage; 2x2 supersampled,
+  // then a 3x3 box blur so scar edges are soft, as healed scars are.
+  const sim::BoxMm wb = surface->map_bounds();
+  const sim::BoxMm b{{wb.min.x_mm - kMaskMarginMm, wb.min.y_mm - kMaskMarginMm},
+                     {wb.max.x_mm + kMaskMarginMm, wb.max.y_mm + kMaskMarginMm}};
+  const int w = int(std::ceil((b.max.x_mm - b.min.x_mm) / kMaskTexelMm));
+  const int h = int(std::ceil((b.max.y_mm - b.min.y_mm) / kMaskTexelMm));
+  std::vector<float> scar(std::size_t(w) * h, 0.0f), forb(std::size_t(w) * h, 0.0f);
+  for (const sim::Region& r : scenario->regions) {
+    std::vector<float>* dst = nullptr;
+    if (r.role == sim::RegionRole::kScar) dst = &scar;
+    if (r.role == sim::RegionRole::kForbidden || r.role == sim::RegionRole::kAvoid) dst = &forb;
+    if (!dst || r.polygon_mm.size() < 3) continue;
+    const sim::BoxMm rb = sim::bounding_box(r.polygon_mm);
+    const int i0 = std::max(0, int((rb.min.x_mm - b.min.x_mm) / kMaskTexelMm) - 1);
+    const int i1 = std::min(w - 1, int((rb.max.x_mm - b.min.x_mm) / kMaskTexelMm) + 1);
+    const int j0 = std::max(0, int((rb.min.y_mm - b.min.y_mm) / kMaskTexelMm) - 1);
+    const int j1 = std::min(h - 1, int((rb.max.y_mm - b.min.y_mm) / kMaskTexelMm) + 1);
+    for (int j = j0; j <= j1; ++j) {
+      for (int i = i0; i <= i1; ++i) {
+        int inside = 0;
+        for (int s = 0; s < 4; ++s) {
+          const sim::PointMm p{b.min.x_mm + (i + 0.25 + 0.5 * (s & 1)) * kMaskTexelMm,
+                               b.min.y_mm + (j + 0.25 + 0.5 * (s >> 1)) * kMaskTexelMm};
+          inside += sim::point_in_polygon(r.polygon_mm, p) ? 1 : 0;
+        }
+        float& v = (*dst)[std::size_t(j) * w + i];
+        v = std::max(v, float(inside) / 4.0f);
+      }
+    }
+  }
+  std::vector<std::uint8_t> px(std::size_t(w) * h * 4, 0);
+  for (int j = 0; j < h; ++j) {
+    for (int i = 0; i < w; ++i) {
+      float s = 0.0f;
+      int n = 0;
+      for (int dj = -1; dj <= 1; ++dj) {
+        for (int di = -1; di <= 1; ++di) {
+          const int ii = i + di, jj = j + dj;
+          if (ii < 0 || jj < 0 || ii >= w || jj >= h) continue;
+          s += scar[std::size_t(jj) * w + ii];
+          ++n;
+        }
+      }
+      std::uint8_t* p = &px[(std::size_t(j) * w + i) * 4];
+      p[0] = std::uint8_t(std::lround(255.0f * s / float(n)));
+      p[1] = std::uint8_t(std::lround(255.0f * forb[std::size_t(j) * w + i]));
+    }
+  }
+  glBindTexture(GL_TEXTURE_2D, mask_tex);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+  glGenerateMipmap(GL_TEXTURE_2D);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  mask_rect[0] = float(b.min.x_mm);
+  mask_rect[1] = float(b.min.y_mm);
+  mask_rect[2] = float(1.0 / (w * kMaskTexelMm));
+  mask_rect[3] = float(1.0 / (h * kMaskTexelMm));
+}
+
+void Renderer::Impl::build_hairs() {
+  // Existing hairs grow away from a crown whorl (slightly right of the midline, swirling
+  // clockwise) and forward along the front; cropped to 5-11 mm so the scalp between them shows.
+  const sim::PointMm whorl{-12.0, 150.0};
+  std::vector<float> data;
+  const auto& hairs = scenario->patient.hairs_mm;
+  data.reserve(hairs.size() * 13);
+  for (std::size_t k = 0; k < hairs.size(); ++k) {
+    const sim::PointMm p = hairs[k];
+    const physics::SurfacePoint sp = surface->point(p);
+    double dx = p.x_mm - whorl.x_mm, dy = p.y_mm - whorl.y_mm;
+    const double len = std::hypot(dx, dy);
+    if (len > 1e-6) {
+      dx /= len;
+      dy /= len;
+    } else {
+      dx = 1.0;
+      dy = 0.0;
+    }
+    const double swirl = 0.45 * std::exp(-len / 60.0) + 0.12 * (hash01(k * 3 + 1) - 0.5);
+    double gx = dx * std::cos(swirl) - dy * std::sin(swirl);
+    double gy = dx * std::sin(swirl) + dy * std::cos(swirl);
+    if (surface->kind() == sim::Surface::kHead && p.y_mm < 150.0) {
+      const double fwd = std::clamp((150.0 - p.y_mm) / 120.0, 0.0, 1.0);  // front hair combs forward
+      gx = gx * (1.0 - fwd) + 0.15 * (p.x_mm / 60.0) * fwd;
+      gy = gy * (1.0 - fwd) - fwd;
+    }
+    const Vec3 dir = physics::normalize(sp.tangent_x * gx + sp.tangent_y * gy);
+    push3(data, sp.pos);
+    push3(data, sp.normal);
+    push3(data, dir);
+    data.push_back(float(5.0 + 6.0 * hash01(k * 3 + 2)));
+    data.push_back(float(scenario->patient.hair_diameter_mm));
+    data.push_back(float(hash01(k * 3 + 3)));
+    data.push_back(0.0f);
+  }
+  glBindBuffer(GL_ARRAY_BUFFER, hair_vbo);
+  glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(data.size() * sizeof(float)), data.data(), GL_STATIC_DRAW);
+  hair_count = GLsizei(hairs.size());
+}
+
+void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurface& surface,
+                         const sim::PigmentCatalogue& catalogue) {
+  Impl& m = *impl_;
+  m.scenario = &scenario;
+  m.surface = &surface;
+  m.catalogue = &catalogue;
+  m.skin_rgb = sim::lab_to_srgb(scenario.patient.skin_lab);
+  // Mature scar tissue: fewer melanocytes and less blood: paler, less saturated (domain.md).
+  const sim::Lab s = scenario.patient.skin_lab;
+  m.scar_rgb = sim::lab_to_srgb({std::min(s.L + 11.0, 94.0), s.a * 0.65 + 1.5, s.b * 0.6});
+  m.hair_rgb = sim::lab_to_srgb(scenario.patient.hair_lab);
+
+  const physics::SurfaceMesh& mesh = surface.mesh();
+  glBindVertexArray(m.skin_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.skin_vbo);
+  glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(mesh.vertices.size() * sizeof(physics::MeshVertex)),
+               mesh.vertices.data(), GL_STATIC_DRAW);
+  glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m.skin_ebo);
+  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(mesh.indices.size() * sizeof(std::uint32_t)),
+               mesh.indices.data(), GL_STATIC_DRAW);
+  glBindVertexArray(0);
+  m.skin_index_count = GLsizei(mesh.indices.size());
+
+  m.build_mask();
+  m.build_hairs();
+
+  m.region_lines.clear();
+  for (const sim::Region& r : scenario.regions) {
+    m.add_polyline(m.region_lines, r.polygon_mm, true, region_color(r.role), 0.95f, 2.0f);
+  }
+  m.hairline_lines.clear();
+  m.add_polyline(m.hairline_lines, scenario.hairline_front_mm, false, {1.0, 1.0, 1.0}, 0.95f, 2.5f);
+
+  const sim::BoxMm wb = surface.map_bounds();
+  m.heat = std::make_unique<HeatField>(scenario, wb, 1.0);
+  m.heat_rect[0] = float(wb.min.x_mm);
+  m.heat_rect[1] = float(wb.min.y_mm);
+  m.heat_rect[2] = float(1.0 / (m.heat->width() * 1.0));
+  m.heat_rect[3] = float(1.0 / (m.heat->height() * 1.0));
+  m.heat_dirty = true;
+
+  m.geom.clear();
+  m.inst.clear();
+  m.imps.clear();
+  m.dot_uploaded = 0;
+}
+
+void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim::Scorer* scorer) {
+  Impl& m = *impl_;
+  if (!m.scenario) return;
+  std::size_t keep = std::min(m.imps.size(), impressions.size());
+  // Undo shrinks the list; undo + new work changes its tail: compare the last kept dot.
+  if (keep > 0) {
+    const sim::Impression& a = m.imps[keep - 1];
+    const sim::Impression& b = impressions[keep - 1];
+    if (a.t_s != b.t_s || !(a.pos == b.pos) || a.depth_mm != b.depth_mm) keep = 0;
+  }
+  const bool rebuild = keep < m.imps.size();
+  if (rebuild) {
+    keep = keep == m.imps.size() ? keep : 0;
+    m.geom.clear();
+    m.inst.clear();
+    m.imps.clear();
+    m.heat->clear();
+    keep = 0;
+  }
+  const std::size_t first_new = m.inst.size();
+  for (std::size_t i = keep; i < impressions.size(); ++i) {
+    const sim::Impression& imp = impressions[i];
+    DotGeom g;
+    g.at = m.surface->point(imp.pos);
+    g.skin = sim::skin_at(*m.scenario, imp.pos);
+    g.pigment = m.catalogue->find(imp.pigment);
+    g.pos = imp.pos;
+    g.t_s = imp.t_s;
+    if (scorer && imp.id < scorer->size()) {
+      g.status = float(int(scorer->depth_status(imp.id)) + 1);
+    }
+    m.inst.push_back(m.make_instance(imp, g));
+    m.geom.push_back(g);
+    m.imps.push_back(imp);
+    m.heat->add(imp);
+  }
+  if (m.inst.size() != first_new || rebuild) {
+    m.upload_dots(rebuild ? 0 : first_new);
+    m.heat_dirty = true;
+  }
+}
+
+void Renderer::set_time_days(double t_days) {
+  Impl& m = *impl_;
+  if (!(t_days >= 0.0)) t_days = 0.0;
+  if (t_days == m.t_days) return;
+  m.t_days = t_days;
+  for (std::size_t i = 0; i < m.inst.size(); ++i) m.inst[i] = m.make_instance(m.imps[i], m.geom[i]);
+  m.upload_dots(0);
+}
+
+double Renderer::time_days() const { return impl_->t_days; }
+std::size_t Renderer::dot_count() const { return impl_->inst.size(); }
+const HeatField* Renderer::heat_field() const { return impl_->heat.get(); }
+
+void Renderer::Impl::draw_lines(const std::vector<LineInstance>& l, const Mat4& vp_m,
+                                const Viewport& vp) {
+  if (l.empty()) return;
+  upload_lines(l);
+  glUseProgram(lines);
+  glUniformMatrix4fv(glGetUniformLocation(lines, "uVP"), 1, GL_FALSE, vp_m.data());
+  glUniform2f(glGetUniformLocation(lines, "uHalfViewport"), 0.5f * float(vp.width),
+              0.5f * float(vp.height));
+  glBindVertexArray(line_vao);
+  glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, GLsizei(l.size()));
+}
+
+void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height,
+                    const DrawOptions& opt) {
+  Impl& m = *impl_;
+  const GLint gl_y = fb_height - vp.y - vp.height;
+  glViewport(vp.x, gl_y, vp.width, vp.height);
+  glEnable(GL_SCISSOR_TEST);
+  glScissor(vp.x, gl_y, vp.width, vp.height);
+  glDisable(GL_BLEND);
+  glDepthMask(GL_TRUE);
+  if (opt.clear) {
+    glClearColor(0.1f, 0.1f, 0.1f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    glDisable(GL_DEPTH_TEST);
+    glUseProgram(m.bg);
+    glUniform3f(glGetUniformLocation(m.bg, "uTop"), 0.215f, 0.235f, 0.26f);
+    glUniform3f(glGetUniformLocation(m.bg, "uBottom"), 0.085f, 0.09f, 0.10f);
+    glBindVertexArray(m.flat_vao);  // any VAO: the triangle comes from gl_VertexID
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+  }
+  if (!m.scenario) {
+    glDisable(GL_SCISSOR_TEST);
+    return;
+  }
+  const Mat4 vp_m = camera.view_projection(vp);
+  const Vec3 eye = camera.eye();
+  // Lights follow the camera: key from the upper left of the view, fill from the lower right.
+  const Vec3 fwd = physics::normalize(camera.target - eye);
+  const Vec3 right = physics::normalize(physics::cross(fwd, Vec3{0, 1, 0}));
+  const Vec3 up = physics::cross(right, fwd);
+  const Vec3 key = physics::normalize(right * -0.45 + up * 0.75 - fwd * 0.55);
+  const Vec3 fill = physics::normalize(right * 0.7 - up * 0.2 - fwd * 0.6);
+  const float px_scale = float(2.0 * std::tan(camera.fov_y_rad / 2) / std::max(vp.height, 1));
+  auto set_lights = [&](GLuint prog) {
+    glUniform3f(glGetUniformLocation(prog, "uKeyDir"), float(key.x), float(key.y), float(key.z));
+    glUniform3f(glGetUniformLocation(prog, "uFillDir"), float(fill.x), float(fill.y), float(fill.z));
+  };
+
+  // Heat texture (only rebuilt when shown and changed).
+  if (opt.heat_map != HeatMapKind::kNone && (m.heat_dirty || m.heat_uploaded != opt.heat_map)) {
+    const std::vector<std::uint8_t> px = m.heat->rgba(opt.heat_map, 1.0);
+    glBindTexture(GL_TEXTURE_2D, m.heat_tex);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_SRGB8_ALPHA8, m.heat->width(), m.heat->height(), 0, GL_RGBA,
+                 GL_UNSIGNED_BYTE, px.data());
+    m.heat_dirty = false;
+    m.heat_uploaded = opt.heat_map;
+  }
+
+  glEnable(GL_DEPTH_TEST);
+  glDepthFunc(GL_LESS);
+  glEnable(GL_CULL_FACE);
+  glCullFace(GL_BACK);
+  glFrontFace(GL_CCW);
+  glUseProgram(m.skin);
+  glUniformMatrix4fv(glGetUniformLocation(m.skin, "uVP"), 1, GL_FALSE, vp_m.data());
+  glUniform3f(glGetUniformLocation(m.skin, "uEye"), float(eye.x), float(eye.y), float(eye.z));
+  set_lights(m.skin);
+  set_vec3_linear(glGetUniformLocation(m.skin, "uSkin"), m.skin_rgb);
+  set_vec3_linear(glGetUniformLocation(m.skin, "uScar"), m.scar_rgb);
+  set_vec3_linear(glGetUniformLocation(m.skin, "uForbiddenTint"), region_color(sim::RegionRole::kForbidden));
+  glUniform4fv(glGetUniformLocation(m.skin, "uMaskRect"), 1, m.mask_rect);
+  glUniform4fv(glGetUniformLocation(m.skin, "uHeatRect"), 1, m.heat_rect);
+  glUniform1f(glGetUniformLocation(m.skin, "uHeatOn"), opt.heat_map != HeatMapKind::kNone ? 1.0f : 0.0f);
+  glUniform1f(glGetUniformLocation(m.skin, "uHeatOpacity"), float(std::clamp(opt.heat_opacity, 0.0, 1.0)));
+  glUniform1f(glGetUniformLocation(m.skin, "uShowRegions"), opt.show_regions ? 1.0f : 0.0f);
+  glActiveTexture(GL_TEXTURE0);
+  glBindTexture(GL_TEXTURE_2D, m.mask_tex);
+  glUniform1i(glGetUniformLocation(m.skin, "uMask"), 0);
+  glActiveTexture(GL_TEXTURE1);
+  glBindTexture(GL_TEXTURE_2D, m.heat_tex);
+  glUniform1i(glGetUniformLocation(m.skin, "uHeat"), 1);
+  glActiveTexture(GL_TEXTURE0);
+  glBindVertexArray(m.skin_vao);
+  glDrawElements(GL_TRIANGLES, m.skin_index_count, GL_UNSIGNED_INT, nullptr);
+  glDisable(GL_CULL_FACE);
+
+  // Transparent layers on the skin: no depth writes.
+  glEnable(GL_BLEND);
+  glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+  glDepthMask(GL_FALSE);
+  glDepthFunc(GL_LEQUAL);
+
+  if (!m.inst.empty()) {
+    glUseProgram(m.dots);
+    glUniformMatrix4fv(glGetUniformLocation(m.dots, "uVP"), 1, GL_FALSE, vp_m.data());
+    glUniform3f(glGetUniformLocation(m.dots, "uEye"), float(eye.x), float(eye.y), float(eye.z));
+    glUniform1f(glGetUniformLocation(m.dots, "uPxScale"), px_scale);
+    glUniform1f(glGetUniformLocation(m.dots, "uShowStatus"), opt.show_status ? 1.0f : 0.0f);
+    set_lights(m.dots);
+    float sc[12];
+    const sim::DepthStatus order[4] = {sim::DepthStatus::kInBand, sim::DepthStatus::kTooShallow,
+                                       sim::DepthStatus::kTooDeep, sim::DepthStatus::kCritical};
+    for (int i = 0; i < 4; ++i) {
+      const sim::Rgb c = status_color(order[i]);
+      sc[i * 3] = lin(c.r);
+      sc[i * 3 + 1] = lin(c.g);
+      sc[i * 3 + 2] = lin(c.b);
+    }
+    glUniform3fv(glGetUniformLocation(m.dots, "uStatusColors"), 4, sc);
+    glBindVertexArray(m.dot_vao);
+    glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, GLsizei(m.dot_uploaded));
+  }
+
+  if (opt.show_hairs && m.hair_count > 0) {
+    glUseProgram(m.hair);
+    glUniformMatrix4fv(glGetUniformLocation(m.hair, "uVP"), 1, GL_FALSE, vp_m.data());
+    glUniform3f(glGetUniformLocation(m.hair, "uEye"), float(eye.x), float(eye.y), float(eye.z));
+    glUniform1f(glGetUniformLocation(m.hair, "uPxScale"), px_scale);
+    glUniform2f(glGetUniformLocation(m.hair, "uHalfViewport"), 0.5f * float(vp.width),
+                0.5f * float(vp.height));
+    glUniform1i(glGetUniformLocation(m.hair, "uSegments"), kHairSegments);
+    set_vec3_linear(glGetUniformLocation(m.hair, "uHairColor"), m.hair_rgb);
+    set_lights(m.hair);
+    glBindVertexArray(m.hair_vao);
+    glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 2 * (kHairSegments + 1), m.hair_count);
+  }
+
+  if (opt.show_regions) m.draw_lines(m.region_lines, vp_m, vp);
+  if (opt.show_hairline) m.draw_lines(m.hairline_lines, vp_m, vp);
+  if (opt.cursor) {
+    m.cursor_lines.clear();
+    std::vector<sim::PointMm> ring;
+    const double r = 0.5 * std::max(opt.cursor_diameter_mm, 0.1);
+    for (int k = 0; k < 32; ++k) {
+      const double a = 2.0 * 3.14159265358979 * k / 32;
+      ring.push_back({opt.cursor->x_mm + r * std::cos(a), opt.cursor->y_mm + r * std::sin(a)});
+    }
+    m.add_polyline(m.cursor_lines, ring, true, {1.0, 1.0, 1.0}, 0.8f, 1.5f);
+    m.draw_lines(m.cursor_lines, vp_m, vp);
+  }
+
+  glBindVertexArray(0);
+  glUseProgram(0);
+  glDepthMask(GL_TRUE);
+  glDepthFunc(GL_LESS);
+  glDisable(GL_DEPTH_TEST);
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+}
+
+namespace {
+
+void push_vertex(std::vector<float>& v, double x, double y, const sim::Rgb& c, double a) {
+  v.insert(v.end(), {float(x), float(y), float(c.r), float(c.g), float(c.b), float(a)});
+}
+void push_quad(std::vector<float>& v, double x0, double y0, double x1, double y1, double x2,
+               double y2, double x3, double y3, const sim::Rgb& c, double a) {
+  push_vertex(v, x0, y0, c, a);
+  push_vertex(v, x1, y1, c, a);
+  push_vertex(v, x2, y2, c, a);
+  push_vertex(v, x0, y0, c, a);
+  push_vertex(v, x2, y2, c, a);
+  push_vertex(v, x3, y3, c, a);
+}
+void push_rect(std::vector<float>& v, double x0, double y0, double x1, double y1,
+               const sim::Rgb& c, double a) {
+  push_quad(v, x0, y0, x1, y0, x1, y1, x0, y1, c, a);
+}
+void push_ellipse(std::vector<float>& v, double cx, double cy, double rx, double ry,
+                  const sim::Rgb& c, double a) {
+  constexpr int kN = 24;
+  for (int k = 0; k < kN; ++k) {
+    const double a0 = 2.0 * 3.14159265358979 * k / kN, a1 = 2.0 * 3.14159265358979 * (k + 1) / kN;
+    push_vertex(v, cx, cy, c, a);
+    push_vertex(v, cx + rx * std::cos(a0), cy + ry * std::sin(a0), c, a);
+    push_vertex(v, cx + rx * std::cos(a1), cy + ry * std::sin(a1), c, a);
+  }
+}
+void push_ring(std::vector<float>& v, double cx, double cy, double rx, double ry, double w,
+               const sim::Rgb& c, double a) {
+  constexpr int kN = 24;
+  for (int k = 0; k < kN; ++k) {
+    const double a0 = 2.0 * 3.14159265358979 * k / kN, a1 = 2.0 * 3.14159265358979 * (k + 1) / kN;
+    push_quad(v, cx + rx * std::cos(a0), cy + ry * std::sin(a0), cx + rx * std::cos(a1),
+              cy + ry * std::sin(a1), cx + (rx + w) * std::cos(a1), cy + (ry + w) * std::sin(a1),
+              cx + (rx + w) * std::cos(a0), cy + (ry + w) * std::sin(a0), c, a);
+  }
+}
+
+}  // namespace
+
+void Renderer::draw_cross_section(const CrossSection& cs, const Viewport& vp, int fb_height) {
+  Impl& m = *impl_;
+  const SectionLayout lay = layout_cross_section(cs, vp);
+  std::vector<float>& v = m.flat_data;
+  v.clear();
+  // Panel.
+  push_rect(v, vp.x, vp.y, vp.x + vp.width, vp.y + vp.height, {0.11, 0.12, 0.13}, 0.94);
+  // Layers: quads between consecutive profile samples, clipped to the shown depth.
+  auto px = [&](double off, double depth, double* x, double* y) {
+    lay.to_pixel(cs, off, std::min(depth, cs.max_depth_mm), x, y);
+  };
+  for (std::size_t k = 0; k + 1 < cs.profile.size(); ++k) {
+    const LayerProfileSample& a = cs.profile[k];
+    const LayerProfileSample& b = cs.profile[k + 1];
+    const double ta[5] = {0.0, a.epidermis_bottom_mm, a.papillary_bottom_mm, a.reticular_bottom_mm,
+                          a.subcutis_bottom_mm};
+    const double tb[5] = {0.0, b.epidermis_bottom_mm, b.papillary_bottom_mm, b.reticular_bottom_mm,
+                          b.subcutis_bottom_mm};
+    for (int l = 0; l < 4; ++l) {
+      sim::Rgb c = layer_color(sim::Layer(l));
+      if (l > 0 && l < 3 && (a.scar || b.scar)) c = {c.r * 0.9 + 0.1, c.g * 0.9 + 0.1, c.b * 0.9 + 0.1};
+      double x0, y0, x1, y1, x2, y2, x3, y3;
+      px(a.offset_mm, ta[l], &x0, &y0);
+      px(b.offset_mm, tb[l], &x1, &y1);
+      px(b.offset_mm, tb[l + 1], &x2, &y2);
+      px(a.offset_mm, ta[l + 1], &x3, &y3);
+      push_quad(v, x0, y0, x1, y1, x2, y2, x3, y3, c, 1.0);
+    }
+  }
+  // Layer boundary lines.
+  for (std::size_t k = 0; k + 1 < cs.profile.size(); ++k) {
+    const LayerProfileSample& a = cs.profile[k];
+    const LayerProfileSample& b = cs.profile[k + 1];
+    const double da[3] = {a.epidermis_bottom_mm, a.papillary_bottom_mm, a.reticular_bottom_mm};
+    const double db[3] = {b.epidermis_bottom_mm, b.papillary_bottom_mm, b.reticular_bottom_mm};
+    for (int l = 0; l < 3; ++l) {
+      double x0, y0, x1, y1;
+      px(a.offset_mm, da[l], &x0, &y0);
+      px(b.offset_mm, db[l], &x1, &y1);
+      push_quad(v, x0, y0 - 0.5, x1, y1 - 0.5, x1, y1 + 0.5, x0, y0 + 0.5, {0.35, 0.22, 0.2}, 0.5);
+    }
+  }
+  // Target band.
+  if (cs.band_max_mm > cs.band_min_mm) {
+    double x0, y0, x1, y1;
+    px(-cs.half_length_mm, cs.band_min_mm, &x0, &y0);
+    px(cs.half_length_mm, cs.band_max_mm, &x1, &y1);
+    const sim::Rgb band = status_color(sim::DepthStatus::kInBand);
+    push_rect(v, x0, y0, x1, y1, band, 0.28);
+    push_rect(v, x0, y0 - 1, x1, y0 + 1, band, 0.9);
+    push_rect(v, x0, y1 - 1, x1, y1 + 1, band, 0.9);
+  }
+  // Skin surface and the centre marker.
+  {
+    double x0, y0, x1, y1;
+    px(-cs.half_length_mm, 0.0, &x0, &y0);
+    px(cs.half_length_mm, 0.0, &x1, &y1);
+    push_rect(v, x0, y0 - 1.5, x1, y0 + 0.5, {0.45, 0.3, 0.26}, 1.0);
+    px(0.0, 0.0, &x0, &y0);
+    px(0.0, cs.max_depth_mm, &x1, &y1);
+    push_rect(v, x0 - 0.5, y0, x0 + 0.5, y1, {1.0, 1.0, 1.0}, 0.35);
+  }
+  // Deposits: an ellipse as wide as the fresh dot, a little taller (the needle's track), ringed
+  // in the status colour.
+  for (const SectionDeposit& d : cs.deposits) {
+    if (std::abs(d.offset_mm) > cs.half_length_mm) continue;
+    double cx, cy;
+    px(d.offset_mm, d.depth_mm, &cx, &cy);
+    const double rx = std::max(2.0, 0.5 * d.width_mm * lay.px_per_mm_x);
+    const double ry = std::max(2.0, 0.35 * d.width_mm * lay.px_per_mm_y);
+    const sim::Rgb ring = d.layer == sim::Layer::kSubcutis
+                              ? status_color(sim::DepthStatus::kCritical)
+                              : (d.in_band ? status_color(sim::DepthStatus::kInBand)
+                                           : status_color(d.layer == sim::Layer::kEpidermis
+                                                              ? sim::DepthStatus::kTooShallow
+                                                              : sim::DepthStatus::kTooDeep));
+    push_ellipse(v, cx, cy, rx, ry, d.color, 0.95);
+    push_ring(v, cx, cy, rx, ry, 1.5, ring, 0.95);
+  }
+
+  const GLint gl_y = fb_height - vp.y - vp.height;
+  glEnable(GL_SCISSOR_TEST);
+  glScissor(vp.x, gl_y, vp.width, vp.height);
+  // The vertices are in window pixels: map them 1:1 with a viewport from the origin that reaches
+  // past vp (the scissor keeps drawing inside vp).
+  const int fb_width = vp.x + vp.width;
+  glViewport(0, 0, fb_width, fb_height);
+  glDisable(GL_DEPTH_TEST);
+  glEnable(GL_BLEND);
+  glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+  glUseProgram(m.flat);
+  glUniform2f(glGetUniformLocation(m.flat, "uFramebuffer"), float(fb_width), float(fb_height));
+  glBindVertexArray(m.flat_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.flat_vbo);
+  glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(v.size() * sizeof(float)), v.data(), GL_STREAM_DRAW);
+  glDrawArrays(GL_TRIANGLES, 0, GLsizei(v.size() / 6));
+  glBindVertexArray(0);
+  glUseProgram(0);
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+}
+
+std::vector<std::uint8_t> read_pixels(const Viewport& vp, int fb_height) {
+  std::vector<std::uint8_t> px(std::size_t(vp.width) * vp.height * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(vp.x, fb_height - vp.y - vp.height, vp.width, vp.height, GL_RGBA, GL_UNSIGNED_BYTE,
+               px.data());
+  // GL rows are bottom first.
+  const std::size_t row = std::size_t(vp.width) * 4;
+  std::vector<std::uint8_t> tmp(row);
+  for (int y = 0; y < vp.height / 2; ++y) {
+    std::uint8_t* a = &px[std::size_t(y) * row];
+    std::uint8_t* b = &px[std::size_t(vp.height - 1 - y) * row];
+    std::memcpy(tmp.data(), a, row);
+    std::memcpy(a, b, row);
+    std::memcpy(b, tmp.data(), row);
+  }
+  for (std::size_t i = 3; i < px.size(); i += 4) px[i] = 255;  // screenshots are opaque
+  return px;
+}
+
+sim::Result<std::unique_ptr<RenderTarget>> RenderTarget::create(int width, int height, int samples) {
+  if (width <= 0 || height <= 0) {
+    return sim::Result<std::unique_ptr<RenderTarget>>::fail({"<gl>", "", "empty render target"});
+  }
+  GLint max_samples = 0;
+  glGetIntegerv(GL_MAX_SAMPLES, &max_samples);
+  std::unique_ptr<RenderTarget> t(new RenderTarget());
+  t->width_ = width;
+  t->height_ = height;
+  t->samples_ = std::clamp(samples, 0, int(max_samples));
+  glGenFramebuffers(1, &t->fbo_);
+  glGenRenderbuffers(1, &t->color_);
+  glGenRenderbuffers(1, &t->depth_);
+  glBindFramebuffer(GL_FRAMEBUFFER, t->fbo_);
+  glBindRenderbuffer(GL_RENDERBUFFER, t->color_);
+  glRenderbufferStorageMultisample(GL_RENDERBUFFER, t->samples_, GL_RGBA8, width, height);
+  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, t->color_);
+  glBindRenderbuffer(GL_RENDERBUFFER, t->depth_);
+  glRenderbufferStorageMultisample(GL_RENDERBUFFER, t->samples_, GL_DEPTH_COMPONENT24, width, height);
+  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, t->depth_);
+  GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+  if (status == GL_FRAMEBUFFER_COMPLETE) {
+    glGenFramebuffers(1, &t->resolve_fbo_);
+    glGenRenderbuffers(1, &t->resolve_color_);
+    glBindFramebuffer(GL_FRAMEBUFFER, t->resolve_fbo_);
+    glBindRenderbuffer(GL_RENDERBUFFER, t->resolve_color_);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
+    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, t->resolve_color_);
+    status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+  }
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  glBindRenderbuffer(GL_RENDERBUFFER, 0);
+  if (status != GL_FRAMEBUFFER_COMPLETE) {
+    return sim::Result<std::unique_ptr<RenderTarget>>::fail(
+        {"<gl>", "", "framebuffer incomplete (status " + std::to_string(status) + ")"});
+  }
+  return t;
+}
+
+RenderTarget::~RenderTarget() {
+  const GLuint fbos[] = {fbo_, resolve_fbo_};
+  glDeleteFramebuffers(2, fbos);
+  const GLuint rbs[] = {color_, depth_, resolve_color_};
+  glDeleteRenderbuffers(3, rbs);
+}
+
+void RenderTarget::bind() {
+  glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
+  glViewport(0, 0, width_, height_);
+}
+
+std::vector<std::uint8_t> RenderTarget::read() {
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo_);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, resolve_fbo_);
+  glBlitFramebuffer(0, 0, width_, height_, 0, 0, width_, height_, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, resolve_fbo_);
+  std::vector<std::uint8_t> px = read_pixels({0, 0, width_, height_}, height_);
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  return px;
+}
+
+}  // namespace smp::render
