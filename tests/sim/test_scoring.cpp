@@ -719,6 +719,64 @@ TEST(ScoringCase, ThinningBetweenHairs) {
   EXPECT_TRUE(has_finding(dark, "darker_than_hair"));
 }
 
+// The transition zone's depth: its farthest point from the front line (0.25 mm grid).
+double transition_width(const Scenario& s) {
+  double w = 0.0;
+  for (const Region& r : s.regions) {
+    if (r.role != RegionRole::kHairlineTransition) continue;
+    const BoxMm b = bounding_box(r.polygon_mm);
+    for (double y = b.min.y_mm; y <= b.max.y_mm; y += 0.25)
+      for (double x = b.min.x_mm; x <= b.max.x_mm; x += 0.25)
+        if (point_in_polygon(r.polygon_mm, PointMm{x, y}))
+          w = std::max(w, polyline_distance(s.hairline_front_mm, PointMm{x, y}));
+  }
+  return w > 0.0 ? w : 1.0;
+}
+
+// Samples are tests: on every shipped scenario, the expert's work passes every criterion.
+TEST(ScoringCase, ExpertPassesEveryShippedScenario) {
+  for (const char* name : {"crown-among-hairs.json", "crown-vertex.json", "dark-skin-hairline.json",
+                           "diffuse-thinning.json", "frontal-hairline.json", "fue-dot-scars.json",
+                           "hairline-assessment.json", "pad-depth-drill.json",
+                           "pad-spacing-drill.json", "stretched-scar.json", "strip-scar.json"}) {
+    SCOPED_TRACE(name);
+    const Scenario s = load(name);
+    const auto all = expert_pattern(s, transition_width(s), 91);
+    std::vector<PointMm> pts;
+    for (const PointMm& p : all) {
+      bool on_hair = false;
+      for (const PointMm& h : s.patient.hairs_mm)
+        on_hair = on_hair || distance_mm(h, p) < 0.5 * s.patient.hair_diameter_mm + 0.2;
+      if (!on_hair) pts.push_back(p);
+    }
+    // The ink is chosen on normal skin where the work is: the treated point (not scar, not
+    // forbidden) nearest the middle of the first worked region.
+    PointMm probe{};
+    double best = 1e18;
+    for (const Region& r : s.regions) {
+      if (r.role != RegionRole::kTreat && r.role != RegionRole::kHairlineTransition) continue;
+      const BoxMm b = bounding_box(r.polygon_mm);
+      const PointMm mid{0.5 * (b.min.x_mm + b.max.x_mm), 0.5 * (b.min.y_mm + b.max.y_mm)};
+      for (double y = b.min.y_mm; y <= b.max.y_mm; y += 0.5)
+        for (double x = b.min.x_mm; x <= b.max.x_mm; x += 0.5) {
+          const PointMm p{x, y};
+          if (skin_at(s, p).scar || target_density(s, 1.0)(p) <= 0.0) continue;
+          if (distance_mm(p, mid) < best) {
+            best = distance_mm(p, mid);
+            probe = p;
+          }
+        }
+      break;
+    }
+    const ScoreReport r = score_batch(s, catalogue(), impressions(s, pts, expert_ink(s, probe)));
+    for (const CriterionScore& c : r.criteria)
+      EXPECT_TRUE(c.passed) << c.key << " " << c.score << " < " << c.pass_mark << ": "
+                            << c.explanation;
+    EXPECT_TRUE(r.critical_errors.empty());
+    EXPECT_TRUE(r.passed) << r.overall;
+  }
+}
+
 // ---- Incremental state ----
 
 // A messy session touching every code path: good dots, touching twins, repeats, deep, fat,

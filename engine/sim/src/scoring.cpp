@@ -27,6 +27,8 @@ namespace {
 // ---- Constants (docs/scoring.md explains each one and its source) ----
 constexpr double kFix = 1e6;                  // fixed-point: micro-units
 constexpr double kRatioTolerance = 1.1;       // ratios to a target within 10% cost nothing
+constexpr double kCountNoiseWidth = 1.5;      // ... or within 1.5 / sqrt(expected count)
+constexpr double kScarSpotMinDots = 3.0;      // scars expecting fewer dots get no border finding
 constexpr double kHealedDays = 30.0;          // "healed" look: one month after placement
 constexpr double kMinBandWidthMm = 0.05;      // guards a degenerate depth band
 constexpr double kDepthZeroBandWidths = 2.0;  // depth error (in band widths) that scores 0
@@ -140,6 +142,16 @@ double ratio_score(double ratio) {
   if (!(ratio > 0.0)) return 0.0;
   const double tol = std::log(kRatioTolerance);
   return clamp01(1.0 - (std::fabs(std::log(ratio)) - tol) / (std::log(2.0) - tol));
+}
+// The same for a ratio of counts whose target is only `expected` dots: chance alone moves such a
+// count by about sqrt(expected), so the free band widens to 1.5 / sqrt(expected) when that is
+// more than 10%, and the span to zero stays the same (ln 2 - ln 1.1).
+double count_ratio_score(double ratio, double expected) {
+  if (!(ratio > 0.0)) return 0.0;
+  const double tol = std::log(
+      std::max(kRatioTolerance, 1.0 + kCountNoiseWidth / std::sqrt(std::max(expected, 1e-9))));
+  const double span = std::log(2.0) - std::log(kRatioTolerance);
+  return clamp01(1.0 - (std::fabs(std::log(ratio)) - tol) / span);
 }
 
 // ---- Finding codes ----
@@ -1554,7 +1566,9 @@ ScoreReport Scorer::State::report() const {
             mean_ratio += ratio[b] / kRampBands;
           }
           for (std::size_t b = 0; b < kRampBands; ++b)
-            s_ramp = std::min(s_ramp, mean_ratio > 0.0 ? ratio_score(ratio[b] / mean_ratio) : 0.0);
+            s_ramp = std::min(s_ramp, mean_ratio > 0.0 ? count_ratio_score(ratio[b] / mean_ratio,
+                                                                           L.band_expected[b])
+                                                       : 0.0);
           // Shape and irregularity: the front-most dot of each ~5 mm piece of the hairline.
           int filled = 0;
           double sum = 0, sum2 = 0;
@@ -1638,62 +1652,70 @@ ScoreReport Scorer::State::report() const {
         break;
       }
       case CaseKind::kScar: {
-        double s_fill = 1.0, s_cells = 1.0, s_blend = 1.0;
-        double worst_in = 1.0, worst_ring = 1.0, cover_frac = 1.0;
+        // Pooled over all scar regions: small scars (FUE dots, ~0.5 mm^2) expect a fraction of
+        // a dot each, so only their sum can be judged.
+        double in_count = 0, in_exp = 0, ring_count = 0, ring_exp = 0;
+        int cells_total = 0, cells_covered = 0;
         for (std::size_t s = 0; s < L.scars.size(); ++s) {
           const auto& S = L.scars[s];
-          const double in =
-              S.expected_in > 0 ? static_cast<double>(scar_in[s]) / S.expected_in : 0.0;
-          int covered_cells = 0;
+          in_count += static_cast<double>(scar_in[s]);
+          in_exp += S.expected_in;
+          ring_count += static_cast<double>(scar_ring[s]);
+          ring_exp += S.expected_ring;
           for (std::size_t c = 0; c < S.cell_in.size(); ++c) {
             if (!S.cell_in[c]) continue;
+            ++cells_total;
             if (scar_cells[s][c] > 0) {
-              ++covered_cells;
-            } else if (n > 0) {
+              ++cells_covered;
+            } else {
               const int ci = static_cast<int>(c) % S.cnx, cj = static_cast<int>(c) / S.cnx;
               add_spot(kScarUncovered, 0.6,
                        PointMm{S.cx0 + (ci + 0.5) * S.cs, S.cy0 + (cj + 0.5) * S.cs},
                        "Uncovered scar: this part of the scar has no dots yet.");
             }
           }
-          const double cf = S.cells_in > 0 ? static_cast<double>(covered_cells) / S.cells_in : 1.0;
-          s_fill = std::min(s_fill, ratio_score(in));
-          s_cells =
-              std::min(s_cells, clamp01((cf - kCoverageZero) / (kCoverageFull - kCoverageZero)));
-          cover_frac = std::min(cover_frac, cf);
-          worst_in = std::min(worst_in, in);
-          if (S.expected_ring > 0) {
+          // A border finding for each scar large enough to judge on its own.
+          if (S.expected_in >= kScarSpotMinDots && S.expected_ring >= kScarSpotMinDots) {
+            const double in = static_cast<double>(scar_in[s]) / S.expected_in;
             const double ring = static_cast<double>(scar_ring[s]) / S.expected_ring;
-            worst_ring = std::min(worst_ring, ring);
-            const double b = ratio_score((ring + 0.05) / (in + 0.05));
-            if (b < 0.5 && n > 0)
+            const double b = count_ratio_score((ring + 0.05) / (in + 0.05),
+                                               std::min(S.expected_in, S.expected_ring));
+            if (b < 0.5)
               add_spot(kScarBorder, 0.7 * (1.0 - b), S.centroid,
                        fmt("The scar does not blend: %.0f%% of target density inside, %.0f%% in "
                            "the 3 mm around it.",
                            100 * in, 100 * ring));
-            s_blend = std::min(s_blend, b);
           }
         }
         if (L.scars.empty()) {
           parts = {s_cov, s_stray};
           why = fmt("No scar region in this scenario: judged on coverage (%.0f%%).", 100 * cov);
         } else {
+          const double in = in_exp > 0 ? in_count / in_exp : 0.0;
+          const double ring = ring_exp > 0 ? ring_count / ring_exp : in;
+          const double cf = cells_total > 0 ? static_cast<double>(cells_covered) / cells_total : 1;
+          const double s_fill = count_ratio_score(in, in_exp);
+          const double s_cells =
+              cells_total > 0 ? clamp01((cf - kCoverageZero) / (kCoverageFull - kCoverageZero)) : 1;
+          const double s_blend = ring_exp > 0 ? count_ratio_score((ring + 0.05) / (in + 0.05),
+                                                                  std::min(in_exp, ring_exp))
+                                              : 1.0;
           parts = {s_fill, s_cells, s_blend, s_stray};
-          cg.metrics.insert(cg.metrics.end(), {{"scar_density_ratio_min", worst_in},
-                                               {"scar_cells_covered_pct_min", 100 * cover_frac},
-                                               {"border_density_ratio_min", worst_ring},
+          cg.metrics.insert(cg.metrics.end(), {{"scar_density_ratio", in},
+                                               {"scar_expected_dots", in_exp},
+                                               {"scar_cells_covered_pct", 100 * cf},
+                                               {"border_density_ratio", ring},
                                                {"sub_scar_density", 100 * s_fill},
                                                {"sub_scar_coverage", 100 * s_cells},
                                                {"sub_blend", 100 * s_blend}});
           why = explain(
-              {{s_fill, fmt("the scar holds %.0f%% of its target density", 100 * worst_in)},
-               {s_cells,
-                fmt("parts of the scar are left bare (%.0f%% of it covered)", 100 * cover_frac)},
-               {s_blend, fmt("the density just around the scar (%.0f%% of target) does not match "
-                             "the scar's own (%.0f%%), so its edge shows",
-                             100 * worst_ring, 100 * worst_in)},
+              {{s_fill, fmt("the scars hold %.0f%% of their target density", 100 * in)},
+               {s_cells, fmt("parts of the scar are left bare (%.0f%% of it covered)", 100 * cf)},
+               {s_blend, fmt("the density just around the scars (%.0f%% of target) does not match "
+                             "their own (%.0f%%), so their edges show",
+                             100 * ring, 100 * in)},
                {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
-              "The scar is filled at the target density and blends into the skin around it.");
+              "The scars are filled at the target density and blend into the skin around them.");
         }
         break;
       }
@@ -1702,7 +1724,7 @@ ScoreReport Scorer::State::report() const {
         const double s_between = n > 0 ? clamp01(1.0 - under / kUnderHairZero) : 0.0;
         const double ratio =
             L.total_expected > 0 ? static_cast<double>(n_target) / L.total_expected : 0.0;
-        const double s_dens = ratio_score(ratio);
+        const double s_dens = count_ratio_score(ratio, L.total_expected);
         parts = {s_between, s_dens, s_cov, s_stray};
         cg.metrics.insert(cg.metrics.end(), {{"under_hair_pct", 100 * under},
                                              {"density_ratio", ratio},
