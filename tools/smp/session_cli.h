@@ -2,6 +2,7 @@
 // session pair with located errors, and printing a ScoreReport as text or JSON
 // (docs/session-format.md, "smp score --json").
 #pragma once
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -174,14 +175,16 @@ inline std::string json_text(const nlohmann::ordered_json& j, int indent = 2) {
 // The human-readable score table.
 inline void print_report_text(const sim::ScoreReport& r, const sim::Scenario& sc,
                               std::size_t max_findings) {
-  std::printf("%-22s %6s %6s %6s  %s\n", "Criterion", "Score", "Pass", "Weight", "Result");
+  auto label_of = [](const sim::CriterionScore& c) { return c.label.empty() ? c.key : c.label; };
+  int w = 9;  // the label column fits the longest label
+  for (const auto& c : r.criteria) w = std::max(w, static_cast<int>(label_of(c).size()));
+  std::printf("%-*s %6s %6s %6s  %s\n", w, "Criterion", "Score", "Pass", "Weight", "Result");
   for (const auto& c : r.criteria) {
-    const std::string label = c.label.empty() ? c.key : c.label;
-    std::printf("%-22s %6.1f %6.1f %6.2f  %s\n", label.c_str(), c.score, c.pass_mark, c.weight,
-                c.passed ? "pass" : "FAIL");
+    std::printf("%-*s %6.1f %6.1f %6.2f  %s\n", w, label_of(c).c_str(), c.score, c.pass_mark,
+                c.weight, c.passed ? "pass" : "FAIL");
     if (!c.explanation.empty()) std::printf("    %s\n", c.explanation.c_str());
   }
-  std::printf("%-22s %6.1f %6.1f %6s  %s\n", "Overall", r.overall, sc.pass_overall, "",
+  std::printf("%-*s %6.1f %6.1f %6s  %s\n", w, "Overall", r.overall, sc.pass_overall, "",
               r.passed ? "PASS" : "FAIL");
   std::printf("\nImpressions: %zu\n", r.impression_count);
   if (r.critical_errors.empty()) {
