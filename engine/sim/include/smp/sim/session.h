@@ -88,7 +88,8 @@ inline constexpr std::size_t kMaxSessionBytes = 256u << 20;
 Result<Session> load_session_file(const std::string& path);
 Result<Session> parse_session(std::string_view json_text, const std::string& file_label);
 std::string serialize_session(const Session& s);  // JSON text, round-trips bit for bit
-// Write to path.tmp, fsync, rename over path, fsync the directory. Never leaves a torn file.
+// Write to a unique path.tmp-XXXXXX beside path, fsync, rename over path, fsync the directory.
+// Never leaves a torn file; on failure the temporary file is removed.
 Result<bool> write_file_atomic(const std::string& path, std::string_view bytes);
 
 // Canonical hash of impressions (every field, fixed binary layout): the golden-replay fingerprint.
