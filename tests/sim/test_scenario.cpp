@@ -682,6 +682,41 @@ TEST(ScenarioParse, ErrorFloodIsCapped) {
   EXPECT_NE(r.errors().back().message.find("more errors not listed"), std::string::npos);
 }
 
+TEST(ScenarioParse, RegionAndVertexLimits) {
+  json j = minimal();
+  json many = json::array();
+  for (int i = 0; i < 5001; ++i) {
+    many.push_back({{"id", "r" + std::to_string(i)},
+                    {"role", "avoid"},
+                    {"polygon_mm", {{1, 1}, {2, 1}, {1, 2}}}});
+  }
+  j["regions"] = many;
+  auto r = parse(j);
+  EXPECT_TRUE(has_error(r, "/regions", "has 5001 regions, at most 5000 allowed")) << dump_errors(r);
+
+  // Eleven 10,000-vertex circles pass the per-polygon limit but not the 100,000 total.
+  json circles = json::array();
+  for (int k = 0; k < 11; ++k) {
+    json poly = json::array();
+    for (int i = 0; i < 10000; ++i) {
+      const double a = 2 * 3.14159265358979 * i / 10000;
+      // Rounded to 1 um so the document stays under the 4 MiB file limit.
+      poly.push_back({std::round((50 + 40 * std::cos(a)) * 1000) / 1000,
+                      std::round((50 + 40 * std::sin(a)) * 1000) / 1000});
+    }
+    circles.push_back({{"id", "c" + std::to_string(k)},
+                       {"role", "treat"},
+                       {"polygon_mm", poly},
+                       {"density_per_cm2", 20},
+                       {"depth_mm", {0.1, 0.3}}});
+  }
+  j["regions"] = circles;
+  r = parse_scenario(j.dump(), "test.json");
+  EXPECT_TRUE(has_error(r, "/regions/10/polygon_mm", "110000 vertices in total, at most 100000"))
+      << dump_errors(r);
+  EXPECT_EQ(r.errors().size(), 1u) << dump_errors(r);
+}
+
 TEST(ScenarioParse, DuplicateJsonKeyIsAnError) {
   const std::string text = minimal().dump();
   // Insert a second "title" right after the opening brace.
