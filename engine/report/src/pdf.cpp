@@ -722,7 +722,7 @@ void page_verify(Doc& d, const WorkView& view) {
   std::vector<std::string> steps = {
       "Get the report directory as issued: report.json, " + r.signer.signature_file +
           " and the pictures.",
-      "Run  smp verify <report directory> --trusted <academy trusted-keys file>  : exit code 0 "
+      "Run  smp verify <report directory> --trusted-keys <academy trusted-keys file>  : exit code 0 "
       "means the signature is valid, the key is trusted for the issue date and every listed "
       "file matches its SHA-256 (1: altered or missing file, 2: unknown key or unreadable).",
       "Compare the key fingerprint above with the one the academy publishes.",

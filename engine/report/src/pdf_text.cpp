@@ -16,6 +16,9 @@ constexpr std::array<const char*, 5> kFontFiles = {
     "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "DejaVuSans-Oblique.ttf",
     "DejaVuSansMono-Bold.ttf"};
 
+constexpr std::array<const char*, 1> kOptionalFallbacks = {
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
+
 struct FontState {
   PangoFontMap* map = nullptr;
   std::string error;
@@ -34,6 +37,13 @@ FontState load_fonts() {
                  " (install fonts-dejavu-core or set SMP_FONT_DIR)";
       FcConfigDestroy(cfg);
       return st;
+    }
+  }
+  // Optional: CJK names. Used only for characters DejaVu lacks (fonts-droid-fallback).
+  for (const char* f : kOptionalFallbacks) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(f, ec)) {
+      FcConfigAppFontAddFile(cfg, reinterpret_cast<const FcChar8*>(f));
     }
   }
   // Only these files exist for this map: no fallback to whatever else the system has installed.
