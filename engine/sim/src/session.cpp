@@ -192,9 +192,9 @@ bool parse_tool(Checker& ck, const Json& j, const std::string& ptr, ToolState& o
       if (parsed.ok()) {
         t.needle = parsed.value();
       } else {
-        ck.error(ptr + "/needle", "'" + text + "' is not a needle: " +
-                                      (parsed.errors().empty() ? std::string("unknown")
-                                                               : parsed.errors()[0].message));
+        // parse_needle's message names the text and lists what is accepted.
+        ck.error(ptr + "/needle", parsed.errors().empty() ? "'" + text + "' is not a needle"
+                                                          : parsed.errors()[0].message);
         ok = false;
       }
     } else {
@@ -202,7 +202,8 @@ bool parse_tool(Checker& ck, const Json& j, const std::string& ptr, ToolState& o
     }
   }
   if (auto it = j.find("needle_diameter_mm"); it != j.end()) {
-    ok = ck.number(*it, ptr + "/needle_diameter_mm", 0.05, 1.0, t.needle.needle_diameter_mm,
+    // The needle model's range (docs/models.md), so "1RL@d" strings always parse back.
+    ok = ck.number(*it, ptr + "/needle_diameter_mm", 0.1, 0.4, t.needle.needle_diameter_mm,
                    "needle_diameter_mm") &&
          ok;
   }
