@@ -726,6 +726,17 @@ TEST(ScenarioParse, DuplicateJsonKeyIsAnError) {
   EXPECT_TRUE(has_error(r, "/title", "duplicate key \"title\"")) << dump_errors(r);
 }
 
+TEST(ScenarioParse, DuplicateKeyFloodIsCapped) {
+  std::string text = "{";
+  for (int i = 0; i < 1000; ++i) text += "\"x\": 1, ";
+  text += "\"x\": 1}";
+  const auto r = parse_scenario(text, "dup.json");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.errors().size(), 101u);
+  EXPECT_EQ(r.errors()[0].pointer, "/x");
+  EXPECT_NE(r.errors().back().message.find("more errors not listed"), std::string::npos);
+}
+
 TEST(ScenarioParse, MalformedJsonGivesLineAndColumn) {
   const auto r = parse_scenario("{\n  \"schema\": \"smp-scenario/1\",\n  \"id\": ,\n}", "bad.json");
   ASSERT_FALSE(r.ok());

@@ -237,7 +237,7 @@ class DomBuilder final : public nlohmann::json_sax<json> {
   }
   bool key(string_t& k) override {
     Frame& f = stack_.back();
-    if (!f.keys.insert(k).second) {
+    if (!f.keys.insert(k).second && problems.size() <= kMaxErrors) {
       problems.emplace_back(child(f.pointer, k),
                             "duplicate key " + in_quotes(k) + " (each field may appear only once)");
     }
@@ -455,8 +455,9 @@ std::optional<std::string> text(Check& c, const json* j, const std::string& ptr,
     return std::nullopt;
   }
   const std::string& s = j->get_ref<const std::string&>();
-  const bool blank = std::all_of(s.begin(), s.end(),
-                                 [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n'; });
+  const bool blank = std::all_of(s.begin(), s.end(), [](char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+  });
   if (blank) {
     c.err(ptr, "must not be empty");
     return std::nullopt;
@@ -1313,10 +1314,19 @@ Result<Scenario> parse_scenario(std::string_view json_text, const std::string& f
   }
   auto result = validate(dom.root, file_label, json_text);
   if (dom.problems.empty()) return result;
-  // Duplicate keys first (found while parsing), then whatever validation found.
+  // Duplicate keys first (found while parsing), then whatever validation found; the same cap on
+  // the number of listed errors as for validation alone.
   std::vector<Error> errors;
   for (auto& [ptr, msg] : dom.problems) errors.push_back(Error{file_label, ptr, msg});
   if (!result.ok()) errors.insert(errors.end(), result.errors().begin(), result.errors().end());
+  if (errors.size() > kMaxErrors + 1) {
+    const std::size_t more = errors.size() - kMaxErrors;
+    errors.resize(kMaxErrors);
+    errors.push_back(Error{file_label, "",
+                           "and at least " + std::to_string(more) +
+                               " more errors not listed (only the first " +
+                               std::to_string(kMaxErrors) + " are shown)"});
+  }
   return errors;
 }
 
