@@ -31,7 +31,7 @@ constexpr double kCountNoiseWidth = 1.5;      // ... or within 1.5 / sqrt(expect
 constexpr double kScarSpotMinDots = 3.0;      // scars expecting fewer dots get no border finding
 constexpr double kHealedDays = 30.0;          // "healed" look: one month after placement
 constexpr double kMinBandWidthMm = 0.05;      // guards a degenerate depth band
-constexpr double kDepthZeroBandWidths = 2.0;  // depth error (in band widths) that scores 0
+constexpr double kDepthZeroBandWidths = 1.0;  // depth error (in band widths) that scores 0
 constexpr double kMaxDepthErrorMm = 100.0;    // depth error metric cap (bounds the running sum)
 constexpr double kBlueNoiseNn = 0.80;         // mean NN distance x sqrt(density) for blue noise
 constexpr double kNnCapFactor = 2.0;          // NN ratio saturates at 2x the expected spacing
@@ -936,8 +936,8 @@ void Scorer::State::add(const Impression& raw) {
   d.band_max_mm = bmax;
   const bool fat =
       imp.layer == Layer::kSubcutis || layer_at_depth(lay, imp.depth_mm) == Layer::kSubcutis;
-  // Too deep: the score falls to 0 two band widths below the band. Too shallow: it falls to 0 at
-  // the skin surface (or two band widths above the band, if that comes first).
+  // Too deep: the score falls to 0 one band width below the band. Too shallow: it falls to 0 at
+  // the skin surface (or one band width above the band, if that comes first).
   const double width = std::max(kMinBandWidthMm, bmax - bmin);
   const double deep_scale = kDepthZeroBandWidths * width;
   const double shallow_scale = std::max(kMinBandWidthMm, std::min(deep_scale, bmin));
@@ -1340,6 +1340,10 @@ ScoreReport Scorer::State::report() const {
           fmt("%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
               "within weeks) and %.0f%% too deep (blur, blue cast).",
               pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
+      const std::int64_t n_out = n_shallow + n_deep + n_fat;
+      if (n_out > 0)
+        depth.explanation += fmt(" Those outside miss the band by %.2f mm on average.",
+                                 unfx(depth_err_sum_fx) / static_cast<double>(n_out));
       if (n_fat > 0)
         depth.explanation += fmt(" %lld went into the fat layer (critical error: blowout).",
                                  static_cast<long long>(n_fat));
