@@ -168,9 +168,13 @@ std::vector<std::string> fail_reasons(const ReportRecord& r) {
   if (r.passed) return out;
   if (!r.critical_errors.empty()) out.push_back("a critical error fails the attempt whatever the score");
   if (r.overall_permille < r.overall_pass_mark_permille) out.push_back("overall score below the pass mark");
+  std::string below;
+  std::size_t count = 0;
   for (const auto& c : r.criteria) {
-    if (!c.passed) out.push_back((c.label.empty() ? c.key : c.label) + " below its pass mark");
+    if (c.passed) continue;
+    below += (count++ ? ", " : "") + (c.label.empty() ? c.key : c.label);
   }
+  if (count > 0) out.push_back("below " + std::string(count == 1 ? "its" : "their") + " pass mark: " + below);
   return out;
 }
 
@@ -493,6 +497,17 @@ double median_healed_diameter_mm(const PdfInputs& in) {
   return d[d.size() / 2];
 }
 
+// The detail window's white frame on a picture placed at (x, y) with `s` points per mm.
+void frame_detail(cairo_t* cr, const WorkView& view, const sim::BoxMm& dbox, double x, double y,
+                  double s) {
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_set_line_width(cr, 0.8);
+  cairo_rectangle(cr, x + (view.box.max.x_mm - dbox.max.x_mm) * s,
+                  y + (dbox.min.y_mm - view.box.min.y_mm) * s, (dbox.max.x_mm - dbox.min.x_mm) * s,
+                  (dbox.max.y_mm - dbox.min.y_mm) * s);
+  cairo_stroke(cr);
+}
+
 sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   cairo_t* cr = d.cr;
   page_frame(d);
@@ -500,65 +515,95 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   y += detail::draw_text(
            cr, kLeft, y,
            "The treated area seen from above, front at the top, the patient\u2019s left on the left; "
-           "simulated appearance fresh, healed and aged. Faint lines: region outlines (red dashes: "
-           "no pigment allowed).",
+           "simulated appearance fresh, healed and aged, with a magnified detail (white frame) "
+           "showing each dot at its simulated size, colour and softness. Faint lines: region "
+           "outlines (red dashes: no pigment allowed).",
            wrapped(style(7.8, Face::kSans, kMuted), kWidth)).h +
        8.0;
   const auto specs = standard_work_images();
+  const std::size_t n = std::min<std::size_t>(specs.size(), 3);
   const double gap = 10.0;
   const double cw = (kWidth - 2 * gap) / 3.0;
   const double mm_w = view.box.max.x_mm - view.box.min.x_mm;
   const double mm_h = view.box.max.y_mm - view.box.min.y_mm;
-  // Pictures side by side, or (for wide areas such as a strip scar) one above the other, whichever
-  // prints them larger; the plots keep ~185 pt and the details at least ~135 pt.
-  const double budget = kBottom - 10.0 - y - 185.0 - 135.0;
-  const double s_cols = std::min(cw / mm_w, std::min(200.0, budget - 31.0) / mm_h);
-  const double s_rows = std::min(kWidth / mm_w, (budget - 3 * 19.0) / 3.0 / mm_h);
-  const bool rows = s_rows > 1.15 * s_cols;
-  const double s = rows ? s_rows : s_cols;  // points per mm
-  const double pw = mm_w * s, ph = mm_h * s;
-  const double pictures_h = rows ? 3 * (ph + 19.0) : 13.0 + ph + 18.0;
-  // Room left under the pictures: the magnified details get what the plots leave.
-  const double room = kBottom - 10.0 - (y + pictures_h) - 12.0 - 20.0 - 185.0;
-  const double detail_h_over_w = std::clamp(room / cw, 0.6, 1.0);
-  const auto dbox = detail_box(d.in->impressions, detail_h_over_w);
-  for (std::size_t i = 0; i < specs.size() && i < 3; ++i) {
-    const double x = rows ? kLeft : kLeft + static_cast<double>(i) * (cw + gap);
-    const double ly = rows ? y + static_cast<double>(i) * (ph + 19.0) : y;
-    detail::draw_text(cr, x, ly, specs[i].label, style(8.5, Face::kSansBold));
-    auto ok = place_picture(d, view.box, specs[i].t_days, x, ly + 13.0, pw, ph);
-    if (!ok.ok()) return ok;
-    if (dbox) {  // where the magnified detail below comes from
-      const double rx = x + (view.box.max.x_mm - dbox->max.x_mm) * s;
-      const double ry = ly + 13.0 + (dbox->min.y_mm - view.box.min.y_mm) * s;
-      cairo_set_source_rgb(cr, 1, 1, 1);
-      cairo_set_line_width(cr, 0.8);
-      cairo_rectangle(cr, rx, ry, (dbox->max.x_mm - dbox->min.x_mm) * s,
-                      (dbox->max.y_mm - dbox->min.y_mm) * s);
-      cairo_stroke(cr);
-    }
-    if (rows) {
-      scale_bar(cr, x + pw - 70.0, ly + 4.0, s, 40.0);
-    } else {
-      scale_bar(cr, x, ly + 13.0 + ph + 6.0, s, pw * 0.4);
-    }
+  constexpr double kPlots = 185.0, kDetailRow = 135.0, kDetailMm = 8.0;
+  const double budget = kBottom - 10.0 - y - kPlots;
+  // Three layouts; the one that prints the pictures largest wins:
+  //  kColumns: pictures side by side, a row of details under them (squarish areas);
+  //  kRows: full-width pictures one above the other, details under them (strip scars);
+  //  kBeside: one row per time, the detail beside its picture (wide hairline bands).
+  enum class Layout { kColumns, kRows, kBeside };
+  const double s_cols = std::min(cw / mm_w, std::min(200.0, budget - kDetailRow - 31.0) / mm_h);
+  const double s_rows = std::min(kWidth / mm_w, (budget - kDetailRow - 3 * 19.0) / 3.0 / mm_h);
+  const double s_beside = std::min(kWidth * 0.62 / mm_w, (budget / 3.0 - 19.0) / mm_h);
+  Layout layout = Layout::kColumns;
+  double s = s_cols;
+  if (s_rows > 1.15 * s) {
+    layout = Layout::kRows;
+    s = s_rows;
   }
-  y += pictures_h;
-  if (dbox) {
-    const double dw = cw, dh = cw * detail_h_over_w;  // window shape fixed above
-    const double mag = (dw / 8.0) / (72.0 / 25.4);  // printed size over real size
-    detail::draw_text(cr, kLeft, y,
-                      "Detail (white frame above), magnified about \u00d7" + fmt(mag, 0) +
-                          " on paper: each dot at its simulated size, colour and softness",
-                      style(7.8, Face::kSans, kMuted));
-    y += 12.0;
-    for (std::size_t i = 0; i < specs.size() && i < 3; ++i) {
-      const double x = kLeft + static_cast<double>(i) * (cw + gap);
-      auto ok = place_picture(d, *dbox, specs[i].t_days, x, y, dw, dh);
+  if (s_beside > 1.15 * s && kWidth - mm_w * s_beside - gap >= 140.0) {
+    layout = Layout::kBeside;
+    s = s_beside;
+  }
+  const double pw = mm_w * s, ph = mm_h * s;
+
+  if (layout == Layout::kBeside) {
+    const double dw = kWidth - pw - gap, dh = ph;
+    const auto dbox = detail_box(d.in->impressions, dh / dw);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double ly = y + static_cast<double>(i) * (ph + 19.0);
+      detail::draw_text(cr, kLeft, ly, specs[i].label, style(8.5, Face::kSansBold));
+      scale_bar(cr, kLeft + pw - 70.0, ly + 4.0, s, 40.0);
+      auto ok = place_picture(d, view.box, specs[i].t_days, kLeft, ly + 13.0, pw, ph);
       if (!ok.ok()) return ok;
-      scale_bar(cr, x, y + dh + 6.0, dw / 8.0, dw * 0.4);
+      if (dbox) {
+        frame_detail(cr, view, *dbox, kLeft, ly + 13.0, s);
+        const double dx = kLeft + pw + gap;
+        detail::draw_text(cr, dx, ly + 1.0, "detail", style(7.5, Face::kSans, kMuted));
+        scale_bar(cr, dx + dw - 70.0, ly + 4.0, dw / kDetailMm, 40.0);
+        auto okd = place_picture(d, *dbox, specs[i].t_days, dx, ly + 13.0, dw, dh);
+        if (!okd.ok()) return okd;
+      }
     }
-    y += dh + 20.0;
+    y += 3 * (ph + 19.0) + 4.0;
+  } else {
+    const bool rows = layout == Layout::kRows;
+    const double pictures_h = rows ? 3 * (ph + 19.0) : 13.0 + ph + 18.0;
+    // The magnified details get the room the plots leave.
+    const double room = kBottom - 10.0 - (y + pictures_h) - 12.0 - 20.0 - kPlots;
+    const double detail_h_over_w = std::clamp(room / cw, 0.6, 1.0);
+    const auto dbox = detail_box(d.in->impressions, detail_h_over_w);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = rows ? kLeft : kLeft + static_cast<double>(i) * (cw + gap);
+      const double ly = rows ? y + static_cast<double>(i) * (ph + 19.0) : y;
+      detail::draw_text(cr, x, ly, specs[i].label, style(8.5, Face::kSansBold));
+      auto ok = place_picture(d, view.box, specs[i].t_days, x, ly + 13.0, pw, ph);
+      if (!ok.ok()) return ok;
+      if (dbox) frame_detail(cr, view, *dbox, x, ly + 13.0, s);
+      if (rows) {
+        scale_bar(cr, x + pw - 70.0, ly + 4.0, s, 40.0);
+      } else {
+        scale_bar(cr, x, ly + 13.0 + ph + 6.0, s, pw * 0.4);
+      }
+    }
+    y += pictures_h;
+    if (dbox) {
+      const double dw = cw, dh = cw * detail_h_over_w;
+      const double mag = (dw / kDetailMm) / (72.0 / 25.4);  // printed size over real size
+      detail::draw_text(cr, kLeft, y,
+                        "Detail (white frame above), magnified about \u00d7" + fmt(mag, 0) +
+                            " on paper",
+                        style(7.8, Face::kSans, kMuted));
+      y += 12.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = kLeft + static_cast<double>(i) * (cw + gap);
+        auto ok = place_picture(d, *dbox, specs[i].t_days, x, y, dw, dh);
+        if (!ok.ok()) return ok;
+        scale_bar(cr, x, y + dh + 6.0, dw / kDetailMm, dw * 0.4);
+      }
+      y += dh + 20.0;
+    }
   }
   const double ph2 = std::clamp(kBottom - 10.0 - y, 150.0, 210.0);
   const double half = (kWidth - 16.0) / 2.0;
