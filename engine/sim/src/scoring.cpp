@@ -682,7 +682,7 @@ struct Dot {
   std::int64_t depth_fx = 0, color_fx = 0, err_fx = 0;
   std::int64_t seg_prev_fx = kNoSegment;
   std::uint32_t fbegin = 0, fcount = 0;  // immutable findings in State::imm_findings
-  std::uint32_t ubegin = 0;              // neighbour undo records in State::undo
+  std::uint32_t ubegin = 0;              // neighbour NN undo records in State::undo
   // mutable: depends on later neighbours
   double nn_mm = 0.0;
   std::uint32_t nn_id = kNone;
@@ -703,11 +703,12 @@ struct HashEntry {
   std::uint32_t idx;
 };
 
+// A neighbour's nearest neighbour before an add changed it. Touch counts need no record: pop()
+// recomputes which dots the removed one touched from the same geometry.
 struct Undo {
   std::uint32_t j;
   double nn_mm;
   std::uint32_t nn_id;
-  std::uint32_t touch_count;
 };
 
 struct CellAgg {
@@ -1117,18 +1118,25 @@ void Scorer::State::add(const Impression& raw) {
           if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
           if (!nn_change && !touch) continue;
           Dot& n = dots[o];
-          undo.push_back(Undo{o, n.nn_mm, n.nn_id, n.touch_count});
+          if (touch) {
+            ++d.touch_count;
+            ++touch_pairs;
+          }
+          // A neighbour's contributions change only with its NN or its first touch. Logging NN
+          // changes alone (a handful per add) keeps the undo log O(N) even when thousands of
+          // dots pile up on one spot, where every add touches every earlier dot.
+          if (!nn_change && n.touch_count > 0) {
+            ++n.touch_count;
+            continue;
+          }
+          if (nn_change) undo.push_back(Undo{o, n.nn_mm, n.nn_id});
           retract_mut(o);
           if (nn_change) {
             n.nn_mm = dd;
             n.nn_id = k;
             e.nn_mm = dd;
           }
-          if (touch) {
-            ++n.touch_count;
-            ++d.touch_count;
-            ++touch_pairs;
-          }
+          if (touch) ++n.touch_count;
           apply_mut(o);
           sync_touching(o);
         }
@@ -1180,19 +1188,50 @@ void Scorer::State::pop() {
   const std::uint32_t k = static_cast<std::uint32_t>(dots.size() - 1);
   Dot& d = dots.back();
   retract_mut(k);
-  // Restore the neighbours in reverse order of their changes.
+  // Touches: the dots this one touched, found exactly as add() found them (same reach, same
+  // arithmetic), lose one touch each.
+  {
+    const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr_prefix[k]);
+    const double px = d.pos.x_mm, py = d.pos.y_mm;
+    const int i0 = cell_clamp((px - reach - L.hx0) / L.hcell, L.hnx);
+    const int i1 = cell_clamp((px + reach - L.hx0) / L.hcell, L.hnx);
+    const int j0 = cell_clamp((py - reach - L.hy0) / L.hcell, L.hny);
+    const int j1 = cell_clamp((py + reach - L.hy0) / L.hcell, L.hny);
+    const double reach2 = reach * reach;
+    for (int j = j0; j <= j1; ++j) {
+      for (int i = i0; i <= i1; ++i) {
+        for (const HashEntry& e : hash[static_cast<std::size_t>(j * L.hnx + i)]) {
+          if (e.idx == k) continue;
+          const double ex = e.x - px, ey = e.y - py;
+          const double dd2 = ex * ex + ey * ey;
+          if (dd2 > reach2) continue;
+          const double dd = std::sqrt(dd2);
+          if (!(dd < d.radius_mm + e.radius_mm)) continue;
+          --touch_pairs;
+          Dot& n = dots[e.idx];
+          if (n.touch_count > 1) {
+            --n.touch_count;
+            continue;
+          }
+          retract_mut(e.idx);
+          n.touch_count = 0;
+          apply_mut(e.idx);
+          sync_touching(e.idx);
+        }
+      }
+    }
+  }
+  // Nearest neighbours: restored in reverse order of their changes.
   for (std::size_t u = undo.size(); u-- > d.ubegin;) {
     const Undo& rec = undo[u];
     Dot& n = dots[rec.j];
     retract_mut(rec.j);
-    if (n.touch_count != rec.touch_count) --touch_pairs;
     if (n.nn_mm != rec.nn_mm) {
       for (HashEntry& e : hash[static_cast<std::size_t>(n.hcell)])
         if (e.idx == rec.j) e.nn_mm = rec.nn_mm;
     }
     n.nn_mm = rec.nn_mm;
     n.nn_id = rec.nn_id;
-    n.touch_count = rec.touch_count;
     apply_mut(rec.j);
     sync_touching(rec.j);
   }
@@ -1462,8 +1501,9 @@ ScoreReport Scorer::State::report() const {
       spacing.explanation = kEmpty;
     } else {
       spacing.explanation = explain(
-          {{s_nn, fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded", mean_q,
-                      100.0 * crowded)},
+          {{s_nn, n_nn == 0 ? std::string("none of the dots is inside the treatment area")
+                            : fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded",
+                                  mean_q, 100.0 * crowded)},
            {s_touch,
             fmt("%.0f%% of dots touch a neighbour (dots must never touch)", 100.0 * touching)},
            {s_regular, "the pattern is too regular (grid or rows) instead of random"},
