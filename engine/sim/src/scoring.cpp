@@ -1589,7 +1589,9 @@ ScoreReport Scorer::State::report() const {
     const double cov = expected_all > 0.0 ? coverage_all / expected_all : 0.0;
     const double s_cov = clamp01((cov - kCoverageZero) / (kCoverageFull - kCoverageZero));
     std::vector<double> parts;
-    cg.metrics = {{"stray_pct", 100.0 * stray}, {"coverage_pct", 100.0 * cov}};
+    cg.metrics = {{"stray_pct", 100.0 * stray},
+                  {"coverage_pct", 100.0 * cov},
+                  {"forbidden_region_count", static_cast<double>(n_crit_region)}};
     std::string why;
     switch (sc->case_kind) {
       case CaseKind::kShavedLook: {
