@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,16 +63,51 @@ class SchemaSniffer final : public nlohmann::json_sax<json> {
   }
 };
 
-std::string sniff_schema(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
+std::string sniff_schema(const std::string& bytes) {
   SchemaSniffer s;
   try {
-    json::sax_parse(in, &s, json::input_format_t::json, false);
+    json::sax_parse(bytes, &s, json::input_format_t::json, false);
   } catch (const std::exception&) {
-    return "";  // unreadable: let the loader say why
+    return "";  // the loader reports what is wrong
   }
   return s.schema;
+}
+
+// Reads the whole file once (so a pipe such as /dev/stdin works), at most `limit` + 1 bytes.
+std::optional<std::string> read_limited(const std::string& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes;
+  char buf[65536];
+  while (in && bytes.size() <= limit) {
+    in.read(buf, sizeof buf);
+    bytes.append(buf, static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return std::nullopt;
+  return bytes;
+}
+
+std::vector<smp::sim::Error> check_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto bytes =
+      fs::is_directory(path, ec) ? std::nullopt : read_limited(path, smp::sim::kMaxSessionBytes);
+  if (!bytes) {
+    // Missing, unreadable or a directory: the scenario loader words it (same text as elsewhere).
+    auto r = smp::sim::load_scenario_file(path);
+    return r.ok() ? std::vector<smp::sim::Error>{} : r.errors();
+  }
+  if (sniff_schema(*bytes) == "smp-session/1") {
+    if (bytes->size() > smp::sim::kMaxSessionBytes) {
+      return {{path, "",
+               "file is larger than " + std::to_string(smp::sim::kMaxSessionBytes) +
+                   " bytes, the limit for a session log"}};
+    }
+    auto r = smp::sim::parse_session(*bytes, path);
+    return r.ok() ? std::vector<smp::sim::Error>{} : r.errors();
+  }
+  auto r = smp::sim::parse_scenario(*bytes, path);
+  return r.ok() ? std::vector<smp::sim::Error>{} : r.errors();
 }
 
 void usage(std::FILE* to) {
@@ -112,14 +148,7 @@ int run_validate(const std::vector<std::string>& args) {
   }
   int status = smp::cli::kExitOk;
   for (const auto& f : files) {
-    std::vector<smp::sim::Error> errors;
-    if (sniff_schema(f) == "smp-session/1") {
-      auto r = smp::sim::load_session_file(f);
-      if (!r.ok()) errors = r.errors();
-    } else {
-      auto r = smp::sim::load_scenario_file(f);
-      if (!r.ok()) errors = r.errors();
-    }
+    const std::vector<smp::sim::Error> errors = check_file(f);
     if (errors.empty()) {
       std::printf("%s: ok\n", f.c_str());
     } else {
