@@ -88,6 +88,16 @@ TEST(SmpValidate, HugeFileIsRefused) {
       << r.err;
 }
 
+TEST(SmpValidate, ReadsAPipe) {
+  const std::string text = read_text(std::string(SMP_SOURCE_DIR) + "/scenarios/strip-scar.json");
+  CliRun r = run_smp({"validate", "/dev/stdin"}, text);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "/dev/stdin: ok\n");
+  r = run_smp({"validate", "/dev/stdin"}, "{\"schema\": 1}");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "/dev/stdin: /schema: expected the string \"smp-scenario/1\", got a number\n");
+}
+
 TEST(SmpValidate, UsageAndHelp) {
   CliRun r = run_smp({"validate"});
   EXPECT_EQ(r.exit_code, 64);

@@ -90,10 +90,15 @@ std::optional<std::string> read_limited(const std::string& path, std::size_t lim
 std::vector<smp::sim::Error> check_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const auto bytes =
-      fs::is_directory(path, ec) ? std::nullopt : read_limited(path, smp::sim::kMaxSessionBytes);
+  // Over every limit: never read it (the scenario loader refuses it on its size alone).
+  const bool huge =
+      fs::is_regular_file(path, ec) && fs::file_size(path, ec) > smp::sim::kMaxSessionBytes;
+  const auto bytes = (huge || fs::is_directory(path, ec))
+                         ? std::nullopt
+                         : read_limited(path, smp::sim::kMaxSessionBytes);
   if (!bytes) {
-    // Missing, unreadable or a directory: the scenario loader words it (same text as elsewhere).
+    // Missing, unreadable, a directory or huge: the scenario loader words it (same text as
+    // elsewhere).
     auto r = smp::sim::load_scenario_file(path);
     return r.ok() ? std::vector<smp::sim::Error>{} : r.errors();
   }
