@@ -10,7 +10,9 @@
 namespace smp::report {
 namespace {
 
-double from_bits(std::uint64_t bits) { return std::bit_cast<double>(bits); }
+double from_bits(std::uint64_t bits) {
+  return std::bit_cast<double>(bits);
+}
 
 TEST(Jcs, NumbersFollowRfc8785AppendixB) {
   const std::pair<std::uint64_t, const char*> vectors[] = {
@@ -67,9 +69,13 @@ TEST(Jcs, SortsMembersByUtf16CodeUnits) {
   const auto out = jcs_canonicalize(input, "sort.json");
   ASSERT_TRUE(out.ok());
   const std::string& s = out.value();
-  const char* order[] = {"Carriage Return", "One", "Control",
-                         "Latin Small Letter O With Diaeresis", "Euro Sign",
-                         "Emoji: Grinning Face", "Hebrew Letter Dalet With Dagesh"};
+  const char* order[] = {"Carriage Return",
+                         "One",
+                         "Control",
+                         "Latin Small Letter O With Diaeresis",
+                         "Euro Sign",
+                         "Emoji: Grinning Face",
+                         "Hebrew Letter Dalet With Dagesh"};
   std::size_t last = 0;
   for (const char* v : order) {
     const auto pos = s.find(v);

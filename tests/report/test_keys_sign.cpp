@@ -92,7 +92,8 @@ TEST(Keys, JwkThumbprintMatchesRfc7638Example) {
   const nlohmann::json jwk = {
       {"kty", "RSA"},
       {"n",
-       "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECP"
+       "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_"
+       "BJECP"
        "ebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Qvz"
        "qY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6W"
        "eZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"},
@@ -105,9 +106,9 @@ TEST(Keys, JwkThumbprintMatchesRfc7638Example) {
 
 TEST(Keys, Base64VariantsRoundTrip) {
   const std::string bytes("\x00\xff\xfe\x10 binary", 10);
-  EXPECT_EQ(base64_decode(base64(reinterpret_cast<const unsigned char*>(bytes.data()),
-                                 bytes.size())),
-            bytes);
+  EXPECT_EQ(
+      base64_decode(base64(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size())),
+      bytes);
   EXPECT_EQ(base64url_decode(base64url(bytes)), bytes);
   EXPECT_EQ(base64url("\xfb\xff"), "-_8");
   EXPECT_FALSE(base64_decode("not base64!").has_value());
@@ -129,7 +130,8 @@ TEST(Minisign, SignatureVerifiesAndAnyChangeBreaksIt) {
   const AcademyKey other = generate_key("2026-01-01T00:00:00Z").value();
   EXPECT_FALSE(minisign_verify(sig.value(), other.ed25519_public, msg));
   EXPECT_FALSE(parse_minisign("garbage", "x.sig").ok());
-  EXPECT_FALSE(parse_minisign("untrusted comment: x\nAAAA\ntrusted comment: y\nAAAA\n", "x.sig").ok());
+  EXPECT_FALSE(
+      parse_minisign("untrusted comment: x\nAAAA\ntrusted comment: y\nAAAA\n", "x.sig").ok());
 }
 
 TEST(Minisign, DebianMinisignVerifiesOurSignatures) {
@@ -139,7 +141,8 @@ TEST(Minisign, DebianMinisignVerifiesOurSignatures) {
   const std::string dir = test::make_temp_dir("minisign");
   const std::string msg = "Zoë's record \xe2\x82\xac\n";
   test::write_text(dir + "/report.json", msg);
-  test::write_text(dir + "/report.json.sig", minisign_sign(k, msg, "timestamp:0\tfile:report.json"));
+  test::write_text(dir + "/report.json.sig",
+                   minisign_sign(k, msg, "timestamp:0\tfile:report.json"));
   test::write_text(dir + "/key.pub", minisign_public_key_file(k.ed25519_public));
   const std::string verify = "minisign -Vm '" + dir + "/report.json' -x '" + dir +
                              "/report.json.sig' -p '" + dir + "/key.pub' >/dev/null 2>&1";

@@ -135,7 +135,9 @@ TEST(Record, JsonIsCanonicalDeterministicAndKeepsUtf8) {
   };
   const std::string a = complete(built(make_fixture())), b = complete(built(make_fixture()));
   EXPECT_EQ(a, b);
-  EXPECT_NE(a.find("Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m-N\xc3\xba\xc3\xb1" "ez"), std::string::npos)
+  EXPECT_NE(a.find("Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m-N\xc3\xba\xc3\xb1"
+                   "ez"),
+            std::string::npos)
       << "names are stored as UTF-8, not \\u escapes";
   EXPECT_NE(a.find("\"seed\":\"18446744073709551615\""), std::string::npos);
   EXPECT_EQ(a.find('\n'), std::string::npos);
@@ -197,8 +199,11 @@ TEST(Record, ParseNamesFileAndPointerOfEveryProblem) {
   nlohmann::json j = nlohmann::json::parse(record_to_json(built(f)));
   j["criteria"][1]["score_permille"] = 640.5;
   j["overall"]["passed"] = "yes";
-  j["files"] = {{{"name", "../etc/passwd"}, {"role", "x"}, {"media_type", "text/plain"},
-                 {"sha256", std::string(64, '0')}, {"bytes", 1}}};
+  j["files"] = {{{"name", "../etc/passwd"},
+                 {"role", "x"},
+                 {"media_type", "text/plain"},
+                 {"sha256", std::string(64, '0')},
+                 {"bytes", 1}}};
   j.erase("issued_at");
   const auto r = parse_record(j.dump(), "dir/report.json");
   ASSERT_FALSE(r.ok());

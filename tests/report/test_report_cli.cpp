@@ -30,9 +30,23 @@ struct Shared {
 };
 
 std::vector<std::string> report_args(const Shared& s, const std::string& out) {
-  return {"report", "--scenario", kScenario, "--session", s.session, "--trainee", "T-042",
-          "--name", kName, "--key", s.key, "--instructor", "Łukasz Wójcik", "--issued-at",
-          "2026-11-24T10:00:00Z", "--out", out};
+  return {"report",
+          "--scenario",
+          kScenario,
+          "--session",
+          s.session,
+          "--trainee",
+          "T-042",
+          "--name",
+          kName,
+          "--key",
+          s.key,
+          "--instructor",
+          "Łukasz Wójcik",
+          "--issued-at",
+          "2026-11-24T10:00:00Z",
+          "--out",
+          out};
 }
 
 // One key, session and report for the suite (a report with its pictures and PDF takes seconds).
@@ -136,7 +150,8 @@ TEST(ReportCli, SameInputsGiveTheSameBytesAndSourceDateEpochSetsTheIssueTime) {
     EXPECT_EQ(read_text(e.path().string()), read_text(again + "/" + name)) << name;
   }
   auto args = report_args(s, again);
-  args.erase(std::find(args.begin(), args.end(), "--issued-at"), std::find(args.begin(), args.end(), "--out"));
+  args.erase(std::find(args.begin(), args.end(), "--issued-at"),
+             std::find(args.begin(), args.end(), "--out"));
   ::setenv("SOURCE_DATE_EPOCH", "1795503965", 1);
   const auto r = run_smp(args);
   ::unsetenv("SOURCE_DATE_EPOCH");
@@ -197,7 +212,9 @@ TEST(ReportCli, UnknownExpiredOrMissingKeysAndUnreadableRecordsExit2) {
   const std::string root = test::make_temp_dir("unknown-key");
   // A trusted-keys file holding another academy's key only.
   ASSERT_EQ(run_smp({"keygen", "--out", root + "/other.key", "--trusted-keys",
-                     root + "/other-trusted.json"}).exit_code, 0);
+                     root + "/other-trusted.json"})
+                .exit_code,
+            0);
   auto r = run_smp({"verify", s.dir, "--trusted-keys", root + "/other-trusted.json"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("UNKNOWN KEY"), std::string::npos) << r.err;
@@ -219,7 +236,8 @@ TEST(ReportCli, UnknownExpiredOrMissingKeysAndUnreadableRecordsExit2) {
   EXPECT_EQ(run_smp({"verify", dir}).exit_code, 2);
   EXPECT_EQ(run_smp({"verify", root + "/nothing-here"}).exit_code, 2);
   write_text(root + "/broken-trusted.json", "{");
-  EXPECT_EQ(run_smp({"verify", s.dir, "--trusted-keys", root + "/broken-trusted.json"}).exit_code, 2);
+  EXPECT_EQ(run_smp({"verify", s.dir, "--trusted-keys", root + "/broken-trusted.json"}).exit_code,
+            2);
 }
 
 TEST(ReportCli, ARecordReSignedByAnImpostorIsRefusedByTheTrustList) {
@@ -241,9 +259,8 @@ TEST(ReportCli, ARecordReSignedByAnImpostorIsRefusedByTheTrustList) {
   // Without a trust list the impostor's signature is consistent, but its fingerprint is not the
   // academy's: verify prints it for the reader to compare.
   const auto loose = run_smp({"verify", dir});
-  EXPECT_EQ(loose.out.find(fingerprint_display(load_record_file(s.dir + "/report.json")
-                                                   .value()
-                                                   .signer.key_fingerprint)),
+  EXPECT_EQ(loose.out.find(fingerprint_display(
+                load_record_file(s.dir + "/report.json").value().signer.key_fingerprint)),
             std::string::npos);
 }
 

@@ -8,7 +8,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string urn_uuid(const std::string& name) { return "urn:uuid:" + uuid_from_name(name); }
+std::string urn_uuid(const std::string& name) {
+  return "urn:uuid:" + uuid_from_name(name);
+}
 
 std::string achievement_id(const ReportRecord& r) {
   return urn_uuid("smp-achievement\n" + r.academy.id + "\n" + r.scenario.id + "\n" +
@@ -135,13 +137,13 @@ json badge_credential(const ReportRecord& r) {
   json evidence = json::array();
   for (const auto& f : r.files) {
     if (f.role.rfind("image-", 0) != 0 && f.role != "pdf") continue;
-    evidence.push_back({{"id", ni_uri(f)},
-                        {"type", json::array({"Evidence"})},
-                        {"name", image_label(f.role)},
-                        {"description", f.name + " in the report directory, " +
-                                            std::to_string(f.bytes) + " bytes, SHA-256 " +
-                                            f.sha256},
-                        {"genre", f.role == "pdf" ? "Report" : "Image"}});
+    evidence.push_back(
+        {{"id", ni_uri(f)},
+         {"type", json::array({"Evidence"})},
+         {"name", image_label(f.role)},
+         {"description", f.name + " in the report directory, " + std::to_string(f.bytes) +
+                             " bytes, SHA-256 " + f.sha256},
+         {"genre", f.role == "pdf" ? "Report" : "Image"}});
   }
 
   json cred = {
@@ -171,8 +173,8 @@ json badge_jwt_payload(const ReportRecord& r) {
 sim::Result<std::string> sign_badge(const ReportRecord& r, const AcademyKey& key) {
   auto pkey = ossl::load_private_pem(key.badge_private_pem);
   if (!pkey) return sim::Result<std::string>::fail({"badge key", "", "cannot load the RSA key"});
-  const json header = {{"alg", "RS256"}, {"kid", key.badge_kid}, {"jwk", key.badge_public_jwk},
-                       {"typ", "JWT"}};
+  const json header = {
+      {"alg", "RS256"}, {"kid", key.badge_kid}, {"jwk", key.badge_public_jwk}, {"typ", "JWT"}};
   auto h = jcs_serialize(header);
   auto p = jcs_serialize(badge_jwt_payload(r));
   if (!h.ok()) return h.errors();
@@ -180,8 +182,8 @@ sim::Result<std::string> sign_badge(const ReportRecord& r, const AcademyKey& key
   const std::string input = base64url(h.value()) + "." + base64url(p.value());
   const std::string sig = ossl::rs256_sign(pkey.get(), input);
   if (sig.empty()) {
-    return sim::Result<std::string>::fail({"badge key", "", "RS256 signing failed: " +
-                                                                ossl::last_error()});
+    return sim::Result<std::string>::fail(
+        {"badge key", "", "RS256 signing failed: " + ossl::last_error()});
   }
   return input + "." + base64url(sig);
 }

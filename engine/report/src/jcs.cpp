@@ -12,7 +12,8 @@ namespace {
 
 constexpr std::int64_t kMaxSafeInteger = (std::int64_t{1} << 53);
 
-// Decodes UTF-8 into UTF-16 code units; false on malformed input (overlong, surrogates, > U+10FFFF).
+// Decodes UTF-8 into UTF-16 code units; false on malformed input (overlong, surrogates, >
+// U+10FFFF).
 bool utf8_to_utf16(std::string_view s, std::u16string* out) {
   out->clear();
   std::size_t i = 0;
@@ -61,13 +62,27 @@ void append_string(std::string_view s, std::string* out) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           *out += "\\u00";
@@ -99,8 +114,12 @@ bool serialize(const nlohmann::json& v, const std::string& pointer, std::string*
                std::string* error) {
   using T = nlohmann::json::value_t;
   switch (v.type()) {
-    case T::null: *out += "null"; return true;
-    case T::boolean: *out += v.get<bool>() ? "true" : "false"; return true;
+    case T::null:
+      *out += "null";
+      return true;
+    case T::boolean:
+      *out += v.get<bool>() ? "true" : "false";
+      return true;
     case T::number_integer: {
       const auto i = v.get<std::int64_t>();
       if (i > kMaxSafeInteger || i < -kMaxSafeInteger) {

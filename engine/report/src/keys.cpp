@@ -49,7 +49,8 @@ bool decode_fixed(const json& v, std::array<unsigned char, N>* out) {
 sim::Result<std::string> read_limited(const std::string& path, std::size_t max_bytes) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return sim::Result<std::string>::fail({path, "", "cannot read the file: " + ec.message()});
+  if (ec)
+    return sim::Result<std::string>::fail({path, "", "cannot read the file: " + ec.message()});
   if (size > max_bytes) {
     return sim::Result<std::string>::fail(
         {path, "", "file is larger than " + std::to_string(max_bytes) + " bytes"});
@@ -147,8 +148,7 @@ std::string minisign_public_key_file(const Ed25519Public& pk) {
   const auto id = minisign_keynum(pk);
   std::string id_hex;
   for (int i = 7; i >= 0; --i) id_hex += hex(&id[static_cast<std::size_t>(i)], 1, true);
-  return "untrusted comment: minisign public key " + id_hex + "\n" + minisign_public_key(pk) +
-         "\n";
+  return "untrusted comment: minisign public key " + id_hex + "\n" + minisign_public_key(pk) + "\n";
 }
 
 sim::Result<std::string> jwk_thumbprint(const json& jwk) {
@@ -157,7 +157,9 @@ sim::Result<std::string> jwk_thumbprint(const json& jwk) {
   if (kty == "RSA") {
     members = {{"e", jwk.value("e", "")}, {"kty", "RSA"}, {"n", jwk.value("n", "")}};
   } else if (kty == "EC") {
-    members = {{"crv", jwk.value("crv", "")}, {"kty", "EC"}, {"x", jwk.value("x", "")},
+    members = {{"crv", jwk.value("crv", "")},
+               {"kty", "EC"},
+               {"x", jwk.value("x", "")},
                {"y", jwk.value("y", "")}};
   } else {
     return sim::Result<std::string>::fail({"jwk", "/kty", "expected \"RSA\" or \"EC\""});
@@ -178,8 +180,8 @@ sim::Result<AcademyKey> generate_key(const std::string& created_at) {
   crypto_sign_keypair(k.ed25519_public.data(), k.ed25519_secret.data());
   auto rsa = ossl::generate_rsa(kBadgeRsaBits);
   if (!rsa) {
-    return sim::Result<AcademyKey>::fail({"OpenSSL", "", "RSA key generation failed: " +
-                                                             ossl::last_error()});
+    return sim::Result<AcademyKey>::fail(
+        {"OpenSSL", "", "RSA key generation failed: " + ossl::last_error()});
   }
   k.badge_private_pem = ossl::private_pem(rsa.get());
   k.badge_public_jwk = ossl::rsa_public_jwk(rsa.get());
@@ -271,7 +273,7 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
     const json& a = j["academy"];
     auto str = [&](const char* key) {
       return a.is_object() && a.contains(key) && a[key].is_string() ? a[key].get<std::string>()
-                                                                     : std::string();
+                                                                    : std::string();
     };
     Academy ac{str("id"), str("name"), str("url"), str("email")};
     if (ac.id.empty() || ac.name.empty()) {
@@ -287,14 +289,16 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
 sim::Result<AcademyKey> load_key_file(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
-    return sim::Result<AcademyKey>::fail({path, "", std::string("cannot open: ") + std::strerror(errno)});
+    return sim::Result<AcademyKey>::fail(
+        {path, "", std::string("cannot open: ") + std::strerror(errno)});
   }
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return sim::Result<AcademyKey>::fail(
-        {path, "", std::string("secret key file is readable by others (mode ") + mode +
-                       "): run chmod 600 on it"});
+        {path, "",
+         std::string("secret key file is readable by others (mode ") + mode +
+             "): run chmod 600 on it"});
   }
   auto text = read_limited(path, kMaxKeyFileBytes);
   if (!text.ok()) return text.errors();

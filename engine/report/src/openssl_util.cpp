@@ -36,7 +36,9 @@ struct ParamFree {
 using Bn = std::unique_ptr<BIGNUM, BnFree>;
 
 // A password callback that refuses: an encrypted PEM fails instead of prompting on the terminal.
-int no_password(char*, int, int, void*) { return 0; }
+int no_password(char*, int, int, void*) {
+  return 0;
+}
 
 std::string bn_base64url(EVP_PKEY* key, const char* name) {
   BIGNUM* raw = nullptr;
@@ -79,7 +81,8 @@ Pkey generate_rsa(int bits) {
 
 std::string private_pem(EVP_PKEY* key) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return {};
   }
   char* data = nullptr;

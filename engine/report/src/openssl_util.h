@@ -18,8 +18,8 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 // The last OpenSSL error as text (and clears the queue).
 std::string last_error();
 Pkey generate_rsa(int bits);
-std::string private_pem(EVP_PKEY* key);      // PKCS#8, unencrypted
-Pkey load_private_pem(std::string_view pem);  // nullptr on failure (never prompts)
+std::string private_pem(EVP_PKEY* key);        // PKCS#8, unencrypted
+Pkey load_private_pem(std::string_view pem);   // nullptr on failure (never prompts)
 nlohmann::json rsa_public_jwk(EVP_PKEY* key);  // {"kty":"RSA","n","e"}; null on failure
 Pkey rsa_from_jwk(const nlohmann::json& jwk);  // nullptr on failure
 // RSASSA-PKCS1-v1_5 with SHA-256 (JWS "RS256"). Empty string on failure.

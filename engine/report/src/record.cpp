@@ -75,9 +75,12 @@ std::string_view mode_name(sim::Mode m) {
 }
 std::string_view case_name(sim::CaseKind k) {
   switch (k) {
-    case sim::CaseKind::kShavedLook: return "shaved_look";
-    case sim::CaseKind::kScar: return "scar";
-    case sim::CaseKind::kThinning: return "thinning";
+    case sim::CaseKind::kShavedLook:
+      return "shaved_look";
+    case sim::CaseKind::kScar:
+      return "scar";
+    case sim::CaseKind::kThinning:
+      return "thinning";
   }
   return "";
 }
@@ -90,7 +93,9 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
   std::vector<Error>& errors() { return errors_; }
-  void fail(const std::string& ptr, const std::string& msg) { errors_.push_back({file_, ptr, msg}); }
+  void fail(const std::string& ptr, const std::string& msg) {
+    errors_.push_back({file_, ptr, msg});
+  }
 
   const json* member(const json& obj, const std::string& ptr, const char* key, bool required) {
     const auto it = obj.find(key);
@@ -281,8 +286,7 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
     return std::nullopt;  // local times are ambiguous: an offset or Z is required
   }
   if (pos != s.size()) return std::nullopt;
-  const std::int64_t days =
-      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se);
   return (secs - offset_min * 60) * 1000 + ms;
 }
@@ -305,8 +309,8 @@ std::string format_iso8601_ms(std::int64_t epoch_ms) {
   const int h = static_cast<int>(rem / 3600), mi = static_cast<int>(rem % 3600 / 60),
             se = static_cast<int>(rem % 60);
   if (ms == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y),
-                  m, d, h, mi, se);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
+                  d, h, mi, se);
   } else {
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
                   static_cast<long long>(y), m, d, h, mi, se, static_cast<int>(ms));
@@ -333,8 +337,8 @@ sim::Result<std::string> resolve_issued_at(const std::optional<std::string>& fla
     }
     return format_iso8601_ms(secs * 1000);
   }
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   return format_iso8601_ms(now.time_since_epoch().count() * 1000);
 }
 
@@ -408,10 +412,10 @@ sim::Result<ReportRecord> build_record(const sim::Scenario& scenario, const sim:
   r.academy = p.academy;
   r.instructor = p.instructor;
   r.attempt = p.attempt;
-  r.report_id = "urn:uuid:" + uuid_from_name(std::string(kRecordFormat) + "\n" +
-                                             scenario.content_sha256 + "\n" + p.session_sha256 +
-                                             "\n" + p.trainee.id + "\n" +
-                                             std::to_string(p.attempt));
+  r.report_id =
+      "urn:uuid:" +
+      uuid_from_name(std::string(kRecordFormat) + "\n" + scenario.content_sha256 + "\n" +
+                     p.session_sha256 + "\n" + p.trainee.id + "\n" + std::to_string(p.attempt));
 
   r.scenario = {scenario.id,
                 scenario.version,
@@ -477,10 +481,14 @@ std::string record_to_json(const ReportRecord& r) {
   j["trainee"] = person_json(r.trainee);
   j["academy"] = academy_json(r.academy);
   if (r.instructor) j["instructor"] = person_json(*r.instructor);
-  j["scenario"] = {{"id", r.scenario.id},         {"version", r.scenario.version},
-                   {"title", r.scenario.title},   {"sha256", r.scenario.sha256},
-                   {"level", r.scenario.level},   {"mode", r.scenario.mode},
-                   {"case_kind", r.scenario.case_kind}, {"technique", r.scenario.technique}};
+  j["scenario"] = {{"id", r.scenario.id},
+                   {"version", r.scenario.version},
+                   {"title", r.scenario.title},
+                   {"sha256", r.scenario.sha256},
+                   {"level", r.scenario.level},
+                   {"mode", r.scenario.mode},
+                   {"case_kind", r.scenario.case_kind},
+                   {"technique", r.scenario.technique}};
   json s = {{"sha256", r.session.sha256},
             {"duration_ms", r.session.duration_ms},
             {"seed", std::to_string(r.session.seed)},  // u64: beyond 2^53, so a string
@@ -494,7 +502,8 @@ std::string record_to_json(const ReportRecord& r) {
   json crit = json::array();
   for (const auto& c : r.criteria) {
     json metrics = json::array();
-    for (const auto& [name, value] : c.metrics) metrics.push_back({{"name", name}, {"value", value}});
+    for (const auto& [name, value] : c.metrics)
+      metrics.push_back({{"name", name}, {"value", value}});
     crit.push_back({{"key", c.key},
                     {"label", c.label},
                     {"score_permille", c.score_permille},
@@ -563,8 +572,10 @@ sim::Result<ReportRecord> parse_record(std::string_view text, const std::string&
   r.report_id = rd.str(j, "", "report_id", true, true);
   r.issued_at = rd.time(j, "", "issued_at", true);
   r.simulator_version = rd.str(j, "", "simulator_version", true);
-  if (const json* t = rd.object(j, "", "trainee", true)) r.trainee = read_person(rd, *t, "/trainee", true);
-  if (const json* a = rd.object(j, "", "academy", true)) r.academy = read_academy(rd, *a, "/academy");
+  if (const json* t = rd.object(j, "", "trainee", true))
+    r.trainee = read_person(rd, *t, "/trainee", true);
+  if (const json* a = rd.object(j, "", "academy", true))
+    r.academy = read_academy(rd, *a, "/academy");
   if (const json* in = rd.object(j, "", "instructor", false)) {
     r.instructor = read_person(rd, *in, "/instructor", false);
   }
@@ -591,7 +602,8 @@ sim::Result<ReportRecord> parse_record(std::string_view text, const std::string&
     if (!seed.empty() && (res.ec != std::errc() || res.ptr != seed.data() + seed.size())) {
       rd.fail(p + "/seed", "expected a decimal unsigned 64-bit integer in a string");
     }
-    s.impression_count = static_cast<std::uint64_t>(rd.integer(*se, p, "impression_count", true, 0, kI53));
+    s.impression_count =
+        static_cast<std::uint64_t>(rd.integer(*se, p, "impression_count", true, 0, kI53));
     s.impressions_sha256 = rd.hash(*se, p, "impressions_sha256", true);
     s.finished = rd.boolean(*se, p, "finished", true);
   }

@@ -25,8 +25,8 @@ bool sodium_ready() {
 
 std::array<unsigned char, crypto_generichash_BYTES_MAX> blake2b512(std::string_view m) {
   std::array<unsigned char, crypto_generichash_BYTES_MAX> h{};
-  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(m.data()),
-                     m.size(), nullptr, 0);
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(m.data()), m.size(),
+                     nullptr, 0);
   return h;
 }
 
@@ -72,7 +72,8 @@ std::string minisign_sign(const AcademyKey& key, std::string_view message,
                        global_msg.size(), key.ed25519_secret.data());
   std::string out;
   out += kUntrusted;
-  out += "signature from smp academy key " + fingerprint_display(key_fingerprint(key.ed25519_public)).substr(0, 19) + "\n";
+  out += "signature from smp academy key " +
+         fingerprint_display(key_fingerprint(key.ed25519_public)).substr(0, 19) + "\n";
   out += base64(blob, sizeof blob) + "\n";
   out += kTrusted;
   out += trusted_comment;
@@ -84,13 +85,13 @@ sim::Result<MinisignSignature> parse_minisign(std::string_view text, const std::
   using R = sim::Result<MinisignSignature>;
   if (text.size() > 64 * 1024) return R::fail({label, "", "signature file is too large"});
   const auto lines = split_lines(text);
-  if (lines.size() < 4 || lines[0].rfind(kUntrusted, 0) != 0 ||
-      lines[2].rfind(kTrusted, 0) != 0) {
+  if (lines.size() < 4 || lines[0].rfind(kUntrusted, 0) != 0 || lines[2].rfind(kTrusted, 0) != 0) {
     return R::fail({label, "", "not a minisign signature (expected 4 lines)"});
   }
   MinisignSignature s;
   const auto blob = base64_decode(lines[1]);
-  if (!blob || blob->size() != 74 || (*blob)[0] != 'E' || ((*blob)[1] != 'D' && (*blob)[1] != 'd')) {
+  if (!blob || blob->size() != 74 || (*blob)[0] != 'E' ||
+      ((*blob)[1] != 'D' && (*blob)[1] != 'd')) {
     return R::fail({label, "", "line 2 is not an Ed25519 minisign signature"});
   }
   s.prehashed = (*blob)[1] == 'D';
@@ -142,15 +143,19 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
   std::error_code ec;
   fs::path record_path(dir_or_record);
   if (fs::is_directory(record_path, ec)) record_path /= "report.json";
-  const fs::path dir = record_path.parent_path().empty() ? fs::path(".") : record_path.parent_path();
+  const fs::path dir =
+      record_path.parent_path().empty() ? fs::path(".") : record_path.parent_path();
 
   const auto bytes = read_file(record_path, kMaxRecordBytes);
-  if (!bytes) return finish(kVerifyUnknown, "UNREADABLE " + record_path.string() + ": cannot read it");
+  if (!bytes)
+    return finish(kVerifyUnknown, "UNREADABLE " + record_path.string() + ": cannot read it");
   const fs::path sig_path = fs::path(record_path.string() + ".sig");
   const auto sig_text = read_file(sig_path, 64 * 1024);
-  if (!sig_text) return finish(kVerifyUnknown, "UNREADABLE " + sig_path.string() + ": cannot read it");
+  if (!sig_text)
+    return finish(kVerifyUnknown, "UNREADABLE " + sig_path.string() + ": cannot read it");
   auto sig = parse_minisign(*sig_text, sig_path.string());
-  if (!sig.ok()) return finish(kVerifyTampered, "BAD SIGNATURE " + sig.errors().front().to_string());
+  if (!sig.ok())
+    return finish(kVerifyTampered, "BAD SIGNATURE " + sig.errors().front().to_string());
 
   // Find the signer's public key: from the trusted-keys file by key id, or (no trust list) from
   // the signed trusted comment. The global signature covers that comment, so it cannot be swapped
@@ -162,7 +167,8 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
       if (minisign_keynum(k.ed25519_public) == sig.value().keynum) tk = &k;
     }
     if (!tk) {
-      return finish(kVerifyUnknown, "UNKNOWN KEY: the signature's key is not in the trusted-keys file");
+      return finish(kVerifyUnknown,
+                    "UNKNOWN KEY: the signature's key is not in the trusted-keys file");
     }
     pk = tk->ed25519_public;
   } else {
@@ -171,7 +177,8 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
     const auto decoded =
         pos == std::string::npos ? std::nullopt : base64_decode(tc.substr(pos + 7, 44));
     if (!decoded || decoded->size() != 32) {
-      return finish(kVerifyUnknown, "UNKNOWN KEY: no --trusted-keys given and the signature names no key");
+      return finish(kVerifyUnknown,
+                    "UNKNOWN KEY: no --trusted-keys given and the signature names no key");
     }
     std::memcpy(pk.data(), decoded->data(), 32);
     if (minisign_keynum(pk) != sig.value().keynum) {
@@ -181,8 +188,9 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
   out.fingerprint = key_fingerprint(pk);
   out.trusted = tk != nullptr;
   if (!minisign_verify(sig.value(), pk, *bytes)) {
-    return finish(kVerifyTampered, "BAD SIGNATURE: report.json was changed after signing, or the "
-                                   "signature does not belong to it");
+    return finish(kVerifyTampered,
+                  "BAD SIGNATURE: report.json was changed after signing, or the "
+                  "signature does not belong to it");
   }
   say("OK signature: Ed25519 (minisign) by key " + fingerprint_display(out.fingerprint));
 
@@ -202,7 +210,8 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
     const auto until = tk->valid_until.empty() ? std::nullopt : parse_iso8601_ms(tk->valid_until);
     if (issued < from || (until && issued >= *until)) {
       return finish(kVerifyUnknown, "KEY NOT VALID: issued_at " + r.issued_at +
-                                        " is outside the key's validity (" + tk->valid_from + " .. " +
+                                        " is outside the key's validity (" + tk->valid_from +
+                                        " .. " +
                                         (tk->valid_until.empty() ? "open" : tk->valid_until) + ")");
     }
     say("OK trusted key: " + (tk->academy.empty() ? std::string("(unnamed)") : tk->academy) +
@@ -216,9 +225,11 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
   // Every file the record names: present, same size, same SHA-256.
   for (const auto& f : r.files) {
     const auto data = read_file(dir / f.name, kMaxNamedFileBytes);
-    if (!data) return finish(kVerifyTampered, "MISSING " + f.name + ": named in the record but unreadable");
+    if (!data)
+      return finish(kVerifyTampered, "MISSING " + f.name + ": named in the record but unreadable");
     if (data->size() != f.bytes || sha256_hex(*data) != f.sha256) {
-      return finish(kVerifyTampered, "TAMPERED " + f.name + ": its SHA-256 differs from the record");
+      return finish(kVerifyTampered,
+                    "TAMPERED " + f.name + ": its SHA-256 differs from the record");
     }
     say("OK " + f.name + " sha256 " + f.sha256.substr(0, 16) + "...");
   }

@@ -15,7 +15,9 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool is_http(std::string_view s) { return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0; }
+bool is_http(std::string_view s) {
+  return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0;
+}
 
 std::string trim_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -89,7 +91,8 @@ std::vector<json> build_statements(const ReportRecord& r) {
   }
   json critical = json::array();
   for (const auto& e : r.critical_errors) {
-    critical.push_back({{"code", e.code}, {"message", e.message}, {"impression_id", e.impression_id}});
+    critical.push_back(
+        {{"code", e.code}, {"message", e.message}, {"impression_id", e.impression_id}});
   }
   const std::string title = r.scenario.title.empty() ? r.scenario.id : r.scenario.title;
   json st = {
@@ -117,7 +120,8 @@ std::vector<json> build_statements(const ReportRecord& r) {
         {"success", r.passed},
         {"completion", r.session.finished},
         {"duration", iso8601_duration(r.session.duration_ms)},
-        {"extensions", {{std::string(kExtCriteria), criteria}, {std::string(kExtCriticalErrors), critical}}}}},
+        {"extensions",
+         {{std::string(kExtCriteria), criteria}, {std::string(kExtCriticalErrors), critical}}}}},
       {"context",
        {{"registration", uuid_of(r.report_id)},
         {"revision", std::to_string(r.scenario.version)},
@@ -151,7 +155,8 @@ sim::Result<std::vector<json>> load_statements_file(const std::string& path) {
   if (!text) return R::fail({path, "", "cannot read it (missing, unreadable or over 16 MiB)"});
   const json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return R::fail({path, "", "not a JSON object"});
-  if (j.value("format", "") != "smp-xapi/1") return R::fail({path, "/format", "expected \"smp-xapi/1\""});
+  if (j.value("format", "") != "smp-xapi/1")
+    return R::fail({path, "/format", "expected \"smp-xapi/1\""});
   if (!j.contains("statements") || !j["statements"].is_array()) {
     return R::fail({path, "/statements", "expected an array"});
   }
@@ -161,7 +166,8 @@ sim::Result<std::vector<json>> load_statements_file(const std::string& path) {
     const json& s = j["statements"][i];
     if (!s.is_object() || !s.contains("id") || !s["id"].is_string() ||
         s["id"].get<std::string>().size() != 36) {
-      errors.push_back({path, "/statements/" + std::to_string(i), "expected a statement with a UUID id"});
+      errors.push_back(
+          {path, "/statements/" + std::to_string(i), "expected a statement with a UUID id"});
       continue;
     }
     out.push_back(s);
@@ -173,7 +179,8 @@ sim::Result<std::vector<json>> load_statements_file(const std::string& path) {
 std::string statements_url(std::string_view endpoint) {
   std::string e = trim_slash(std::string(endpoint));
   constexpr std::string_view kRes = "/statements";
-  if (e.size() >= kRes.size() && e.compare(e.size() - kRes.size(), kRes.size(), kRes) == 0) return e;
+  if (e.size() >= kRes.size() && e.compare(e.size() - kRes.size(), kRes.size(), kRes) == 0)
+    return e;
   return e + std::string(kRes);
 }
 
@@ -292,7 +299,8 @@ SendOutcome send_statements(const std::vector<json>& statements, const SendOptio
     const fs::path p = dir / (std::string(name) + id + ".json");
     auto w = sim::write_file_atomic(p.string(), st.dump());
     if (!w.ok()) {
-      out.lines.push_back("ERROR cannot queue statement " + id + ": " + w.errors().front().to_string());
+      out.lines.push_back("ERROR cannot queue statement " + id + ": " +
+                          w.errors().front().to_string());
       return out;
     }
     files.push_back(p);
@@ -317,8 +325,8 @@ SendOutcome send_statements(const std::vector<json>& statements, const SendOptio
       fs::remove(f, ec);
       ++out.sent;
       out.lines.push_back("SENT " + id + " (HTTP " + std::to_string(rep.status) + ")");
-    } else if (rep.status == 401 || rep.status == 403 || rep.status == 404 ||
-               rep.status == 429 || rep.status >= 500) {
+    } else if (rep.status == 401 || rep.status == 403 || rep.status == 404 || rep.status == 429 ||
+               rep.status >= 500) {
       // Credentials, address or the server's health: fixable, so keep everything for next time.
       out.queued += files.size() - i;
       out.lines.push_back("QUEUED " + std::to_string(files.size() - i) + " statement(s): HTTP " +
@@ -330,9 +338,8 @@ SendOutcome send_statements(const std::vector<json>& statements, const SendOptio
       fs::create_directories(dir / "rejected", ec);
       fs::rename(f, dir / "rejected" / f.filename(), ec);
       ++out.rejected;
-      out.lines.push_back("REJECTED " + id + " (HTTP " + std::to_string(rep.status) +
-                          "): " + one_line(rep.body) + " [kept in " +
-                          (dir / "rejected").string() + "]");
+      out.lines.push_back("REJECTED " + id + " (HTTP " + std::to_string(rep.status) + "): " +
+                          one_line(rep.body) + " [kept in " + (dir / "rejected").string() + "]");
     }
   }
   return out;

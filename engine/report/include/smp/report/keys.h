@@ -32,7 +32,7 @@ struct AcademyKey {
   std::string created_at;  // ISO 8601 UTC
   Ed25519Public ed25519_public{};
   Ed25519Secret ed25519_secret{};
-  std::string badge_private_pem;  // PKCS#8 PEM of the RSA key
+  std::string badge_private_pem;    // PKCS#8 PEM of the RSA key
   nlohmann::json badge_public_jwk;  // {"kty":"RSA","n","e"} (base64url, RFC 7517)
   std::string badge_kid;            // RFC 7638 JWK thumbprint of badge_public_jwk
   std::optional<Academy> academy;   // the issuer this key signs for (`smp keygen --academy`)
@@ -64,16 +64,16 @@ std::string minisign_public_key_file(const Ed25519Public& pk);
 // RFC 7638 thumbprint (base64url SHA-256 of the canonical required members) of an RSA or EC JWK.
 sim::Result<std::string> jwk_thumbprint(const nlohmann::json& jwk);
 
-std::string base64(const unsigned char* data, std::size_t n);      // standard, padded
-std::string base64url(const unsigned char* data, std::size_t n);   // URL-safe, no padding
+std::string base64(const unsigned char* data, std::size_t n);     // standard, padded
+std::string base64url(const unsigned char* data, std::size_t n);  // URL-safe, no padding
 std::string base64url(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);    // standard, padded
-std::optional<std::string> base64url_decode(std::string_view text); // URL-safe, no padding
+std::optional<std::string> base64_decode(std::string_view text);     // standard, padded
+std::optional<std::string> base64url_decode(std::string_view text);  // URL-safe, no padding
 std::string sha256_hex(std::string_view bytes);
 
 // ---- trusted keys (verification side) ----
 struct TrustedKey {
-  std::string fingerprint;   // hex, must equal key_fingerprint(ed25519_public)
+  std::string fingerprint;  // hex, must equal key_fingerprint(ed25519_public)
   Ed25519Public ed25519_public{};
   std::string academy;       // who holds it (informative)
   std::string valid_from;    // ISO 8601; records issued before are not accepted

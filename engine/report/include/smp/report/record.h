@@ -28,7 +28,7 @@ struct Person {
 
 // The issuer. Read from the --academy JSON file ("smp-academy/1", docs/report-format.md).
 struct Academy {
-  std::string id;     // a URI that identifies the academy (https://... or urn:...)
+  std::string id;  // a URI that identifies the academy (https://... or urn:...)
   std::string name;
   std::string url;    // optional home page
   std::string email;  // optional contact
@@ -41,17 +41,17 @@ struct ScenarioRef {
   std::string title;
   std::string sha256;  // content hash of the scenario file
   int level = 1;
-  std::string mode;    // "practice" / "assessment"
+  std::string mode;  // "practice" / "assessment"
   std::string case_kind;
   std::string technique;
   friend bool operator==(const ScenarioRef&, const ScenarioRef&) = default;
 };
 
 struct SessionRef {
-  std::string sha256;              // hash of the session file bytes
-  std::string started_at;          // ISO 8601 UTC from the session header ("" when unknown)
-  std::string ended_at;            // started_at + duration ("" when started_at is unknown)
-  std::int64_t duration_ms = 0;    // last event / impression time of the session
+  std::string sha256;            // hash of the session file bytes
+  std::string started_at;        // ISO 8601 UTC from the session header ("" when unknown)
+  std::string ended_at;          // started_at + duration ("" when started_at is unknown)
+  std::int64_t duration_ms = 0;  // last event / impression time of the session
   std::uint64_t seed = 0;
   std::uint64_t impression_count = 0;
   std::string impressions_sha256;  // sim::impressions_hash() of the replayed impressions
@@ -60,9 +60,9 @@ struct SessionRef {
 };
 
 struct CriterionResult {
-  std::string key;          // "depth", "spacing", "blurring", "color", "case"
+  std::string key;  // "depth", "spacing", "blurring", "color", "case"
   std::string label;
-  std::int64_t score_permille = 0;      // score 0..100 as 0..1000 (87.3 -> 873)
+  std::int64_t score_permille = 0;  // score 0..100 as 0..1000 (87.3 -> 873)
   std::int64_t pass_mark_permille = 0;
   std::int64_t weight_permille = 1000;  // weight 1.0 -> 1000
   bool passed = false;
@@ -105,13 +105,14 @@ struct SignerRef {
   std::string public_key;       // base64 of the 32-byte Ed25519 public key
   std::string key_fingerprint;  // hex SHA-256 of the raw public key (keys.h: display form)
   std::string signature_file = "report.json.sig";  // minisign format
-  std::string badge_kid;        // kid of the ES256 badge key (JWK thumbprint, RFC 7638)
+  std::string badge_kid;  // kid of the ES256 badge key (JWK thumbprint, RFC 7638)
   friend bool operator==(const SignerRef&, const SignerRef&) = default;
 };
 
 struct ReportRecord {
   std::string format = std::string(kRecordFormat);
-  std::string report_id;  // urn:uuid:..., derived from scenario hash, session hash, trainee, attempt
+  std::string
+      report_id;  // urn:uuid:..., derived from scenario hash, session hash, trainee, attempt
   std::string issued_at;  // ISO 8601 UTC (--issued-at, SOURCE_DATE_EPOCH, or the clock)
   std::string simulator_version;
   Person trainee;
@@ -122,18 +123,18 @@ struct ReportRecord {
   int attempt = 1;
   std::vector<CriterionResult> criteria;  // depth, spacing, blurring, color, case
   std::vector<CriticalErrorRef> critical_errors;
-  std::vector<FindingRef> findings;       // at most kRecordFindings, worst first
+  std::vector<FindingRef> findings;  // at most kRecordFindings, worst first
   std::int64_t overall_permille = 0;
   std::int64_t overall_pass_mark_permille = 0;
   bool passed = false;
-  std::vector<FileRef> files;             // images (and the PDF) covered by the signature
+  std::vector<FileRef> files;  // images (and the PDF) covered by the signature
   SignerRef signer;
   friend bool operator==(const ReportRecord&, const ReportRecord&) = default;
 };
 
 struct BuildParams {
-  Person trainee;              // id and name required
-  Academy academy;             // id and name required
+  Person trainee;   // id and name required
+  Academy academy;  // id and name required
   std::optional<Person> instructor;
   int attempt = 1;             // >= 1
   std::string issued_at;       // ISO 8601 UTC, required (see issued_at_from_env)

@@ -33,17 +33,17 @@ std::string statements_file_text(const std::vector<nlohmann::json>& statements);
 sim::Result<std::vector<nlohmann::json>> load_statements_file(const std::string& path);
 
 struct SendOptions {
-  std::string endpoint;          // LRS base (".../xAPI") or the statements resource itself
-  std::string user, password;    // HTTP Basic
-  std::string version = "1.0.3"; // X-Experience-API-Version
-  std::string outbox_dir;        // statements waiting to be sent, one file per statement id
+  std::string endpoint;           // LRS base (".../xAPI") or the statements resource itself
+  std::string user, password;     // HTTP Basic
+  std::string version = "1.0.3";  // X-Experience-API-Version
+  std::string outbox_dir;         // statements waiting to be sent, one file per statement id
   long timeout_s = 20;
 };
 
 struct SendOutcome {
-  std::size_t sent = 0;       // accepted now (200/204), or already stored with the same body
-  std::size_t queued = 0;     // still in the outbox (offline, 5xx, 401/403): retried next time
-  std::size_t rejected = 0;   // refused for good (400, 409...): moved to outbox/rejected/
+  std::size_t sent = 0;            // accepted now (200/204), or already stored with the same body
+  std::size_t queued = 0;          // still in the outbox (offline, 5xx, 401/403): retried next time
+  std::size_t rejected = 0;        // refused for good (400, 409...): moved to outbox/rejected/
   std::vector<std::string> lines;  // one per statement / problem, for the terminal
 };
 
