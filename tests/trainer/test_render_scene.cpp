@@ -311,6 +311,41 @@ TEST_F(RenderTest, HundredThousandDotsRenderAndAppendIncrementally) {
   EXPECT_GT(smp::render::image_stats(kW, kH, all.rgba).luma_stddev, 10.0);
 }
 
+TEST_F(RenderTest, IncrementalUpdatesMatchAFullRebuild) {
+  const smp::sim::Scenario s = test_scenario(5);
+  const smp::physics::SkinSurface head = smp::physics::SkinSurface::head();
+  OrbitCamera cam;
+  cam.look_at_surface(head.point({0, 60}), 120.0);
+  DrawOptions opt;
+  opt.heat_map = smp::render::HeatMapKind::kDensity;
+  const std::vector<Impression> all = make_dots(s, 4000, 6, {-30, 30}, {30, 90}, "smp-grey-1");
+  // Work, undo 300, then 200 different dots placed later.
+  std::vector<Impression> redo = make_dots(s, 200, 7, {-30, 30}, {30, 90}, "smp-grey-4");
+  std::vector<Impression> final_list(all.begin(), all.end() - 300);
+  for (Impression d : redo) {
+    d.id = std::uint32_t(final_list.size());
+    d.t_s += 1000.0;
+    final_list.push_back(d);
+  }
+  renderer_->set_scene(s, head, catalogue_);
+  renderer_->set_time_days(30.0);
+  for (std::size_t n = 500; n <= all.size(); n += 500) {
+    renderer_->sync_dots(std::span(all).first(n), nullptr);
+    render(*renderer_, *target_, cam, opt, "incremental_step");
+  }
+  renderer_->sync_dots(std::span(all).first(all.size() - 300), nullptr);
+  EXPECT_EQ(renderer_->dot_count(), all.size() - 300);
+  renderer_->sync_dots(final_list, nullptr);
+  EXPECT_EQ(renderer_->dot_count(), final_list.size());
+  const Frame incremental = render(*renderer_, *target_, cam, opt, "incremental");
+
+  renderer_->set_scene(s, head, catalogue_);
+  renderer_->sync_dots(final_list, nullptr);
+  const Frame rebuilt = render(*renderer_, *target_, cam, opt, "rebuilt");
+  EXPECT_EQ(incremental.differs_from(rebuilt), 0.0);
+  EXPECT_EQ(renderer_->heat_field()->size(), final_list.size());
+}
+
 TEST_F(RenderTest, PracticePadRendersFromAbove) {
   smp::sim::Scenario s = test_scenario(3);
   s.surface = smp::sim::Surface::kPracticePad;
@@ -325,6 +360,49 @@ TEST_F(RenderTest, PracticePadRendersFromAbove) {
   opt.show_regions = true;
   const Frame f = render(*renderer_, *target_, OrbitCamera::framing(pad), opt, "pad");
   EXPECT_GT(foreground_fraction(f), 0.3);
+}
+
+// Every shipped scenario: its surface, regions and hairline render; dots in its first treat region
+// show up; the picture is written for a person to look at.
+TEST_F(RenderTest, EveryShippedScenarioRendersWithItsGuidesAndDots) {
+  const std::vector<std::string> files = smp::test::shipped_scenarios();
+  ASSERT_FALSE(files.empty());
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    const auto loaded = smp::sim::load_scenario_file(file);
+    ASSERT_TRUE(loaded.ok()) << loaded.errors().front().to_string();
+    const smp::sim::Scenario& s = loaded.value();
+    const smp::physics::SkinSurface surface = smp::physics::SkinSurface::for_scenario(s);
+    renderer_->set_scene(s, surface, catalogue_);
+    const OrbitCamera cam = OrbitCamera::framing(surface, s);
+    DrawOptions opt;
+    const Frame plain = render(*renderer_, *target_, cam, opt, s.id + "_plain");
+    EXPECT_GT(foreground_fraction(plain), 0.3);
+    EXPECT_GT(smp::render::image_stats(kW, kH, plain.rgba).luma_stddev, 3.0);  // shaded, not flat
+    opt.show_regions = true;
+    opt.show_hairline = true;
+    const Frame guides = render(*renderer_, *target_, cam, opt, s.id + "_guides");
+    EXPECT_GT(guides.differs_from(plain), 0.003);
+
+    const smp::sim::Region* treat = nullptr;
+    for (const smp::sim::Region& r : s.regions) {
+      if (r.role == smp::sim::RegionRole::kTreat) {
+        treat = &r;
+        break;
+      }
+    }
+    ASSERT_NE(treat, nullptr);
+    smp::sim::Scenario only_treat = s;
+    only_treat.regions = {*treat};
+    const smp::sim::BoxMm b = smp::sim::bounding_box(treat->polygon_mm);
+    const std::vector<Impression> dots =
+        make_dots(only_treat, 800, 9, b.min, b.max, s.defaults.pigment.empty() ? "smp-grey-2" : s.defaults.pigment);
+    renderer_->sync_dots(dots, nullptr);
+    renderer_->set_time_days(30.0);
+    const Frame worked = render(*renderer_, *target_, cam, opt, s.id + "_healed");
+    renderer_->set_time_days(0.0);
+    EXPECT_GT(worked.differs_from(guides), 0.0005);
+  }
 }
 
 TEST_F(RenderTest, CrossSectionDiagramShowsLayersBandAndDeposits) {

@@ -455,12 +455,13 @@ SkinSurface SkinSurface::pad(sim::BoxMm extent, double margin_mm) {
 
 SkinSurface SkinSurface::for_scenario(const sim::Scenario& s) {
   if (s.surface == sim::Surface::kHead) return head();
-  sim::PolygonMm all;
+  // The practice pad is a flat 10 x 10 cm sheet, map 0..100 mm both ways
+  // (docs/scenario-format.md); grown only if the scenario reaches past it.
+  sim::PolygonMm all{{0.0, 0.0}, {100.0, 100.0}};
   for (const sim::Region& r : s.regions) all.insert(all.end(), r.polygon_mm.begin(), r.polygon_mm.end());
   all.insert(all.end(), s.hairline_front_mm.begin(), s.hairline_front_mm.end());
   all.insert(all.end(), s.patient.hairs_mm.begin(), s.patient.hairs_mm.end());
-  sim::BoxMm box = all.empty() ? sim::BoxMm{{-50.0, -40.0}, {50.0, 40.0}} : sim::bounding_box(all);
-  return pad(box);
+  return pad(sim::bounding_box(all), 0.0);
 }
 
 sim::Surface SkinSurface::kind() const { return impl_->kind; }

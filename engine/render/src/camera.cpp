@@ -143,4 +143,27 @@ OrbitCamera OrbitCamera::framing(const physics::SkinSurface& surface) {
   return c;
 }
 
+OrbitCamera OrbitCamera::framing(const physics::SkinSurface& surface, const sim::Scenario& s) {
+  sim::PolygonMm pts;
+  for (const sim::Region& r : s.regions) {
+    if (r.role == sim::RegionRole::kForbidden) continue;  // big "keep out" areas are context only
+    pts.insert(pts.end(), r.polygon_mm.begin(), r.polygon_mm.end());
+  }
+  pts.insert(pts.end(), s.hairline_front_mm.begin(), s.hairline_front_mm.end());
+  // A practice pad is small: always show all of it.
+  if (pts.empty() || surface.kind() != sim::Surface::kHead) return framing(surface);
+  const sim::BoxMm b = sim::bounding_box(pts);
+  const sim::PointMm c{0.5 * (b.min.x_mm + b.max.x_mm), 0.5 * (b.min.y_mm + b.max.y_mm)};
+  const double extent = std::max({b.max.x_mm - b.min.x_mm, b.max.y_mm - b.min.y_mm, 20.0});
+  OrbitCamera cam;
+  const double dist = std::clamp(0.75 * extent / std::tan(cam.fov_y_rad / 2), 90.0, 700.0);
+  cam.look_at_surface(surface.point(c), dist);
+  if (surface.kind() == sim::Surface::kHead) {
+    // A little from the front-left and above: the head's shape reads better than head-on.
+    cam.yaw_rad += 0.25;
+    cam.pitch_rad = std::clamp(cam.pitch_rad + 0.1, -1.2, 1.35);
+  }
+  return cam;
+}
+
 }  // namespace smp::render

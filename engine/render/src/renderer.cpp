@@ -121,8 +121,9 @@ struct Renderer::Impl {
   const physics::SkinSurface* surface = nullptr;
   const sim::PigmentCatalogue* catalogue = nullptr;
   sim::Pigment fallback_pigment;
-  sim::Rgb skin_rgb, scar_rgb, hair_rgb;
+  sim::Rgb skin_rgb, scar_rgb, hair_rgb, lesion_rgb;
   std::unique_ptr<HeatField> heat;
+  std::size_t heat_count = 0;  // imps[0..heat_count) are in `heat`
   bool heat_dirty = true;
   HeatMapKind heat_uploaded = HeatMapKind::kNone;
 
@@ -229,6 +230,14 @@ struct Renderer::Impl {
     }
   }
 
+  // The heat field is filled lazily (only while a heat map is shown or asked for).
+  void catch_up_heat() {
+    if (!heat) return;
+    for (; heat_count < imps.size(); ++heat_count) {
+      heat->add(imps[heat_count]);
+      heat_dirty = true;
+    }
+  }
   void build_mask();
   void build_hairs();
   void draw_lines(const std::vector<LineInstance>& l, const Mat4& vp_m, const Viewport& vp);
@@ -342,18 +351,21 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
 }
 
 void Renderer::Impl::build_mask() {
-  // RGBA8 over the scalp map: r = scar coverage, g = forbidden/avoid coverage; 2x2 supersampled,
-  // then a 3x3 box blur so scar edges are soft, as healed scars are.
+  // RGBA8 over the scalp map: r = scar coverage, g = forbidden coverage, b = "avoid" coverage
+  // (drawn as a pigmented lesion: the shipped avoid regions are moles and freckles); 2x2
+  // supersampled, then a 3x3 box blur of scar and lesion so their edges are soft.
   const sim::BoxMm wb = surface->map_bounds();
   const sim::BoxMm b{{wb.min.x_mm - kMaskMarginMm, wb.min.y_mm - kMaskMarginMm},
                      {wb.max.x_mm + kMaskMarginMm, wb.max.y_mm + kMaskMarginMm}};
   const int w = int(std::ceil((b.max.x_mm - b.min.x_mm) / kMaskTexelMm));
   const int h = int(std::ceil((b.max.y_mm - b.min.y_mm) / kMaskTexelMm));
-  std::vector<float> scar(std::size_t(w) * h, 0.0f), forb(std::size_t(w) * h, 0.0f);
+  std::vector<float> scar(std::size_t(w) * h, 0.0f), forb(std::size_t(w) * h, 0.0f),
+      avoid(std::size_t(w) * h, 0.0f);
   for (const sim::Region& r : scenario->regions) {
     std::vector<float>* dst = nullptr;
     if (r.role == sim::RegionRole::kScar) dst = &scar;
-    if (r.role == sim::RegionRole::kForbidden || r.role == sim::RegionRole::kAvoid) dst = &forb;
+    if (r.role == sim::RegionRole::kForbidden) dst = &forb;
+    if (r.role == sim::RegionRole::kAvoid) dst = &avoid;
     if (!dst || r.polygon_mm.size() < 3) continue;
     const sim::BoxMm rb = sim::bounding_box(r.polygon_mm);
     const int i0 = std::max(0, int((rb.min.x_mm - b.min.x_mm) / kMaskTexelMm) - 1);
@@ -376,19 +388,21 @@ void Renderer::Impl::build_mask() {
   std::vector<std::uint8_t> px(std::size_t(w) * h * 4, 0);
   for (int j = 0; j < h; ++j) {
     for (int i = 0; i < w; ++i) {
-      float s = 0.0f;
+      float s = 0.0f, a = 0.0f;
       int n = 0;
       for (int dj = -1; dj <= 1; ++dj) {
         for (int di = -1; di <= 1; ++di) {
           const int ii = i + di, jj = j + dj;
           if (ii < 0 || jj < 0 || ii >= w || jj >= h) continue;
           s += scar[std::size_t(jj) * w + ii];
+          a += avoid[std::size_t(jj) * w + ii];
           ++n;
         }
       }
       std::uint8_t* p = &px[(std::size_t(j) * w + i) * 4];
       p[0] = std::uint8_t(std::lround(255.0f * s / float(n)));
       p[1] = std::uint8_t(std::lround(255.0f * forb[std::size_t(j) * w + i]));
+      p[2] = std::uint8_t(std::lround(255.0f * a / float(n)));
     }
   }
   glBindTexture(GL_TEXTURE_2D, mask_tex);
@@ -422,7 +436,8 @@ void Renderer::Impl::build_hairs() {
       dx = 1.0;
       dy = 0.0;
     }
-    const double swirl = 0.45 * std::exp(-len / 60.0) + 0.12 * (hash01(k * 3 + 1) - 0.5);
+    // Hairs spiral out of the whorl (strongly near it), with a little scatter per hair.
+    const double swirl = 0.25 + 1.0 * std::exp(-len / 35.0) + 0.35 * (hash01(k * 3 + 1) - 0.5);
     double gx = dx * std::cos(swirl) - dy * std::sin(swirl);
     double gy = dx * std::sin(swirl) + dy * std::cos(swirl);
     if (surface->kind() == sim::Surface::kHead && p.y_mm < 150.0) {
@@ -455,6 +470,8 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   const sim::Lab s = scenario.patient.skin_lab;
   m.scar_rgb = sim::lab_to_srgb({std::min(s.L + 11.0, 94.0), s.a * 0.65 + 1.5, s.b * 0.6});
   m.hair_rgb = sim::lab_to_srgb(scenario.patient.hair_lab);
+  // A mole/freckle: melanin-dark brown over this skin.
+  m.lesion_rgb = sim::lab_to_srgb({std::max(s.L - 28.0, 12.0), s.a + 4.0, s.b + 6.0});
 
   const physics::SurfaceMesh& mesh = surface.mesh();
   glBindVertexArray(m.skin_vao);
@@ -484,6 +501,7 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   m.heat_rect[2] = float(1.0 / (m.heat->width() * 1.0));
   m.heat_rect[3] = float(1.0 / (m.heat->height() * 1.0));
   m.heat_dirty = true;
+  m.heat_count = 0;
 
   m.geom.clear();
   m.inst.clear();
@@ -494,23 +512,25 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
 void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim::Scorer* scorer) {
   Impl& m = *impl_;
   if (!m.scenario) return;
+  // Keep the longest common prefix: undo pops from the end, so walk back from the shorter end
+  // to the last dot that is still the same (same time, place and depth).
   std::size_t keep = std::min(m.imps.size(), impressions.size());
-  // Undo shrinks the list; undo + new work changes its tail: compare the last kept dot.
-  if (keep > 0) {
-    const sim::Impression& a = m.imps[keep - 1];
-    const sim::Impression& b = impressions[keep - 1];
-    if (a.t_s != b.t_s || !(a.pos == b.pos) || a.depth_mm != b.depth_mm) keep = 0;
+  auto same = [&](std::size_t i) {
+    const sim::Impression& a = m.imps[i];
+    const sim::Impression& b = impressions[i];
+    return a.t_s == b.t_s && a.pos == b.pos && a.depth_mm == b.depth_mm;
+  };
+  while (keep > 0 && !same(keep - 1)) --keep;
+  const bool truncated = keep < m.imps.size();
+  if (truncated) {
+    m.geom.resize(keep);
+    m.inst.resize(keep);
+    m.imps.resize(keep);
+    m.heat->clear();  // refilled lazily when a heat map is shown
+    m.heat_count = 0;
+    m.heat_dirty = true;
   }
-  const bool rebuild = keep < m.imps.size();
-  if (rebuild) {
-    keep = keep == m.imps.size() ? keep : 0;
-    m.geom.clear();
-    m.inst.clear();
-    m.imps.clear();
-    m.heat->clear();
-    keep = 0;
-  }
-  const std::size_t first_new = m.inst.size();
+  const std::size_t first_new = keep;
   for (std::size_t i = keep; i < impressions.size(); ++i) {
     const sim::Impression& imp = impressions[i];
     DotGeom g;
@@ -525,12 +545,14 @@ void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim
     m.inst.push_back(m.make_instance(imp, g));
     m.geom.push_back(g);
     m.imps.push_back(imp);
-    m.heat->add(imp);
   }
-  if (m.inst.size() != first_new || rebuild) {
-    m.upload_dots(rebuild ? 0 : first_new);
-    m.heat_dirty = true;
-  }
+  // Only the changed tail is uploaded (a shrink just draws fewer instances).
+  if (m.inst.size() != m.dot_uploaded || first_new < m.dot_uploaded) m.upload_dots(first_new);
+}
+
+const HeatField* Renderer::heat_field() {
+  impl_->catch_up_heat();
+  return impl_->heat.get();
 }
 
 void Renderer::set_time_days(double t_days) {
@@ -544,7 +566,6 @@ void Renderer::set_time_days(double t_days) {
 
 double Renderer::time_days() const { return impl_->t_days; }
 std::size_t Renderer::dot_count() const { return impl_->inst.size(); }
-const HeatField* Renderer::heat_field() const { return impl_->heat.get(); }
 
 void Renderer::Impl::draw_lines(const std::vector<LineInstance>& l, const Mat4& vp_m,
                                 const Viewport& vp) {
@@ -596,6 +617,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   };
 
   // Heat texture (only rebuilt when shown and changed).
+  if (opt.heat_map != HeatMapKind::kNone) m.catch_up_heat();
   if (opt.heat_map != HeatMapKind::kNone && (m.heat_dirty || m.heat_uploaded != opt.heat_map)) {
     const std::vector<std::uint8_t> px = m.heat->rgba(opt.heat_map, 1.0);
     glBindTexture(GL_TEXTURE_2D, m.heat_tex);
@@ -617,6 +639,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   set_lights(m.skin);
   set_vec3_linear(glGetUniformLocation(m.skin, "uSkin"), m.skin_rgb);
   set_vec3_linear(glGetUniformLocation(m.skin, "uScar"), m.scar_rgb);
+  set_vec3_linear(glGetUniformLocation(m.skin, "uLesion"), m.lesion_rgb);
   set_vec3_linear(glGetUniformLocation(m.skin, "uForbiddenTint"), region_color(sim::RegionRole::kForbidden));
   glUniform4fv(glGetUniformLocation(m.skin, "uMaskRect"), 1, m.mask_rect);
   glUniform4fv(glGetUniformLocation(m.skin, "uHeatRect"), 1, m.heat_rect);

@@ -66,7 +66,8 @@ in float vScalp;
 uniform vec3 uEye;
 uniform vec3 uSkin;        // linear albedo of the patient's skin
 uniform vec3 uScar;        // linear albedo of scar tissue
-uniform sampler2D uMask;   // r: scar coverage, g: forbidden coverage
+uniform vec3 uLesion;      // linear albedo of a mole / freckle ("avoid" regions)
+uniform sampler2D uMask;   // r: scar, g: forbidden, b: avoid coverage
 uniform vec4 uMaskRect;    // min x, min y (mm), 1 / width, 1 / height (1/mm)
 uniform sampler2D uHeat;   // sRGB colour + alpha over the scalp map
 uniform vec4 uHeatRect;
@@ -100,6 +101,7 @@ void main() {
   vec3 albedo = uSkin * (1.0 + smooth_k * (0.10 * (blot - 0.5) + 0.05 * (pores - 0.5)));
   albedo *= vec3(1.0 + 0.035 * (vnoise(vMap / 9.0 + 7.3) - 0.5), 1.0, 1.0);
   albedo = mix(albedo, uScar, scar);
+  albedo = mix(albedo, uLesion * (0.9 + 0.2 * pores), 0.85 * mask.b);
 
   vec3 light = skin_light(n);
   vec3 col = albedo * light;
@@ -150,7 +152,7 @@ void main() {
   float soft = max(iShape.z, 0.45 * mmpp);
   int status = int(iExtra.y + 0.5);
   float ring = (uShowStatus > 0.5 && status > 0) ? max(rmaj * 1.7, 3.0 * mmpp) : 0.0;
-  float ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 2.0 * iExtra.x));
+  float ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * iExtra.x));
   ext = max(ext, ring + 1.5 * mmpp);
   vec3 minor_axis = cross(iNormal, iAxis);
   vec3 p = iPos + iNormal * (0.02 + 0.25 * mmpp) + (iAxis * aCorner.x + minor_axis * aCorner.y) * ext;
@@ -174,16 +176,16 @@ void main() {
   float seed = vShape.w;
   float ang = atan(vLocal.y, vLocal.x);
   // Slightly irregular outline: a few low harmonics with per-dot phases.
-  float irr = 1.0 + 0.09 * sin(3.0 * ang + 6.283 * seed) + 0.05 * sin(5.0 * ang + 17.0 * seed)
-                  + 0.04 * sin(2.0 * ang + 29.0 * seed);
+  float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * seed)
+                  + 0.03 * sin(2.0 * ang + 29.0 * seed) + 0.02 * sin(7.0 * ang + 41.0 * seed);
   float rho = length(vec2(vLocal.x / vShape.x, vLocal.y / vShape.y));
   float edge_mm = (rho - irr) * vShape.y;
   float core = 1.0 - smoothstep(-vShape.z, vShape.z, edge_mm);
   // Denser pigment in the centre.
   float a_dot = core * (0.82 + 0.18 * (1.0 - clamp(rho / irr, 0.0, 1.0))) * vColor.a;
-  // Fresh: a faint red halo (erythema, a little blood) fading out to ~2.6 radii.
-  float h = vMisc.x * 0.30 * exp(-pow(max(rho - 0.9, 0.0) / 0.9, 2.0));
-  vec3 c = vec3(0.62, 0.16, 0.13) * h;
+  // Fresh: a faint red halo (erythema, a little blood) fading out to ~2.7 radii.
+  float h = vMisc.x * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));
+  vec3 c = vec3(0.58, 0.09, 0.08) * h;
   float a = h;
   c = vColor.rgb * a_dot + c * (1.0 - a_dot);
   a = a_dot + a * (1.0 - a_dot);

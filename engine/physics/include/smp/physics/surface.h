@@ -54,7 +54,7 @@ class SkinSurface {
   static SkinSurface head();
   // A practice pad covering `extent` plus `margin_mm` on every side.
   static SkinSurface pad(sim::BoxMm extent, double margin_mm = 15.0);
-  // The surface a scenario asks for (head, or a pad sized to its regions and hairline).
+  // The surface a scenario asks for: the head, or the 100 x 100 mm pad (map 0..100 mm both ways).
   static SkinSurface for_scenario(const sim::Scenario& scenario);
 
   ~SkinSurface();

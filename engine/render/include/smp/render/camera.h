@@ -5,6 +5,7 @@
 
 #include "smp/physics/surface.h"
 #include "smp/physics/vec.h"
+#include "smp/sim/scenario.h"
 
 namespace smp::render {
 
@@ -47,6 +48,10 @@ struct OrbitCamera {
   void look_at_surface(const physics::SurfacePoint& point, double distance_mm);
   // The default view of a surface: the whole head from the front-top-left, or the pad from above.
   static OrbitCamera framing(const physics::SkinSurface& surface);
+  // The view a scenario opens with: its regions and hairline centred and filling most of the
+  // view (head: looking along the skin normal at their centre, tilted a little toward the face
+  // side); a pad is always shown whole, from above.
+  static OrbitCamera framing(const physics::SkinSurface& surface, const sim::Scenario& scenario);
 };
 
 }  // namespace smp::render

@@ -69,8 +69,9 @@ class Renderer {
   // Draws the diagram of `cs` filling `vp` (use layout_cross_section(cs, vp) for label positions).
   void draw_cross_section(const CrossSection& cs, const Viewport& vp, int framebuffer_height);
 
-  // The heat field behind the overlays (legend values, tests).
-  const HeatField* heat_field() const;
+  // The heat field behind the overlays (legend values, tests), brought up to date with the dots
+  // (it is filled lazily: only while a heat map is drawn or when asked for here).
+  const HeatField* heat_field();
 
  private:
   Renderer();
