@@ -192,11 +192,15 @@ inline Attempt make_attempt(const AttemptSpec& spec) {
   return a;
 }
 
-// Where tests leave files for people to look at: $SMP_TEST_OUT or the system temp dir.
+// Where tests leave files for people to look at: $SMP_TEST_OUT, else <build dir>/test-output.
 inline std::filesystem::path output_dir(const std::string& leaf) {
   const char* env = std::getenv("SMP_TEST_OUT");
-  std::filesystem::path base = env && *env ? std::filesystem::path(env)
-                                           : std::filesystem::temp_directory_path() / "smp-test-out";
+#ifdef SMP_BINARY_DIR
+  const std::filesystem::path fallback = std::filesystem::path(SMP_BINARY_DIR) / "test-output";
+#else
+  const std::filesystem::path fallback = std::filesystem::temp_directory_path() / "smp-test-out";
+#endif
+  const std::filesystem::path base = env && *env ? std::filesystem::path(env) : fallback;
   auto dir = base / leaf;
   std::filesystem::create_directories(dir);
   return dir;
