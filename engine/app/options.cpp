@@ -31,6 +31,8 @@ const char* usage_text() {
          "  --seed N           simulation seed for a new attempt (default: 1 for scripts,\n"
          "                     random otherwise)\n"
          "  --autosave-s S     seconds between autosaves, 0.2 to 5 (default 5)\n"
+         "  --months M         start in the time-lapse view nearest M months (0 fresh,\n"
+         "                     1 healed, 6, 12, 24, 60)\n"
          "  --version, --help\n"
          "\n"
          "Exit codes: 0 ok, 1 bad input file (the message names the file and JSON Pointer),\n"
@@ -99,6 +101,12 @@ sim::Result<Options> parse_options(const std::vector<std::string>& args) {
         return fail("--autosave-s needs seconds from 0.2 to 5");
       }
       o.autosave_s = s;
+    } else if (a == "--months") {
+      double m = 0;
+      if (!value(v) || !parse_number(v, m) || !(m >= 0.0 && m <= 600.0)) {
+        return fail("--months needs a number of months from 0 to 600");
+      }
+      o.months = m;
     } else {
       return fail("unknown option '" + a + "' (see --help)");
     }

@@ -24,6 +24,7 @@ struct Options {
   std::string trainee;
   std::optional<std::uint64_t> seed;
   double autosave_s = 5.0;     // at most 5 s between autosaves (never more)
+  std::optional<double> months;  // time-lapse view to start in (0 fresh, 1 healed, 6..60)
   bool help = false, version = false;
 };
 

@@ -116,6 +116,17 @@ int run_and_wait(const std::vector<std::string>& argv, const std::string& log_pa
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int nearest_time_step(double months) {
+  int best = 0;
+  for (int i = 0; i < ui::kTimeStepCount; ++i) {
+    if (std::abs(ui::kTimeSteps[i].months - months) <
+        std::abs(ui::kTimeSteps[best].months - months)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
 std::string describe(const sim::ScoreReport& r, const sim::Scenario& s) {
   std::string out;
   char buf[512];
@@ -174,6 +185,7 @@ class Trainer {
   std::optional<std::pair<double, double>> project(sim::PointMm p) const;
   void focus(sim::PointMm p, double distance_mm);
   void frame_work();
+  void frame_scenario();
   void set_tool(const sim::ToolState& t);
   void undo();
   void finish(const std::string& why);
@@ -306,7 +318,7 @@ void Trainer::focus(sim::PointMm p, double distance_mm) {
 void Trainer::frame_work() {
   const auto& imps = shown_impressions();
   if (imps.empty() || surface_ == nullptr) {
-    if (surface_) camera_ = render::OrbitCamera::framing(*surface_);
+    frame_scenario();
     return;
   }
   sim::PointMm lo = imps.front().pos, hi = lo;
@@ -317,6 +329,30 @@ void Trainer::frame_work() {
   const double extent = std::max(hi.x_mm - lo.x_mm, hi.y_mm - lo.y_mm);
   focus({0.5 * (lo.x_mm + hi.x_mm), 0.5 * (lo.y_mm + hi.y_mm)},
         std::clamp(2.4 * extent + 90.0, 140.0, 520.0));
+}
+
+// The starting view: the area the scenario asks to work on (treat, scar and transition regions),
+// seen straight on, with some skin around it.
+void Trainer::frame_scenario() {
+  if (surface_ == nullptr) return;
+  camera_ = render::OrbitCamera::framing(*surface_);
+  bool any = false;
+  sim::PointMm lo, hi;
+  for (const auto& r : scenario_->regions) {
+    if (r.role == sim::RegionRole::kForbidden || r.role == sim::RegionRole::kAvoid) continue;
+    const sim::BoxMm b = sim::bounding_box(r.polygon_mm);
+    if (!any) {
+      lo = b.min;
+      hi = b.max;
+      any = true;
+    }
+    lo = {std::min(lo.x_mm, b.min.x_mm), std::min(lo.y_mm, b.min.y_mm)};
+    hi = {std::max(hi.x_mm, b.max.x_mm), std::max(hi.y_mm, b.max.y_mm)};
+  }
+  if (!any || scenario_->surface != sim::Surface::kHead) return;
+  const double extent = std::max(hi.x_mm - lo.x_mm, hi.y_mm - lo.y_mm);
+  focus({0.5 * (lo.x_mm + hi.x_mm), 0.5 * (lo.y_mm + hi.y_mm)},
+        std::clamp(2.6 * extent + 160.0, 260.0, 520.0));
 }
 
 int Trainer::load_inputs() {
@@ -437,7 +473,7 @@ void Trainer::build_scene() {
   auto r = render::Renderer::create();
   if (r.ok()) renderer_ = std::move(r).value();
   if (renderer_ != nullptr) renderer_->set_scene(*scenario_, *surface_, catalogue_);
-  camera_ = render::OrbitCamera::framing(*surface_);
+  frame_scenario();
   section_valid_ = false;
   section_centre_.reset();
   section_count_ = static_cast<std::size_t>(-1);
@@ -705,16 +741,7 @@ void Trainer::apply_script_action(const ScriptEvent& ev) {
       finish("the script ended the attempt");
       return;
     case ScriptKind::kView: {
-      if (ev.view.months) {
-        int best = 0;
-        for (int i = 0; i < ui::kTimeStepCount; ++i) {
-          if (std::abs(ui::kTimeSteps[i].months - *ev.view.months) <
-              std::abs(ui::kTimeSteps[best].months - *ev.view.months)) {
-            best = i;
-          }
-        }
-        view_.time_step = best;
-      }
+      if (ev.view.months) view_.time_step = nearest_time_step(*ev.view.months);
       if (ev.view.heat_map) {
         const std::string& h = *ev.view.heat_map;
         view_.heat_map = h == "depth_error" ? render::HeatMapKind::kDepthError
@@ -778,7 +805,7 @@ void Trainer::handle_command(platform::Command c) {
       view_.cross_section = !view_.cross_section;
       return;
     case platform::Command::kResetCamera:
-      if (surface_) camera_ = render::OrbitCamera::framing(*surface_);
+      frame_scenario();
       return;
     case platform::Command::kPressureUp:
     case platform::Command::kPressureDown:
@@ -1103,7 +1130,7 @@ void Trainer::handle_action(const ui::UiAction& a) {
         } else if constexpr (std::is_same_v<T, ui::ReplaySpeed>) {
           replay_speed_ = act.speed;
         } else if constexpr (std::is_same_v<T, ui::ResetCamera>) {
-          if (surface_) camera_ = render::OrbitCamera::framing(*surface_);
+          frame_scenario();
         }
       },
       a);
@@ -1248,6 +1275,7 @@ int Trainer::run() {
 
   if (const int rc = load_inputs(); rc != kExitOk) return rc;
   if (!open_window()) return kExitBadInput;
+  if (opt_.months) view_.time_step = nearest_time_step(*opt_.months);
   list_scenarios();
   build_scene();
   if (script_) player_.emplace(&*script_);

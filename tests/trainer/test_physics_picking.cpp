@@ -60,6 +60,27 @@ TEST(HeadSurface, MapCoordinatesAreArcLengths) {
   EXPECT_NEAR(s, 100.0, 0.05);
 }
 
+TEST(HeadSurface, MetricReportsHowTheMapStretchesOnTheSkin) {
+  const SkinSurface head = SkinSurface::head();
+  const auto mid = head.metric({0, 80});
+  EXPECT_NEAR(mid.x_scale, 1.0, 1e-4);
+  EXPECT_NEAR(mid.y_scale, 1.0, 1e-4);
+  EXPECT_NEAR(mid.angle_rad, 1.5707963, 1e-3);
+  // Off the midline the coronal arcs converge toward the ears: y shrinks, x stays arc length.
+  const auto side = head.metric({75, 80});
+  EXPECT_NEAR(side.x_scale, 1.0, 1e-4);
+  EXPECT_LT(side.y_scale, 0.8);
+  EXPECT_GT(side.y_scale, 0.4);
+  // The metric agrees with summed chords along a line of constant x.
+  double s = 0.0;
+  for (double y = 60.0; y < 100.0; y += 0.25) {
+    s += smp::physics::length(head.point({75, y + 0.25}).pos - head.point({75, y}).pos);
+  }
+  EXPECT_NEAR(s / 40.0, head.metric({75, 80}).y_scale, 0.03);
+  const auto pad = SkinSurface::pad({{0, 0}, {100, 100}}).metric({50, 50});
+  EXPECT_EQ(pad.y_scale, 1.0);
+}
+
 TEST(HeadSurface, NormalsAreUnitOutwardAndFramesOrthonormal) {
   const SkinSurface head = SkinSurface::head();
   std::mt19937_64 rng(7);

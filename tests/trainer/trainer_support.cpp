@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +31,13 @@ pid_t spawn_process(const std::vector<std::string>& argv, const Env& env,
                     const std::string& stdout_path) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
-  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  for (const auto& [k, v] : env) {
+    if (v.empty()) {
+      unsetenv(k.c_str());  // an empty value removes the variable (e.g. DISPLAY)
+    } else {
+      setenv(k.c_str(), v.c_str(), 1);
+    }
+  }
   const int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const int err = open((stdout_path + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (out >= 0) dup2(out, 1);
@@ -65,8 +72,27 @@ ProcResult run_process(const std::vector<std::string>& argv, const Env& env, int
   return r;
 }
 
+namespace {
+fs::path scratch_root() {
+  static const fs::path root = [] {
+    fs::path r = fs::temp_directory_path() / ("smp-trainer-tests-" + std::to_string(getpid()));
+    // Removed at exit unless SMP_KEEP_TEST_FILES is set (to look at the screenshots).
+    std::atexit([] {
+      if (std::getenv("SMP_KEEP_TEST_FILES") == nullptr) {
+        std::error_code ec;
+        fs::remove_all(fs::temp_directory_path() /
+                           ("smp-trainer-tests-" + std::to_string(getpid())),
+                       ec);
+      }
+    });
+    return r;
+  }();
+  return root;
+}
+}  // namespace
+
 std::string scratch_dir(const std::string& name) {
-  const fs::path root = fs::temp_directory_path() / ("smp-trainer-tests-" + std::to_string(getpid()));
+  const fs::path root = scratch_root();
   const fs::path dir = root / name;
   static std::vector<std::string> made;
   if (std::find(made.begin(), made.end(), dir.string()) == made.end()) {
@@ -102,6 +128,37 @@ bool load_png(const std::string& path, Image* out) {
   out->rgba.assign(data, data + static_cast<std::size_t>(w) * h * 4);
   stbi_image_free(data);
   return true;
+}
+
+PixelStats pixel_stats(const Image& img, int x0, int y0, int x1, int y1) {
+  PixelStats st;
+  double sum = 0, sum2 = 0;
+  std::size_t n = 0, skin = 0;
+  for (int y = std::max(0, y0); y < std::min(img.height, y1); ++y) {
+    for (int x = std::max(0, x0); x < std::min(img.width, x1); ++x) {
+      const std::uint8_t* p = &img.rgba[(static_cast<std::size_t>(y) * img.width + x) * 4];
+      const int r = p[0], g = p[1], b = p[2];
+      const double luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      sum += luma;
+      sum2 += luma * luma;
+      ++n;
+      if (r >= g && g >= b && r - b >= 15 && r >= 45) ++skin;
+    }
+  }
+  if (n == 0) return st;
+  const double mean = sum / static_cast<double>(n);
+  st.luma_stddev = std::sqrt(std::max(0.0, sum2 / static_cast<double>(n) - mean * mean));
+  st.skin_fraction = static_cast<double>(skin) / static_cast<double>(n);
+  return st;
+}
+
+std::string field(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ": ", 0) == 0) return line.substr(key.size() + 2);
+  }
+  return "";
 }
 
 std::vector<std::string> shipped_scenarios() {

@@ -16,7 +16,8 @@ struct ProcResult {
 };
 using Env = std::vector<std::pair<std::string, std::string>>;
 
-// Runs argv[0] with argv; extra environment on top of ours. Kills it after timeout_s.
+// Runs argv[0] with argv; extra environment on top of ours (an empty value unsets the variable).
+// Kills it after timeout_s.
 ProcResult run_process(const std::vector<std::string>& argv, const Env& env = {},
                        int timeout_s = 120);
 
@@ -38,5 +39,16 @@ bool load_png(const std::string& path, Image* out);
 
 // Every scenario shipped in scenarios/*.json (sorted).
 std::vector<std::string> shipped_scenarios();
+
+// Share of pixels that look like skin (warm: r >= g >= b, r - b >= 15, r >= 45), and the
+// standard deviation of luma, over a rectangle of the image.
+struct PixelStats {
+  double skin_fraction = 0.0;
+  double luma_stddev = 0.0;
+};
+PixelStats pixel_stats(const Image& img, int x0, int y0, int x1, int y1);
+
+// Value after "key: " on the first line of `text` that starts with `key` (e.g. "overall").
+std::string field(const std::string& text, const std::string& key);
 
 }  // namespace smp::test
