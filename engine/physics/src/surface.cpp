@@ -498,6 +498,18 @@ std::optional<double> SkinSurface::refine_ray_hit(const Ray& ray, double t_guess
   return std::abs(g(t)) < 1e-7 ? std::optional<double>(t) : std::nullopt;
 }
 
+SkinSurface::MapMetric SkinSurface::metric(sim::PointMm p) const {
+  if (impl_->kind != sim::Surface::kHead) return {};
+  const double h = 0.05;  // mm: central differences, well above the inversion's 1e-9 mm noise
+  const Vec3 dx = point({p.x_mm + h, p.y_mm}).pos - point({p.x_mm - h, p.y_mm}).pos;
+  const Vec3 dy = point({p.x_mm, p.y_mm + h}).pos - point({p.x_mm, p.y_mm - h}).pos;
+  MapMetric m;
+  m.x_scale = length(dx) / (2 * h);
+  m.y_scale = length(dy) / (2 * h);
+  m.angle_rad = std::acos(std::clamp(dot(normalize(dx), normalize(dy)), -1.0, 1.0));
+  return m;
+}
+
 const SurfaceMesh& SkinSurface::mesh() const {
   std::call_once(impl_->mesh_once, [this] { impl_->build_mesh(); });
   return impl_->mesh;

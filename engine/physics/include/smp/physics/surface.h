@@ -80,6 +80,17 @@ class SkinSurface {
   // normalised ray, e.g. from a hit on the triangle mesh). nullopt if the search fails.
   std::optional<double> refine_ray_hit(const Ray& ray, double t_guess) const;
 
+  // How the map stretches on the skin at p: skin mm per map mm along +x and +y, and the angle
+  // between the two map directions on the skin (pi/2 = orthogonal). Head: x_scale = 1 and, on the
+  // midline, y_scale = 1 exactly; off the midline the coronal arcs converge toward the ears, so
+  // y_scale < 1 (0.90 at |x| = 40 mm, 0.65 at |x| = 75 mm: docs/rendering.md). Pad: 1, 1, pi/2.
+  struct MapMetric {
+    double x_scale = 1.0;
+    double y_scale = 1.0;
+    double angle_rad = 1.5707963267948966;
+  };
+  MapMetric metric(sim::PointMm p) const;
+
   // Render/collision mesh, built on first use and cached (vertex spacing ~2 mm on the scalp).
   const SurfaceMesh& mesh() const;
   // Axis-aligned bounds of the mesh, world mm.
