@@ -698,7 +698,8 @@ void page_verify(Doc& d, const WorkView& view) {
   rows.emplace_back("Treated area", fmt(f.area_cm2, 1) + " cm\u00b2");
   if (f.area_cm2 > 0.0) {
     rows.emplace_back("Density", fmt(static_cast<double>(f.treated) / f.area_cm2, 0) +
-                                     " dots/cm\u00b2 (target " + fmt(f.target_per_cm2, 0) + ")");
+                                     " dots/cm\u00b2 (target " + fmt(f.target_per_cm2, 0) +
+                                     ", area-weighted)");
   }
   rows.emplace_back("Mean spacing", fmt(f.mean_nn_mm, 2) + " mm to the nearest dot");
   rows.emplace_back("Touching", pct(f.touching_fraction) + " of dots closer than one healed dot");
@@ -764,23 +765,34 @@ void page_verify(Doc& d, const WorkView& view) {
   y += 8.0;
   detail::draw_text(cr, kLeft, y, "HOW TO VERIFY", style(7.0, Face::kSansBold, kMuted));
   y += 11.0;
+  // Commands in monospace (Pango markup; every value from the record is escaped).
+  const std::string sig = detail::escape(r.signer.signature_file);
+  // <tt> would ask for "Monospace", an alias the private font configuration does not define.
+  const auto tt = [](const std::string& markup) {
+    return "<span font_family=\"DejaVu Sans Mono\">" + markup + "</span>";
+  };
   std::vector<std::string> steps = {
-      "Get the report directory as issued: report.json, " + r.signer.signature_file +
+      "Get the report directory as issued: " + tt("report.json") + ", " + tt(sig) +
           " and the pictures.",
-      "Run  smp verify <report directory> --trusted-keys <academy trusted-keys file>  : exit code 0 "
-      "means the signature is valid, the key is trusted for the issue date and every listed "
-      "file matches its SHA-256 (1: altered or missing file, 2: unknown key or unreadable).",
+      "Run " + tt("smp verify DIR --trusted-keys FILE") + " (DIR: the report directory, FILE: the "
+      "academy\u2019s trusted-keys file). Exit code 0 means the signature is valid, the key was "
+      "trusted on the issue date and every listed file matches its SHA-256; 1: a file was altered "
+      "or is missing; 2: unknown key or unreadable record.",
       "Compare the key fingerprint above with the one the academy publishes.",
   };
   if (auto pk = base64_decode(r.signer.public_key); pk && pk->size() == 32) {
     Ed25519Public raw{};
     std::copy(pk->begin(), pk->end(), raw.begin());
-    steps.push_back("Without smp:  minisign -Vm report.json -P " + minisign_public_key(raw));
+    steps.push_back("Without smp: " +
+                    tt("minisign -Vm report.json -P " + detail::escape(minisign_public_key(raw))));
   }
-  steps.push_back("Each picture: sha256sum fresh.png healed.png aged.png prints the hashes above.");
+  steps.push_back(
+      "Each picture: " + tt("sha256sum fresh.png healed.png aged.png") + " prints the hashes above.");
   for (std::size_t i = 0; i < steps.size(); ++i) {
     detail::draw_text(cr, kLeft, y, std::to_string(i + 1) + ".", style(8.3, Face::kSansBold));
-    y += detail::draw_text(cr, kLeft + 14.0, y, steps[i], wrapped(style(8.3), kWidth - 14.0)).h + 4.0;
+    TextStyle st = wrapped(style(8.3), kWidth - 14.0);
+    st.markup = true;
+    y += detail::draw_text(cr, kLeft + 14.0, y, steps[i], st).h + 4.0;
   }
 }
 

@@ -109,7 +109,11 @@ PangoLayout* make_layout(cairo_t* cr, std::string_view utf8, const TextStyle& st
   }
   if (st.line_spacing != 1.0) pango_layout_set_line_spacing(layout, static_cast<float>(st.line_spacing));
   const std::string text = valid_utf8(utf8);
-  pango_layout_set_text(layout, text.c_str(), static_cast<int>(text.size()));
+  if (st.markup) {
+    pango_layout_set_markup(layout, text.c_str(), static_cast<int>(text.size()));
+  } else {
+    pango_layout_set_text(layout, text.c_str(), static_cast<int>(text.size()));
+  }
   return layout;
 }
 
@@ -124,6 +128,14 @@ TextSize size_of(PangoLayout* layout) {
 }
 
 }  // namespace
+
+std::string escape(std::string_view utf8) {
+  const std::string text = valid_utf8(utf8);
+  gchar* e = g_markup_escape_text(text.c_str(), static_cast<gssize>(text.size()));
+  std::string out(e);
+  g_free(e);
+  return out;
+}
 
 std::string dejavu_dir() {
   const char* env = std::getenv("SMP_FONT_DIR");

@@ -27,7 +27,11 @@ struct TextStyle {
   double width_pt = -1.0;  // wrap width (word/char wrap); < 0: one unbounded line per paragraph
   Align align = Align::kLeft;
   double line_spacing = 1.0;  // multiplier of the font's natural line height
+  bool markup = false;        // text is Pango markup (escape every outside value: escape())
 };
+
+// Text made safe to put inside Pango markup.
+std::string escape(std::string_view utf8);
 
 struct TextSize {
   double w = 0.0, h = 0.0;

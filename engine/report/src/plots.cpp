@@ -534,19 +534,34 @@ void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
     cairo_stroke(cr);
     detail::draw_text(cr, lx + lw + 3.0, y - 3.5, fmt(v, 0), lt);
   }
-  if (target > 0.0) {
-    const double y = ly1 - (ly1 - ly0) * target / vmax;
+  // Every distinct target density of the treated regions, as a vermilion line on the bar.
+  std::vector<double> targets;
+  for (const auto& r : scenario.regions) {
+    if (is_treated(r.role) && r.density_per_cm2 > 0.0 &&
+        std::find(targets.begin(), targets.end(), r.density_per_cm2) == targets.end()) {
+      targets.push_back(r.density_per_cm2);
+    }
+  }
+  std::sort(targets.begin(), targets.end());
+  if (!targets.empty()) {
     cairo_set_source_rgb(cr, kVermilion[0], kVermilion[1], kVermilion[2]);
     cairo_set_line_width(cr, 1.4);
-    cairo_move_to(cr, lx - 2.0, y);
-    cairo_line_to(cr, lx + lw + 2.0, y);
-    cairo_stroke(cr);
+    for (double t : targets) {
+      const double y = ly1 - (ly1 - ly0) * t / vmax;
+      cairo_move_to(cr, lx - 2.0, y);
+      cairo_line_to(cr, lx + lw + 2.0, y);
+      cairo_stroke(cr);
+    }
     TextStyle tt = small(5.8);
     tt.r = kVermilion[0] * 0.85;
     tt.g = kVermilion[1] * 0.85;
     tt.b = kVermilion[2] * 0.85;
-    detail::draw_text(cr, lx - 2.0, ly1 + 4.0, "— target", tt);
-    detail::draw_text(cr, lx - 2.0, ly1 + 11.0, fmt(target, 0) + "/cm²", tt);
+    const bool many = targets.size() > 1;
+    detail::draw_text(cr, lx - 2.0, ly1 + 4.0, many ? "\u2014 targets" : "\u2014 target", tt);
+    detail::draw_text(cr, lx - 2.0, ly1 + 11.0,
+                      (many ? fmt(targets.front(), 0) + "\u2013" + fmt(targets.back(), 0)
+                            : fmt(targets.front(), 0)) + "/cm\u00b2",
+                      tt);
   }
   cairo_restore(cr);
 }
