@@ -824,14 +824,14 @@ void Renderer::draw_cross_section(const CrossSection& cs, const Viewport& vp, in
     px(0.0, cs.max_depth_mm, &x1, &y1);
     push_rect(v, x0 - 0.5, y0, x0 + 0.5, y1, {1.0, 1.0, 1.0}, 0.35);
   }
-  // Deposits: an ellipse as wide as the fresh dot, a little taller (the needle's track), ringed
-  // in the status colour.
+  // Deposits: an ellipse as wide as the fresh dot and ~0.1 mm deep (the depth axis is stretched
+  // relative to the width axis), ringed in the status colour.
   for (const SectionDeposit& d : cs.deposits) {
     if (std::abs(d.offset_mm) > cs.half_length_mm) continue;
     double cx, cy;
     px(d.offset_mm, d.depth_mm, &cx, &cy);
     const double rx = std::max(2.0, 0.5 * d.width_mm * lay.px_per_mm_x);
-    const double ry = std::max(2.0, 0.35 * d.width_mm * lay.px_per_mm_y);
+    const double ry = std::max(2.5, std::min(1.2 * rx, 0.05 * lay.px_per_mm_y));
     const sim::Rgb ring = d.layer == sim::Layer::kSubcutis
                               ? status_color(sim::DepthStatus::kCritical)
                               : (d.in_band ? status_color(sim::DepthStatus::kInBand)

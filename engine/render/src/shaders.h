@@ -143,6 +143,12 @@ out vec4 vColor;           // lit linear colour, opacity * coverage
 out vec4 vRing;            // ring colour, ring radius (mm; 0 = none)
 out vec2 vMisc;            // halo, mm per pixel
 void main() {
+  // Dots on the far side of the head are dropped before any further work (degenerate quad).
+  if (dot(iNormal, uEye - iPos) < 0.0) {
+    gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+    vLocal = vec2(0.0); vShape = vec4(1.0); vColor = vec4(0.0); vRing = vec4(0.0); vMisc = vec2(0.0);
+    return;
+  }
   float mmpp = uPxScale * length(uEye - iPos);
   // Dots smaller than a pixel are drawn one pixel wide with their coverage kept (alpha scaled by
   // the area ratio), so distant work reads as a fine stubble tone, not as shimmering specks.
