@@ -267,6 +267,26 @@ TEST(PlotFigures, NearestNeighbourOnALattice) {
   EXPECT_TRUE(nearest_neighbour_mm(std::span(imps).first(1)).empty());
 }
 
+TEST(PlotFigures, StrayAndNonFiniteImpressionsNeitherHangNorCrash) {
+  std::vector<sim::Impression> imps;
+  for (int i = 0; i < 2000; ++i) {
+    sim::Impression imp;
+    imp.pos = {static_cast<double>(i % 50) * 0.7, static_cast<double>(i / 50) * 0.7};
+    imps.push_back(imp);
+  }
+  imps[5].pos = {1e7, -1e7};  // one dot far away
+  const auto nn = nearest_neighbour_mm(imps);
+  ASSERT_EQ(nn.size(), imps.size());
+  EXPECT_GT(nn[5], 1e6);
+  EXPECT_NEAR(nn[100], 0.7, 1e-9);
+  const DensityGrid g = density_grid(imps, {{0, 0}, {40, 40}}, 0.5, 2.0);
+  EXPECT_EQ(g.per_cm2.size(), 80u * 80u);
+  imps[6].pos = {std::nan(""), 3.0};
+  EXPECT_TRUE(nearest_neighbour_mm(imps).empty());  // refuses rather than guessing
+  const DensityGrid g2 = density_grid(imps, {{0, 0}, {40, 40}}, 0.5, 2.0);
+  for (double d : g2.per_cm2) ASSERT_TRUE(std::isfinite(d));
+}
+
 TEST(PlotFigures, RandomSpacingHistogramAndDensity) {
   EXPECT_DOUBLE_EQ(random_pattern_spacing_mm(100.0), 0.5);  // 1 per mm^2 -> 1/(2*1)
   EXPECT_DOUBLE_EQ(random_pattern_spacing_mm(25.0), 1.0);

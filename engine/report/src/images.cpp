@@ -36,6 +36,7 @@ bool is_treated(sim::RegionRole r) {
 }
 
 void grow(BoxMm& b, bool& any, PointMm p) {
+  if (!std::isfinite(p.x_mm) || !std::isfinite(p.y_mm)) return;
   if (!any) {
     b = {p, p};
     any = true;
@@ -180,10 +181,14 @@ WorkView choose_work_view(const sim::Scenario& scenario,
     for (const auto& p : r.polygon_mm) grow(box, any, p);
   }
   double cx = 0.0, cy = 0.0;
+  std::size_t finite = 0;
   for (const auto& imp : impressions) {
     grow(box, any, imp.pos);
-    cx += imp.pos.x_mm;
-    cy += imp.pos.y_mm;
+    if (std::isfinite(imp.pos.x_mm) && std::isfinite(imp.pos.y_mm)) {
+      cx += imp.pos.x_mm;
+      cy += imp.pos.y_mm;
+      ++finite;
+    }
   }
   if (!any) box = {{-5.0, -5.0}, {5.0, 5.0}};
   box.min.x_mm -= options.margin_mm;
@@ -198,8 +203,8 @@ WorkView choose_work_view(const sim::Scenario& scenario,
     // Too large to show dots at a visible size: a window around the work instead.
     s = options.min_px_per_mm;
     const double win = max_side / s;
-    const double mx = impressions.empty() ? (box.min.x_mm + box.max.x_mm) / 2 : cx / static_cast<double>(impressions.size());
-    const double my = impressions.empty() ? (box.min.y_mm + box.max.y_mm) / 2 : cy / static_cast<double>(impressions.size());
+    const double mx = finite == 0 ? (box.min.x_mm + box.max.x_mm) / 2 : cx / static_cast<double>(finite);
+    const double my = finite == 0 ? (box.min.y_mm + box.max.y_mm) / 2 : cy / static_cast<double>(finite);
     auto clamp_axis = [&](double lo, double hi, double mid, double& out_lo, double& out_hi) {
       if (hi - lo <= win) return;
       out_lo = std::clamp(mid - win / 2, lo, hi - win);
@@ -276,7 +281,12 @@ sim::Result<bool> draw_work(cairo_t* cr, const sim::Scenario& scenario,
     const sim::SkinSample sample = sim::skin_at(scenario, imp.pos);
     const Lab under = (sample.scar || imp.scar) ? scar : skin;
     const sim::Appearance a = sim::appearance_at(imp, sample, *pigments[i], under, t_days);
-    if (!(a.opacity > 0.0) || !(a.diameter_mm > 0.0)) continue;
+    if (!(a.opacity > 0.0) || !(a.diameter_mm > 0.0) || !std::isfinite(a.diameter_mm) ||
+        !std::isfinite(a.blur_mm) || !std::isfinite(a.elongation) ||
+        !std::isfinite(a.orientation_rad) || !std::isfinite(imp.pos.x_mm) ||
+        !std::isfinite(imp.pos.y_mm)) {
+      continue;  // nothing visible, or nothing cairo could place
+    }
     const sim::Rgb c = sim::lab_to_srgb(a.color);
     const double r = a.diameter_mm / 2.0;
     const double blur = std::max(a.blur_mm, 1.2 * px_mm);  // at least an anti-aliased edge

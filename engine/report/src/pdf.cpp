@@ -460,23 +460,28 @@ void scale_bar(cairo_t* cr, double x, double y, double pt_per_mm, double max_w) 
 
 // The detail window: 8 mm wide, centred on the impression nearest the centroid of the work.
 std::optional<sim::BoxMm> detail_box(std::span<const sim::Impression> imps, double aspect_h_over_w) {
-  if (imps.empty()) return std::nullopt;
   double cx = 0.0, cy = 0.0;
+  std::size_t n = 0;
   for (const auto& i : imps) {
+    if (!std::isfinite(i.pos.x_mm) || !std::isfinite(i.pos.y_mm)) continue;
     cx += i.pos.x_mm;
     cy += i.pos.y_mm;
+    ++n;
   }
-  cx /= static_cast<double>(imps.size());
-  cy /= static_cast<double>(imps.size());
-  const sim::Impression* best = &imps[0];
+  if (n == 0) return std::nullopt;
+  cx /= static_cast<double>(n);
+  cy /= static_cast<double>(n);
+  const sim::Impression* best = nullptr;
   double bd = 1e300;
   for (const auto& i : imps) {
     const double dd = sim::distance_mm(i.pos, {cx, cy});
+    if (!std::isfinite(dd)) continue;
     if (dd < bd) {
       bd = dd;
       best = &i;
     }
   }
+  if (best == nullptr) return std::nullopt;
   const double w = 8.0, h = w * aspect_h_over_w;
   return sim::BoxMm{{best->pos.x_mm - w / 2, best->pos.y_mm - h / 2},
                     {best->pos.x_mm + w / 2, best->pos.y_mm + h / 2}};

@@ -194,6 +194,10 @@ std::vector<double> nearest_neighbour_mm(std::span<const sim::Impression> imps) 
   std::vector<double> out;
   const std::size_t n = imps.size();
   if (n < 2) return out;
+  for (const auto& i : imps) {
+    // The scorer refuses non-finite positions; a plot never loops on them either.
+    if (!std::isfinite(i.pos.x_mm) || !std::isfinite(i.pos.y_mm)) return out;
+  }
   double minx = imps[0].pos.x_mm, miny = imps[0].pos.y_mm, maxx = minx, maxy = miny;
   for (const auto& i : imps) {
     minx = std::min(minx, i.pos.x_mm);
@@ -201,9 +205,11 @@ std::vector<double> nearest_neighbour_mm(std::span<const sim::Impression> imps) 
     maxx = std::max(maxx, i.pos.x_mm);
     maxy = std::max(maxy, i.pos.y_mm);
   }
-  // Cells sized for ~2 points each; search rings outward until no closer point can exist.
+  // Cells sized for ~2 points each (at most 4096 across); search rings outward until no closer
+  // point can exist, or scan every point once a ring would visit more cells than are occupied.
   const double area = std::max((maxx - minx) * (maxy - miny), 1e-6);
-  const double cell = std::max(std::sqrt(area * 2.0 / static_cast<double>(n)), 1e-3);
+  const double extent = std::max(maxx - minx, maxy - miny);
+  const double cell = std::max({std::sqrt(area * 2.0 / static_cast<double>(n)), extent / 4096.0, 1e-3});
   const auto nx = static_cast<long>(std::floor((maxx - minx) / cell)) + 1;
   const auto ny = static_cast<long>(std::floor((maxy - miny) / cell)) + 1;
   std::map<std::pair<long, long>, std::vector<std::size_t>> grid;  // ordered: deterministic
@@ -219,6 +225,12 @@ std::vector<double> nearest_neighbour_mm(std::span<const sim::Impression> imps) 
     for (long ring = 0; ring <= std::max(nx, ny); ++ring) {
       // Any point in ring k is at least (k-1)*cell away.
       if (ring > 0 && (static_cast<double>(ring) - 1.0) * cell > best) break;
+      if (8 * static_cast<std::size_t>(ring) > grid.size()) {  // sparse: plain scan is cheaper
+        for (std::size_t j = 0; j < n; ++j) {
+          if (j != i) best = std::min(best, sim::distance_mm(imps[i].pos, imps[j].pos));
+        }
+        break;
+      }
       for (long gx = cx - ring; gx <= cx + ring; ++gx) {
         for (long gy = cy - ring; gy <= cy + ring; ++gy) {
           if (std::max(std::labs(gx - cx), std::labs(gy - cy)) != ring) continue;
@@ -254,6 +266,12 @@ DensityGrid density_grid(std::span<const sim::Impression> imps, const sim::BoxMm
   const double norm = 100.0 / (2.0 * std::numbers::pi * s * s);  // kernel integrates to 1 dot; per cm^2
   const int reach = static_cast<int>(std::ceil(3.0 * s / g.cell_mm));
   for (const auto& imp : imps) {
+    const double fx = (imp.pos.x_mm - box.min.x_mm) / g.cell_mm;
+    const double fy = (imp.pos.y_mm - box.min.y_mm) / g.cell_mm;
+    // Off the grid by more than the kernel's reach (or not finite): contributes nothing.
+    if (!(fx > -reach - 1 && fx < g.nx + reach + 1 && fy > -reach - 1 && fy < g.ny + reach + 1)) {
+      continue;
+    }
     const int cx = static_cast<int>(std::floor((imp.pos.x_mm - box.min.x_mm) / g.cell_mm));
     const int cy = static_cast<int>(std::floor((imp.pos.y_mm - box.min.y_mm) / g.cell_mm));
     for (int iy = std::max(0, cy - reach); iy <= std::min(g.ny - 1, cy + reach); ++iy) {
