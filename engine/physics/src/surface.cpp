@@ -31,7 +31,7 @@ double smooth_max(double a, double b, double w) {
 // Skull: an ellipsoid whose semi-axes depend smoothly on the direction (narrower at the front,
 // longer toward the chin than toward the nape), plus smooth bumps for the brow, eyes, nose,
 // cheeks, lips, chin and ears, joined to an elliptic neck cylinder by a smooth maximum.
-// The scalp (above the brow and ears) is the plain ellipsoid part: no features reach it.
+// The scalp (above the brow and ears) is the bare skull shape: no feature reaches it.
 double skull_radius(double dx, double dy, double dz) {
   const double down = smoothstep(0.0, -0.75, dy);    // 0 above the centre, 1 well below
   const double front = smoothstep(-0.2, 0.7, dz);    // face side
@@ -340,16 +340,10 @@ struct SkinSurface::Impl {
 
 namespace {
 
-float scalp_weight(sim::BoxMm box, double x, double y) {
-  const double dx = std::max({box.min.x_mm - x, x - box.max.x_mm, 0.0});
-  const double dy = std::max({box.min.y_mm - y, y - box.max.y_mm, 0.0});
-  return float(1.0 - smoothstep(0.0, 10.0, std::hypot(dx, dy)));
-}
-MeshVertex make_vertex(Vec3 p, Vec3 n, sim::PointMm m, float scalp) {
+MeshVertex make_vertex(Vec3 p, Vec3 n, sim::PointMm m) {
   return MeshVertex{{float(p.x), float(p.y), float(p.z)},
                     {float(n.x), float(n.y), float(n.z)},
-                    {float(m.x_mm), float(m.y_mm)},
-                    scalp};
+                    {float(m.x_mm), float(m.y_mm)}};
 }
 
 }  // namespace
@@ -369,7 +363,7 @@ void SkinSurface::Impl::build_mesh() const {
         const Vec3 p = head_position(a, b);
         const double xa = t.eval_x(a, std::abs(b));
         const sim::PointMm mp{b < 0 ? -xa : xa, yv};
-        m.vertices.push_back(make_vertex(p, head_normal(p), mp, scalp_weight(work, mp.x_mm, yv)));
+        m.vertices.push_back(make_vertex(p, head_normal(p), mp));
       }
     }
     for (int i = 0; i < na; ++i) {
@@ -390,8 +384,7 @@ void SkinSurface::Impl::build_mesh() const {
     for (int j = 0; j <= ny; ++j) {
       for (int i = 0; i <= nx; ++i) {
         const double x = x0 + (x1 - x0) * i / nx, y = y0 + (y1 - y0) * j / ny;
-        m.vertices.push_back(
-            make_vertex({x, 0.0, -y}, {0, 1, 0}, {x, y}, scalp_weight(work, x, y)));
+        m.vertices.push_back(make_vertex({x, 0.0, -y}, {0, 1, 0}, {x, y}));
       }
     }
     for (int j = 0; j < ny; ++j) {
@@ -406,8 +399,7 @@ void SkinSurface::Impl::build_mesh() const {
     auto quad = [&](Vec3 a, Vec3 b, Vec3 c, Vec3 d, Vec3 n) {  // CCW from outside
       const std::uint32_t base = std::uint32_t(m.vertices.size());
       for (Vec3 p : {a, b, c, d}) {
-        m.vertices.push_back(make_vertex(p, n, {std::clamp(p.x, x0, x1), std::clamp(-p.z, y0, y1)},
-                                         0.0f));
+        m.vertices.push_back(make_vertex(p, n, {std::clamp(p.x, x0, x1), std::clamp(-p.z, y0, y1)}));
       }
       m.indices.insert(m.indices.end(), {base, base + 1, base + 2, base, base + 2, base + 3});
     };

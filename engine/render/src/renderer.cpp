@@ -275,7 +275,6 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
   gl::attrib(0, 3, vs, offsetof(physics::MeshVertex, pos));
   gl::attrib(1, 3, vs, offsetof(physics::MeshVertex, normal));
   gl::attrib(2, 2, vs, offsetof(physics::MeshVertex, map_mm));
-  gl::attrib(3, 1, vs, offsetof(physics::MeshVertex, scalp));
 
   const float quad[8] = {-1, -1, 1, -1, -1, 1, 1, 1};
   glGenBuffers(1, &m.quad_vbo);

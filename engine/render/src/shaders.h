@@ -43,17 +43,14 @@ inline constexpr const char* kSkinVs = R"(#version 330 core
 layout(location = 0) in vec3 aPos;
 layout(location = 1) in vec3 aNormal;
 layout(location = 2) in vec2 aMap;
-layout(location = 3) in float aScalp;
 uniform mat4 uVP;
 out vec3 vPos;
 out vec3 vNormal;
 out vec2 vMap;
-out float vScalp;
 void main() {
   vPos = aPos;
   vNormal = aNormal;
   vMap = aMap;
-  vScalp = aScalp;
   gl_Position = uVP * vec4(aPos, 1.0);
 }
 )";
@@ -62,7 +59,6 @@ inline constexpr const char* kSkinFs = "#version 330 core\n" SMP_GLSL_LIGHTING R
 in vec3 vPos;
 in vec3 vNormal;
 in vec2 vMap;
-in float vScalp;
 uniform vec3 uEye;
 uniform vec3 uSkin;        // linear albedo of the patient's skin
 uniform vec3 uScar;        // linear albedo of scar tissue

@@ -31,14 +31,12 @@ struct SurfacePoint {
   Vec3 tangent_y;
 };
 
-// One render/collision vertex. `map_x_mm/map_y_mm` are the vertex's scalp-map coordinates (defined
-// over the whole head, meaningful on the scalp); `scalp` is 1 inside the working area of the scalp
-// map (map_bounds()) and falls to 0 over ~10 mm outside it (face, ears, neck: no work there).
+// One render/collision vertex. `map_mm` holds the vertex's scalp-map (x, y) (defined over the whole
+// head, meaningful inside map_bounds()).
 struct MeshVertex {
   float pos[3];
   float normal[3];
   float map_mm[2];
-  float scalp;
 };
 
 // Indexed triangle list, counter-clockwise seen from outside.
@@ -49,7 +47,7 @@ struct SurfaceMesh {
 
 class SkinSurface {
  public:
-  // The procedural head (skull length 196 mm, width 150 mm, with face, ears and neck stub).
+  // The procedural head (skull length 200 mm, width ~150 mm, with face, ears and neck stub).
   // The tables behind it are built once per process (~0.2 s) and shared.
   static SkinSurface head();
   // A practice pad covering `extent` plus `margin_mm` on every side.
