@@ -113,15 +113,17 @@ TEST(Cohort, AttemptsAreOrderedByDateAndSummarised) {
   const Cohort c2 = build_cohort(in);
   const CohortRow& zoe2 = c2.rows[2];
   EXPECT_EQ(zoe2.passes_in_a_row, 2);
-  EXPECT_TRUE(zoe2.proficient);  // two consecutive passes
+  EXPECT_TRUE(zoe2.proficient);                // two consecutive passes
   EXPECT_EQ(c2.attempts[zoe2.best].id, "a4");  // best stays the highest, not the latest
   EXPECT_EQ(c2.attempts[zoe2.latest].id, "a5");
 }
 
 TEST(Cohort, CsvIsQuotedUtf8WithOneRowPerTraineeAndScenario) {
   std::vector<CohortAttempt> in = {
-      attempt("T1", "Dvo\u0159\u00e1k, Zo\u00eb \"Z\"", "pad", "2026-01-01T09:00:00Z", 400, false, "a1"),
-      attempt("T1", "Dvo\u0159\u00e1k, Zo\u00eb \"Z\"", "pad", "2026-01-02T09:00:00Z", 810, true, "a2"),
+      attempt("T1", "Dvo\u0159\u00e1k, Zo\u00eb \"Z\"", "pad", "2026-01-01T09:00:00Z", 400, false,
+              "a1"),
+      attempt("T1", "Dvo\u0159\u00e1k, Zo\u00eb \"Z\"", "pad", "2026-01-02T09:00:00Z", 810, true,
+              "a2"),
       attempt("T2", "Adam", "pad", "", 900, true, "b1"),
   };
   const Cohort c = build_cohort(in);
@@ -156,9 +158,10 @@ TEST(Cohort, SummaryPdfPaginatesAndIsReproducible) {
   std::vector<CohortAttempt> in;
   for (int t = 0; t < 30; ++t) {
     for (int k = 0; k < 3; ++k) {
-      in.push_back(attempt("T" + std::to_string(100 + t), "Trainee \u00c5ngstr\u00f6m " + std::to_string(100 + t),
-                           "pad", "2026-02-0" + std::to_string(k + 1) + "T09:00:00Z",
-                           300 + 200 * k + t, k == 2, "id" + std::to_string(t) + "-" + std::to_string(k)));
+      in.push_back(attempt("T" + std::to_string(100 + t),
+                           "Trainee \u00c5ngstr\u00f6m " + std::to_string(100 + t), "pad",
+                           "2026-02-0" + std::to_string(k + 1) + "T09:00:00Z", 300 + 200 * k + t,
+                           k == 2, "id" + std::to_string(t) + "-" + std::to_string(k)));
     }
   }
   const Cohort c = build_cohort(in);
@@ -171,14 +174,16 @@ TEST(Cohort, SummaryPdfPaginatesAndIsReproducible) {
   const auto dir = testing::output_dir("report-cohort");
   const auto path = dir / "cohort-30.pdf";
   testing::write_bytes(path, pdf.value());
-  testing::run("pdftoppm -r 70 -png '" + path.string() + "' '" + (dir / "cohort-30").string() + "'");
+  testing::run("pdftoppm -r 70 -png '" + path.string() + "' '" + (dir / "cohort-30").string() +
+               "'");
   const auto info = testing::run("pdfinfo '" + path.string() + "'").out;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(info, m, std::regex("Pages:\\s+(\\d+)")));
   EXPECT_GE(std::stoi(m[1]), 2);
   const auto text = testing::run("pdftotext '" + path.string() + "' -").out;
   for (int t = 0; t < 30; ++t) {
-    EXPECT_NE(text.find("Trainee \u00c5ngstr\u00f6m " + std::to_string(100 + t)), std::string::npos) << t;
+    EXPECT_NE(text.find("Trainee \u00c5ngstr\u00f6m " + std::to_string(100 + t)), std::string::npos)
+        << t;
   }
   // The stamped date is the newest attempt unless given.
   EXPECT_NE(pdf.value().find("20260203090000"), std::string::npos);
@@ -203,11 +208,11 @@ class CohortCli : public ::testing::Test {
         {"frontal-hairline-interchange", "3", "2026-01-19T10:00:00Z"},
     };
     for (const auto& [session, n, when] : runs) {
-      auto r = run_smp({"report", "--scenario", "scenarios/frontal-hairline.json", "--session",
-                        "assets/sessions/" + session + ".session.json", "--trainee", "T-01",
-                        "--name", "Zo\u00eb Dvo\u0159\u00e1k-Nu\u00f1ez", "--key", dir_ + "/key.json",
-                        "--attempt", n, "--issued-at", when, "--out",
-                        dir_ + "/reports/zoe-" + n});
+      auto r =
+          run_smp({"report", "--scenario", "scenarios/frontal-hairline.json", "--session",
+                   "assets/sessions/" + session + ".session.json", "--trainee", "T-01", "--name",
+                   "Zo\u00eb Dvo\u0159\u00e1k-Nu\u00f1ez", "--key", dir_ + "/key.json", "--attempt",
+                   n, "--issued-at", when, "--out", dir_ + "/reports/zoe-" + n});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
@@ -292,15 +297,19 @@ TEST_F(CohortCli, AlteredRecordIsFlaggedAndBadInputsAreNamed) {
   EXPECT_EQ(g.exit_code, 1);
   EXPECT_NE(g.err.find("garbage.json"), std::string::npos) << g.err;
 
-  write_text(dir_ + "/other.session.json",
-             read_text(std::string(SMP_SOURCE_DIR) + "/assets/sessions/strip-scar-expert.session.json"));
-  auto s = run_smp({"cohort", "--out", dir_ + "/out-s", "--scenarios", dir_, dir_ + "/other.session.json"});
+  write_text(
+      dir_ + "/other.session.json",
+      read_text(std::string(SMP_SOURCE_DIR) + "/assets/sessions/strip-scar-expert.session.json"));
+  auto s = run_smp(
+      {"cohort", "--out", dir_ + "/out-s", "--scenarios", dir_, dir_ + "/other.session.json"});
   EXPECT_EQ(s.exit_code, 1);
   EXPECT_NE(s.err.find("/scenario_id"), std::string::npos) << s.err;
 
   EXPECT_EQ(run_smp({"cohort", dir_ + "/reports"}).exit_code, 64);
   EXPECT_EQ(run_smp({"cohort", "--out", dir_ + "/x"}).exit_code, 64);
-  EXPECT_EQ(run_smp({"cohort", "--out", dir_ + "/x", "--generated-at", "soon", dir_ + "/reports"}).exit_code, 64);
+  EXPECT_EQ(run_smp({"cohort", "--out", dir_ + "/x", "--generated-at", "soon", dir_ + "/reports"})
+                .exit_code,
+            64);
   EXPECT_EQ(run_smp({"cohort", "--help"}).exit_code, 0);
 }
 

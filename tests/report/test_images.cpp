@@ -76,8 +76,7 @@ TEST(WorkImages, StandardSetIsWrittenWithItsHashesAndIsDeterministic) {
   }
   // Same input, same bytes; and the three times differ.
   const auto dir2 = testing::output_dir("report-images/pad-again");
-  auto again =
-      write_work_images(dir2.string(), a.scenario, a.catalogue, a.replay.impressions);
+  auto again = write_work_images(dir2.string(), a.scenario, a.catalogue, a.replay.impressions);
   ASSERT_TRUE(again.ok());
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(again.value()[i].sha256, refs.value()[i].sha256);
   EXPECT_NE(refs.value()[0].sha256, refs.value()[1].sha256);
@@ -128,7 +127,8 @@ TEST(WorkImages, BlowoutDotsAreLarger) {
   ASSERT_GE(base.replay.impressions.size(), 4u);
   // Same dots, once in the papillary dermis and once in the fat.
   Attempt deep = base;
-  for (auto& imp : deep.session.impressions) imp.depth_mm = deep.scenario.skin.dermis_bottom_mm() + 0.5;
+  for (auto& imp : deep.session.impressions)
+    imp.depth_mm = deep.scenario.skin.dermis_bottom_mm() + 0.5;
   auto rep = sim::replay_session(deep.session, deep.scenario, deep.catalogue);
   ASSERT_TRUE(rep.ok());
   deep.replay = rep.value();
@@ -183,13 +183,17 @@ TEST(WorkImages, ScarTissueIsPalerAndHairsAreDrawn) {
   sim::PointMm in_skin = around->polygon_mm[0];
   for (const auto& p : around->polygon_mm) {
     const sim::PointMm q{(p.x_mm * 0.8 + in_scar.x_mm * 0.2), (p.y_mm * 0.8 + in_scar.y_mm * 0.2)};
-    if (sim::point_in_polygon(around->polygon_mm, q) && !sim::point_in_polygon(strip->polygon_mm, q)) {
+    if (sim::point_in_polygon(around->polygon_mm, q) &&
+        !sim::point_in_polygon(strip->polygon_mm, q)) {
       in_skin = q;
       break;
     }
   }
-  EXPECT_GT(luma(simg.at(static_cast<int>(to_pixel(sv, in_scar).x), static_cast<int>(to_pixel(sv, in_scar).y))),
-            luma(simg.at(static_cast<int>(to_pixel(sv, in_skin).x), static_cast<int>(to_pixel(sv, in_skin).y))) + 8.0);
+  EXPECT_GT(luma(simg.at(static_cast<int>(to_pixel(sv, in_scar).x),
+                         static_cast<int>(to_pixel(sv, in_scar).y))),
+            luma(simg.at(static_cast<int>(to_pixel(sv, in_skin).x),
+                         static_cast<int>(to_pixel(sv, in_skin).y))) +
+                8.0);
 
   const Attempt hairs = make_attempt(quick("crown-among-hairs.json"));
   ASSERT_GT(hairs.scenario.patient.hairs_mm.size(), 50u);
@@ -201,7 +205,8 @@ TEST(WorkImages, ScarTissueIsPalerAndHairsAreDrawn) {
   const double skin = median_luma(himg);
   int dark = 0;
   for (std::size_t i = 0; i < 50; ++i) {
-    if (darkest_near(himg, to_pixel(hv, hairs.scenario.patient.hairs_mm[i]), 1) < skin - 20.0) ++dark;
+    if (darkest_near(himg, to_pixel(hv, hairs.scenario.patient.hairs_mm[i]), 1) < skin - 20.0)
+      ++dark;
   }
   EXPECT_GE(dark, 48);
 }
@@ -227,7 +232,8 @@ TEST(WorkImages, ViewCoversTheTreatedRegionsWithinThePixelBudget) {
   EXPECT_LT(to_pixel(v, {v.box.max.x_mm, 0}).x, to_pixel(v, {v.box.min.x_mm, 0}).x);
   const RgbImage img = render(a, 30.0, v);
   const auto png = render_work_png(a.scenario, a.catalogue, a.replay.impressions, 30.0, v);
-  testing::write_bytes(testing::output_dir("report-images") / "frontal-hairline-healed.png", png->png);
+  testing::write_bytes(testing::output_dir("report-images") / "frontal-hairline-healed.png",
+                       png->png);
   EXPECT_GT(median_luma(img), 40.0);
 
   // A huge treated area is cropped around the work rather than shrinking the dots away.
@@ -302,7 +308,9 @@ TEST(PlotFigures, RandomSpacingHistogramAndDensity) {
 
   // 50 dots in the middle of a 40 mm box: the grid integrates back to 50 dots.
   std::vector<sim::Impression> imps(50);
-  for (std::size_t i = 0; i < imps.size(); ++i) imps[i].pos = {20.0 + static_cast<double>(i % 7) * 0.3, 20.0 + static_cast<double>(i / 7) * 0.3};
+  for (std::size_t i = 0; i < imps.size(); ++i)
+    imps[i].pos = {20.0 + static_cast<double>(i % 7) * 0.3,
+                   20.0 + static_cast<double>(i / 7) * 0.3};
   const DensityGrid g = density_grid(imps, {{0, 0}, {40, 40}}, 0.5, 2.0);
   double total = 0.0;
   for (double d : g.per_cm2) total += d * 0.5 * 0.5 / 100.0;

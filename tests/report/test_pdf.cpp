@@ -76,7 +76,8 @@ TEST_F(PdfTest, PassingAttemptReadsBackWithNameScoresVerdictAndFingerprint) {
   const int pages = std::stoi(m[1]);
   EXPECT_GE(pages, 1);
   EXPECT_LE(pages, 3);
-  EXPECT_TRUE(std::regex_search(info.out, std::regex("Page size:\\s+595.276 x 841.89 pts \\(A4\\)")))
+  EXPECT_TRUE(
+      std::regex_search(info.out, std::regex("Page size:\\s+595.276 x 841.89 pts \\(A4\\)")))
       << info.out;
   // The creation date is the record's issue time, not the clock.
   EXPECT_NE(info.out.find("2026"), std::string::npos);
@@ -175,7 +176,8 @@ TEST_F(PdfTest, UnsignedReportSaysSo) {
 // Every scenario the product ships prints as a complete report (the pages are left in the test
 // output dir to look at).
 TEST_F(PdfTest, EveryShippedScenarioPrints) {
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(SMP_SOURCE_DIR) + "/scenarios")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(SMP_SOURCE_DIR) + "/scenarios")) {
     if (entry.path().extension() != ".json") continue;
     AttemptSpec spec;
     spec.scenario_file = entry.path().filename().string();

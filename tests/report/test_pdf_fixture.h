@@ -20,8 +20,8 @@
 #include "smp/report/images.h"
 #include "smp/report/record.h"
 #include "smp/sim/color.h"
-#include "smp/sim/healing.h"
 #include "smp/sim/geometry.h"
+#include "smp/sim/healing.h"
 #include "smp/sim/pigment.h"
 #include "smp/sim/scenario.h"
 #include "smp/sim/session.h"
@@ -32,19 +32,19 @@ namespace smp::report::testing {
 struct AttemptSpec {
   std::string scenario_file = "pad-spacing-drill.json";
   std::uint64_t seed = 7;
-  double fill = 1.0;             // fraction of the target density placed
-  double min_spacing = 0.75;     // dart-throwing minimum distance, in random-pattern spacings
-  double depth_mm = 0.24;        // mean deposit depth
+  double fill = 1.0;          // fraction of the target density placed
+  double min_spacing = 0.75;  // dart-throwing minimum distance, in random-pattern spacings
+  double depth_mm = 0.24;     // mean deposit depth
   double depth_sd_mm = 0.03;
-  int fat_dots = 0;              // extra impressions placed in the fat (blowout, critical)
+  int fat_dots = 0;  // extra impressions placed in the fat (blowout, critical)
   std::string trainee_id = "T-0042";
   std::string trainee_name = "Zo\u00eb Dvo\u0159\u00e1k-Nu\u00f1ez";
   int attempt = 1;
   std::string issued_at = "2026-11-24T09:00:00Z";
   std::string started_at = "2026-11-24T08:15:00Z";
-  std::string pigment;           // "" = the allowed pigment + dilution that heals nearest the target
+  std::string pigment;  // "" = the allowed pigment + dilution that heals nearest the target
   double dilution = 0.0;
-  bool with_images = true;       // write fresh/healed/aged.png and list them in record.files
+  bool with_images = true;  // write fresh/healed/aged.png and list them in record.files
 };
 
 struct Attempt {
@@ -60,7 +60,9 @@ inline std::string scenario_path(const std::string& name) {
 }
 
 // A fixed stand-in for a signing key: 32 bytes 0x01..0x20.
-inline std::string test_public_key_b64() { return "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="; }
+inline std::string test_public_key_b64() {
+  return "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+}
 inline std::string test_fingerprint() {
   return "3f2a91bc0d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef";
 }
@@ -117,8 +119,10 @@ inline Attempt make_attempt(const AttemptSpec& spec) {
     }
     const auto box = sim::bounding_box(r.polygon_mm);
     const double area_mm2 = sim::polygon_area_mm2(r.polygon_mm);
-    const auto want = static_cast<int>(std::lround(r.density_per_cm2 * area_mm2 / 100.0 * spec.fill));
-    const double min_d = spec.min_spacing * 0.5 / std::sqrt(std::max(r.density_per_cm2, 1.0) / 100.0);
+    const auto want =
+        static_cast<int>(std::lround(r.density_per_cm2 * area_mm2 / 100.0 * spec.fill));
+    const double min_d =
+        spec.min_spacing * 0.5 / std::sqrt(std::max(r.density_per_cm2, 1.0) / 100.0);
     int got = 0;
     for (int tries = 0; got < want && tries < want * 60; ++tries) {
       const sim::PointMm p{box.min.x_mm + u01(rng) * (box.max.x_mm - box.min.x_mm),
@@ -144,7 +148,8 @@ inline Attempt make_attempt(const AttemptSpec& spec) {
     sim::Impression imp;
     imp.pos = placed[i];
     imp.depth_mm = std::max(0.02, depth(rng));
-    if (static_cast<int>(i) < spec.fat_dots) imp.depth_mm = a.scenario.skin.dermis_bottom_mm() + 0.4;
+    if (static_cast<int>(i) < spec.fat_dots)
+      imp.depth_mm = a.scenario.skin.dermis_bottom_mm() + 0.4;
     imp.needle = sim::needle_to_string(a.scenario.defaults.needle);
     imp.pigment = pigment;
     imp.dilution = dilution;

@@ -259,7 +259,8 @@ int run_cohort(const std::vector<std::string>& args) {
   }
 
   const report::Cohort cohort = report::build_cohort(std::move(attempts));
-  for (const auto& w : cohort.warnings) std::fprintf(stderr, "smp cohort: warning: %s\n", w.c_str());
+  for (const auto& w : cohort.warnings)
+    std::fprintf(stderr, "smp cohort: warning: %s\n", w.c_str());
   auto pdf = report::render_cohort_pdf(cohort, pdf_opts);
   if (!pdf.ok()) {
     print_errors(pdf.errors());
@@ -280,9 +281,10 @@ int run_cohort(const std::vector<std::string>& args) {
   }
   std::size_t passed = 0;
   for (const auto& a : cohort.attempts) passed += a.passed;
-  std::printf("%s: %zu attempts (%zu passed), %zu trainee/scenario rows: roster.csv, "
-              "attempts.csv, cohort.pdf\n",
-              out_dir->c_str(), cohort.attempts.size(), passed, cohort.rows.size());
+  std::printf(
+      "%s: %zu attempts (%zu passed), %zu trainee/scenario rows: roster.csv, "
+      "attempts.csv, cohort.pdf\n",
+      out_dir->c_str(), cohort.attempts.size(), passed, cohort.rows.size());
   return failed ? kExitFailure : kExitOk;
 }
 

@@ -159,11 +159,10 @@ Cohort build_cohort(std::vector<CohortAttempt> attempts) {
 }
 
 std::string roster_csv(const Cohort& c) {
-  std::vector<std::string> head = {"trainee_id",     "trainee_name",  "scenario_id",
-                                   "scenario_title", "attempts",      "passes",
-                                   "best_overall",   "best_date",     "latest_overall",
-                                   "latest_result",  "latest_date",   "first_overall",
-                                   "change",         "passes_in_a_row", "proficient"};
+  std::vector<std::string> head = {
+      "trainee_id",  "trainee_name",  "scenario_id", "scenario_title",  "attempts",
+      "passes",      "best_overall",  "best_date",   "latest_overall",  "latest_result",
+      "latest_date", "first_overall", "change",      "passes_in_a_row", "proficient"};
   for (const auto& k : kCriteria) head.push_back("latest_" + k);
   std::string out = kBom + csv_line(head);
   for (const auto& r : c.rows) {
@@ -192,9 +191,9 @@ std::string roster_csv(const Cohort& c) {
 }
 
 std::string attempts_csv(const Cohort& c) {
-  std::vector<std::string> head = {"trainee_id", "trainee_name", "scenario_id", "scenario_version",
-                                   "n",          "attempt",      "date",        "overall",
-                                   "pass_mark",  "result",       "critical_errors"};
+  std::vector<std::string> head = {
+      "trainee_id", "trainee_name", "scenario_id", "scenario_version", "n", "attempt", "date",
+      "overall",    "pass_mark",    "result",      "critical_errors"};
   for (const auto& k : kCriteria) head.push_back(k);
   for (const char* h : {"kind", "signature", "id", "source"}) head.emplace_back(h);
   std::string out = kBom + csv_line(head);

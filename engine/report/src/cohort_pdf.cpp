@@ -60,9 +60,9 @@ std::string signed_change(std::int64_t v) {
 
 // Columns (x of the left edge, or the right edge for numbers).
 struct Cols {
-  double name = kL, scenario = kL + 150.0, n = kL + 345.0, passes = kL + 385.0,
-         best = kL + 430.0, latest = kL + 475.0, change = kL + 520.0, plot = kL + 538.0,
-         plot_w = 140.0, status = kL + 692.0;
+  double name = kL, scenario = kL + 150.0, n = kL + 345.0, passes = kL + 385.0, best = kL + 430.0,
+         latest = kL + 475.0, change = kL + 520.0, plot = kL + 538.0, plot_w = 140.0,
+         status = kL + 692.0;
 };
 
 // Overall score per attempt (0..100 on the y axis), the pass mark dashed, passes filled.
@@ -73,7 +73,8 @@ void sparkline(cairo_t* cr, const Cohort& c, const CohortRow& row, double x, dou
   cairo_fill(cr);
   const std::size_t n = row.attempts.size();
   auto X = [&](std::size_t i) {
-    return n == 1 ? x + w / 2 : x + 6.0 + (w - 12.0) * static_cast<double>(i) / static_cast<double>(n - 1);
+    return n == 1 ? x + w / 2
+                  : x + 6.0 + (w - 12.0) * static_cast<double>(i) / static_cast<double>(n - 1);
   };
   auto Y = [&](std::int64_t permille) {
     return y + h - 2.0 - (h - 4.0) * std::clamp(static_cast<double>(permille) / 1000.0, 0.0, 1.0);
@@ -124,8 +125,9 @@ void header_footer(cairo_t* cr, const CohortPdfOptions& o, const std::string& da
                     right(style(7.5, Face::kSans, kMuted)));
   line(cr, kL, kTop + 17.0, kR, kTop + 17.0, kAccent, 1.2);
   line(cr, kL, kBottom, kR, kBottom, Ink{0.8, 0.8, 0.83}, 0.5);
-  detail::draw_text(cr, kL, kBottom + 4.0, "Generated " + human_date(date) +
-                    " from signed records and sessions; each attempt is listed in attempts.csv",
+  detail::draw_text(cr, kL, kBottom + 4.0,
+                    "Generated " + human_date(date) +
+                        " from signed records and sessions; each attempt is listed in attempts.csv",
                     style(6.5, Face::kSans, kMuted));
   detail::draw_text(cr, kR, kBottom + 4.0,
                     "Page " + std::to_string(page) + " of " + std::to_string(pages),
@@ -202,20 +204,20 @@ sim::Result<std::string> render_cohort_pdf(const Cohort& c, const CohortPdfOptio
   header_footer(cr, o, date, page, pages);
   double y = kTop + 28.0;
   y += detail::draw_text(cr, kL, y, o.title, style(17.0, Face::kSansBold)).h + 2.0;
-  std::string summary = std::to_string(trainees.size()) + " trainee" +
-                        (trainees.size() == 1 ? "" : "s") + " \u00b7 " +
-                        std::to_string(c.attempts.size()) + " attempt" +
-                        (c.attempts.size() == 1 ? "" : "s") + " (" + std::to_string(passed) +
-                        " passed) \u00b7 " + std::to_string(scenarios.size()) + " scenario" +
-                        (scenarios.size() == 1 ? "" : "s") + " \u00b7 " +
-                        std::to_string(proficient) + " of " + std::to_string(c.rows.size()) +
-                        " trainee/scenario pairs passed twice in a row";
+  std::string summary =
+      std::to_string(trainees.size()) + " trainee" + (trainees.size() == 1 ? "" : "s") +
+      " \u00b7 " + std::to_string(c.attempts.size()) + " attempt" +
+      (c.attempts.size() == 1 ? "" : "s") + " (" + std::to_string(passed) + " passed) \u00b7 " +
+      std::to_string(scenarios.size()) + " scenario" + (scenarios.size() == 1 ? "" : "s") +
+      " \u00b7 " + std::to_string(proficient) + " of " + std::to_string(c.rows.size()) +
+      " trainee/scenario pairs passed twice in a row";
   y += detail::draw_text(cr, kL, y, summary, style(8.5, Face::kSans, kMuted)).h + 2.0;
-  detail::draw_text(cr, kL, y,
-                    "Per-attempt plot: overall score 0\u2013100, oldest attempt on the left; dashes: "
-                    "pass mark; filled dot: passed, ring: not passed. Proficient: passed on two "
-                    "consecutive attempts. Best and latest are overall scores.",
-                    style(7.2, Face::kSans, kMuted));
+  detail::draw_text(
+      cr, kL, y,
+      "Per-attempt plot: overall score 0\u2013100, oldest attempt on the left; dashes: "
+      "pass mark; filled dot: passed, ring: not passed. Proficient: passed on two "
+      "consecutive attempts. Best and latest are overall scores.",
+      style(7.2, Face::kSans, kMuted));
   y = table_head(cr, k, first_rows_top - 14.0);
 
   std::size_t on_page = 0, cap = first_page_rows;
@@ -236,11 +238,11 @@ sim::Result<std::string> render_cohort_pdf(const Cohort& c, const CohortPdfOptio
                       name_st);
     detail::draw_text(cr, k.name, y + 16.0, row.trainee_id, style(7.0, Face::kSans, kMuted));
     const TextStyle sc = style(8.0);
-    detail::draw_text(cr, k.scenario, y + 4.0,
-                      detail::ellipsize(cr, row.scenario_title.empty() ? row.scenario_id
-                                                                       : row.scenario_title,
-                                        sc, k.n - k.scenario - 48.0),
-                      sc);
+    detail::draw_text(
+        cr, k.scenario, y + 4.0,
+        detail::ellipsize(cr, row.scenario_title.empty() ? row.scenario_id : row.scenario_title, sc,
+                          k.n - k.scenario - 48.0),
+        sc);
     detail::draw_text(cr, k.scenario, y + 16.0, row.scenario_id, style(7.0, Face::kSans, kMuted));
     const TextStyle num = right(style(9.0));
     detail::draw_text(cr, k.n, y + 4.0, std::to_string(row.attempts.size()), num);
@@ -280,8 +282,8 @@ sim::Result<std::string> render_cohort_pdf(const Cohort& c, const CohortPdfOptio
   cairo_surface_destroy(surf);
   if (st != CAIRO_STATUS_SUCCESS || sst != CAIRO_STATUS_SUCCESS) {
     return sim::Result<std::string>::fail(
-        {"<pdf>", "", std::string("cairo: ") +
-                          cairo_status_to_string(st != CAIRO_STATUS_SUCCESS ? st : sst)});
+        {"<pdf>", "",
+         std::string("cairo: ") + cairo_status_to_string(st != CAIRO_STATUS_SUCCESS ? st : sst)});
   }
   return out;
 }

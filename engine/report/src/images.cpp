@@ -28,7 +28,9 @@ std::uint64_t mix64(std::uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
   return x ^ (x >> 31);
 }
-double unit(std::uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }  // [0, 1)
+double unit(std::uint64_t h) {
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}  // [0, 1)
 
 bool is_treated(sim::RegionRole r) {
   return r == sim::RegionRole::kTreat || r == sim::RegionRole::kScar ||
@@ -72,7 +74,8 @@ void polygon_path(cairo_t* cr, const sim::PolygonMm& poly) {
 }
 
 // A tileable grain texture (value noise, two octaves, plus sparse pores), 8 mm square, painted
-// faintly over the skin so it reads as skin rather than a flat fill. Bright and dark around mid grey.
+// faintly over the skin so it reads as skin rather than a flat fill. Bright and dark around mid
+// grey.
 constexpr int kGrainPx = 256;
 constexpr double kGrainMm = 8.0;
 cairo_surface_t* make_grain() {
@@ -82,7 +85,8 @@ cairo_surface_t* make_grain() {
   const int stride = cairo_image_surface_get_stride(s);
   auto lattice = [](int i, int j, int period, std::uint64_t salt) {
     const int ii = ((i % period) + period) % period, jj = ((j % period) + period) % period;
-    return unit(mix64(salt ^ (static_cast<std::uint64_t>(ii) << 32) ^ static_cast<std::uint64_t>(jj)));
+    return unit(
+        mix64(salt ^ (static_cast<std::uint64_t>(ii) << 32) ^ static_cast<std::uint64_t>(jj)));
   };
   auto value_noise = [&](double u, double v, int period, std::uint64_t salt) {
     const double x = u * period, y = v * period;
@@ -104,7 +108,8 @@ cairo_surface_t* make_grain() {
       const double grey = std::clamp(0.5 + n * 0.5, 0.0, 1.0);
       // Premultiplied ARGB32 with alpha = how far from mid grey: light or dark veil.
       const double alpha = std::min(1.0, std::abs(grey - 0.5) * 2.0);
-      const auto lum = static_cast<unsigned char>(std::lround((grey > 0.5 ? 1.0 : 0.0) * alpha * 255.0));
+      const auto lum =
+          static_cast<unsigned char>(std::lround((grey > 0.5 ? 1.0 : 0.0) * alpha * 255.0));
       const auto a8 = static_cast<unsigned char>(std::lround(alpha * 255.0));
       auto* px = reinterpret_cast<std::uint32_t*>(data + y * stride) + x;
       *px = (static_cast<std::uint32_t>(a8) << 24) | (static_cast<std::uint32_t>(lum) << 16) |
@@ -203,8 +208,10 @@ WorkView choose_work_view(const sim::Scenario& scenario,
     // Too large to show dots at a visible size: a window around the work instead.
     s = options.min_px_per_mm;
     const double win = max_side / s;
-    const double mx = finite == 0 ? (box.min.x_mm + box.max.x_mm) / 2 : cx / static_cast<double>(finite);
-    const double my = finite == 0 ? (box.min.y_mm + box.max.y_mm) / 2 : cy / static_cast<double>(finite);
+    const double mx =
+        finite == 0 ? (box.min.x_mm + box.max.x_mm) / 2 : cx / static_cast<double>(finite);
+    const double my =
+        finite == 0 ? (box.min.y_mm + box.max.y_mm) / 2 : cy / static_cast<double>(finite);
     auto clamp_axis = [&](double lo, double hi, double mid, double& out_lo, double& out_hi) {
       if (hi - lo <= win) return;
       out_lo = std::clamp(mid - win / 2, lo, hi - win);
@@ -243,7 +250,8 @@ sim::Result<bool> draw_work(cairo_t* cr, const sim::Scenario& scenario,
   for (std::size_t i = 0; i < impressions.size(); ++i) {
     const sim::Pigment* p = catalogue.find(impressions[i].pigment);
     if (p == nullptr) {
-      return sim::Result<bool>::fail({"<impressions>", "/impressions/" + std::to_string(i) + "/pigment",
+      return sim::Result<bool>::fail({"<impressions>",
+                                      "/impressions/" + std::to_string(i) + "/pigment",
                                       "unknown pigment '" + impressions[i].pigment + "'"});
     }
     pigments.push_back(p);
@@ -294,13 +302,13 @@ sim::Result<bool> draw_work(cairo_t* cr, const sim::Scenario& scenario,
     if (t_days < 3.0) {
       // Fresh work: a faint red halo of irritated skin around each puncture (ui.md).
       const sim::Rgb red = sim::lab_to_srgb(Lab{45.0, 38.0, 22.0});
-      soft_dot(cr, imp.pos, r * 1.6, a.elongation, a.orientation_rad, r * 1.4, red.r, red.g,
-               red.b, 0.16);
+      soft_dot(cr, imp.pos, r * 1.6, a.elongation, a.orientation_rad, r * 1.4, red.r, red.g, red.b,
+               0.16);
     }
     if (a.blowout) {
       // Pigment in fat diffuses: a wide, faint veil around the blotch.
-      soft_dot(cr, imp.pos, r * 1.6, a.elongation, a.orientation_rad, r * 1.6 + blur, c.r, c.g,
-               c.b, opacity * 0.35);
+      soft_dot(cr, imp.pos, r * 1.6, a.elongation, a.orientation_rad, r * 1.6 + blur, c.r, c.g, c.b,
+               opacity * 0.35);
     }
     soft_dot(cr, imp.pos, r, a.elongation, a.orientation_rad, blur, c.r, c.g, c.b, opacity);
   }
@@ -393,7 +401,8 @@ sim::Result<RenderedImage> render_work_png(const sim::Scenario& scenario,
     detail::TextStyle st;
     st.size_pt = font;
     st.face = detail::Face::kSansBold;
-    const std::string label = (len_mm < 1 ? "0.5" : std::to_string(static_cast<int>(len_mm))) + " mm";
+    const std::string label =
+        (len_mm < 1 ? "0.5" : std::to_string(static_cast<int>(len_mm))) + " mm";
     const detail::TextSize ts = detail::measure_text(cr, label, st);
     const double plate_w = std::max(bar, ts.w) + 2 * pad;
     const double plate_h = ts.h + font * 0.5 + 2 * pad;
@@ -449,7 +458,8 @@ sim::Result<RgbImage> decode_png(std::string_view png) {
   img.rgb.resize(static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3);
   std::size_t k = 0;
   for (int y = 0; y < img.height; ++y) {
-    const auto* row = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
+    const auto* row =
+        reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
     for (int x = 0; x < img.width; ++x) {
       const std::uint32_t px = row[x];  // (A)RGB, native endian; pictures are opaque
       img.rgb[k++] = static_cast<std::uint8_t>((px >> 16) & 0xFF);
@@ -462,7 +472,8 @@ sim::Result<RgbImage> decode_png(std::string_view png) {
 }
 
 PixelPos to_pixel(const WorkView& view, sim::PointMm p) {
-  return {(view.box.max.x_mm - p.x_mm) * view.px_per_mm, (p.y_mm - view.box.min.y_mm) * view.px_per_mm};
+  return {(view.box.max.x_mm - p.x_mm) * view.px_per_mm,
+          (p.y_mm - view.box.min.y_mm) * view.px_per_mm};
 }
 
 sim::Result<std::vector<FileRef>> write_work_images(const std::string& dir,

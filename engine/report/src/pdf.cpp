@@ -59,7 +59,9 @@ TextStyle wrapped(TextStyle st, double width, Align align = Align::kLeft) {
   return st;
 }
 
-void set_ink(cairo_t* cr, Ink k, double a = 1.0) { cairo_set_source_rgba(cr, k.r, k.g, k.b, a); }
+void set_ink(cairo_t* cr, Ink k, double a = 1.0) {
+  cairo_set_source_rgba(cr, k.r, k.g, k.b, a);
+}
 
 void hrule(cairo_t* cr, double y, double x0 = kLeft, double x1 = kRight, Ink k = kRule,
            double w = 0.6) {
@@ -85,7 +87,9 @@ std::string fmt(double v, int decimals) {
   return buf;
 }
 
-std::string or_dash(const std::string& s) { return s.empty() ? "\u2014" : s; }
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "\u2014" : s;
+}
 
 bool is_hex64(std::string_view s) {
   if (s.size() != 64) return false;
@@ -109,10 +113,12 @@ struct Doc {
 void page_frame(Doc& d) {
   cairo_t* cr = d.cr;
   const ReportRecord& r = d.in->record;
-  detail::draw_text(cr, kLeft, kTop, or_dash(r.academy.name), style(10.0, Face::kSansBold, kAccent));
+  detail::draw_text(cr, kLeft, kTop, or_dash(r.academy.name),
+                    style(10.0, Face::kSansBold, kAccent));
   TextStyle right = style(7.5, Face::kSans, kMuted);
   right.align = Align::kRight;
-  detail::draw_text(cr, kRight, kTop + 2.0, "Scalp micropigmentation \u00b7 assessment report", right);
+  detail::draw_text(cr, kRight, kTop + 2.0, "Scalp micropigmentation \u00b7 assessment report",
+                    right);
   hrule(cr, kTop + 17.0, kLeft, kRight, kAccent, 1.2);
 
   hrule(cr, kBottom, kLeft, kRight, kRule, 0.5);
@@ -149,9 +155,8 @@ double verdict_box(cairo_t* cr, const ReportRecord& r, double x, double y, doubl
   sm.align = Align::kCenter;
   detail::draw_text(cr, x + w / 2, y + 84.0,
                     "pass mark " + permille_to_text(r.overall_pass_mark_permille), sm);
-  const std::size_t failed =
-      static_cast<std::size_t>(std::count_if(r.criteria.begin(), r.criteria.end(),
-                                             [](const CriterionResult& c) { return !c.passed; }));
+  const std::size_t failed = static_cast<std::size_t>(std::count_if(
+      r.criteria.begin(), r.criteria.end(), [](const CriterionResult& c) { return !c.passed; }));
   std::string line = std::to_string(r.criteria.size() - failed) + " of " +
                      std::to_string(r.criteria.size()) + " criteria met";
   if (!r.critical_errors.empty()) {
@@ -166,15 +171,18 @@ double verdict_box(cairo_t* cr, const ReportRecord& r, double x, double y, doubl
 std::vector<std::string> fail_reasons(const ReportRecord& r) {
   std::vector<std::string> out;
   if (r.passed) return out;
-  if (!r.critical_errors.empty()) out.push_back("a critical error fails the attempt whatever the score");
-  if (r.overall_permille < r.overall_pass_mark_permille) out.push_back("overall score below the pass mark");
+  if (!r.critical_errors.empty())
+    out.push_back("a critical error fails the attempt whatever the score");
+  if (r.overall_permille < r.overall_pass_mark_permille)
+    out.push_back("overall score below the pass mark");
   std::string below;
   std::size_t count = 0;
   for (const auto& c : r.criteria) {
     if (c.passed) continue;
     below += (count++ ? ", " : "") + (c.label.empty() ? c.key : c.label);
   }
-  if (count > 0) out.push_back("below " + std::string(count == 1 ? "its" : "their") + " pass mark: " + below);
+  if (count > 0)
+    out.push_back("below " + std::string(count == 1 ? "its" : "their") + " pass mark: " + below);
   return out;
 }
 
@@ -233,7 +241,9 @@ double criteria_table(cairo_t* cr, const ReportRecord& r, double y) {
     const Face f = bold ? Face::kSansBold : Face::kSans;
     const double size = bold ? 10.0 : 9.5;
     const double label_h =
-        detail::draw_text(cr, kLeft, y, label, wrapped(style(size, Face::kSansBold), c_score - kLeft - 42.0)).h;
+        detail::draw_text(cr, kLeft, y, label,
+                          wrapped(style(size, Face::kSansBold), c_score - kLeft - 42.0))
+            .h;
     TextStyle num = style(size, f);
     num.align = Align::kRight;
     detail::draw_text(cr, c_score, y, permille_to_text(score), num);
@@ -247,8 +257,9 @@ double criteria_table(cairo_t* cr, const ReportRecord& r, double y) {
               static_cast<double>(mark) / 10.0, passed);
     double h = std::max(14.0, label_h + 1.0);
     if (!explanation.empty()) {
-      const auto sz = detail::draw_text(cr, kLeft + 8.0, y + h - 0.5, explanation,
-                                        wrapped(style(7.6, Face::kSans, kMuted), c_result - kLeft - 20.0));
+      const auto sz =
+          detail::draw_text(cr, kLeft + 8.0, y + h - 0.5, explanation,
+                            wrapped(style(7.6, Face::kSans, kMuted), c_result - kLeft - 20.0));
       h += sz.h + 1.5;
     }
     y += h + 3.0;
@@ -267,7 +278,8 @@ double criteria_table(cairo_t* cr, const ReportRecord& r, double y) {
 double critical_errors(cairo_t* cr, const ReportRecord& r, double y) {
   y = section_heading(cr, y + 4.0, "Critical errors");
   if (r.critical_errors.empty()) {
-    const auto sz = detail::draw_text(cr, kLeft, y, "\u2714 None.", style(9.0, Face::kSansBold, kPass));
+    const auto sz =
+        detail::draw_text(cr, kLeft, y, "\u2714 None.", style(9.0, Face::kSansBold, kPass));
     return y + sz.h + 4.0;
   }
   const std::size_t shown = std::min<std::size_t>(r.critical_errors.size(), 6);
@@ -281,10 +293,10 @@ double critical_errors(cairo_t* cr, const ReportRecord& r, double y) {
     y += sz.h + 3.0;
   }
   if (r.critical_errors.size() > shown) {
-    const auto sz = detail::draw_text(
-        cr, kLeft + 12.0, y,
-        "and " + std::to_string(r.critical_errors.size() - shown) + " more (all listed in report.json)",
-        style(8.0, Face::kSansOblique, kMuted));
+    const auto sz = detail::draw_text(cr, kLeft + 12.0, y,
+                                      "and " + std::to_string(r.critical_errors.size() - shown) +
+                                          " more (all listed in report.json)",
+                                      style(8.0, Face::kSansOblique, kMuted));
     y += sz.h + 3.0;
   }
   const auto sz = detail::draw_text(cr, kLeft, y + 1.0,
@@ -314,8 +326,9 @@ double findings(cairo_t* cr, const ReportRecord& r, double y, double limit_y) {
 void sign_off(cairo_t* cr, const ReportRecord& r, double y) {
   const double w = (kWidth - 30.0) / 2.0;
   const std::array<std::pair<std::string, std::string>, 2> who = {{
-      {"Assessor", r.instructor ? (r.instructor->name.empty() ? r.instructor->id : r.instructor->name)
-                                : std::string()},
+      {"Assessor", r.instructor
+                       ? (r.instructor->name.empty() ? r.instructor->id : r.instructor->name)
+                       : std::string()},
       {"Trainee", r.trainee.name},
   }};
   for (std::size_t i = 0; i < who.size(); ++i) {
@@ -324,7 +337,8 @@ void sign_off(cairo_t* cr, const ReportRecord& r, double y) {
     hrule(cr, y + 22.0, x + w * 0.70, x + w, kText, 0.6);
     std::string label = who[i].first + "\u2019s signature";
     if (!who[i].second.empty()) label += " (" + who[i].second + ")";
-    detail::draw_text(cr, x, y + 25.0, detail::ellipsize(cr, label, style(7.0, Face::kSans, kMuted), w * 0.64),
+    detail::draw_text(cr, x, y + 25.0,
+                      detail::ellipsize(cr, label, style(7.0, Face::kSans, kMuted), w * 0.64),
                       style(7.0, Face::kSans, kMuted));
     detail::draw_text(cr, x + w * 0.70, y + 25.0, "Date", style(7.0, Face::kSans, kMuted));
   }
@@ -338,7 +352,8 @@ void page_summary(Doc& d) {
   detail::draw_text(cr, kLeft, y, "CERTIFICATION ASSESSMENT", style(7.5, Face::kSansBold, kMuted));
   y += 11.0;
   const std::string title = r.scenario.title.empty() ? r.scenario.id : r.scenario.title;
-  y += detail::draw_text(cr, kLeft, y, title, wrapped(style(17.0, Face::kSansBold), kWidth)).h + 2.0;
+  y +=
+      detail::draw_text(cr, kLeft, y, title, wrapped(style(17.0, Face::kSansBold), kWidth)).h + 2.0;
   std::string meta = "Scenario " + r.scenario.id + " v" + std::to_string(r.scenario.version);
   for (const std::string* s : {&r.scenario.case_kind, &r.scenario.technique}) {
     if (!s->empty()) {
@@ -360,10 +375,12 @@ void page_summary(Doc& d) {
   detail::draw_text(cr, kLeft, y, "TRAINEE", style(7.0, Face::kSansBold, kMuted));
   y += 10.0;
   y += detail::draw_text(cr, kLeft, y, or_dash(r.trainee.name),
-                         wrapped(style(21.0, Face::kSansBold), left_w)).h;
+                         wrapped(style(21.0, Face::kSansBold), left_w))
+           .h;
   if (!r.trainee.id.empty()) {
     y += detail::draw_text(cr, kLeft, y, "Trainee ID " + r.trainee.id,
-                           wrapped(style(8.5, Face::kSans, kMuted), left_w)).h;
+                           wrapped(style(8.5, Face::kSans, kMuted), left_w))
+             .h;
   }
   y += 8.0;
   std::vector<std::pair<std::string, std::string>> rows;
@@ -371,11 +388,12 @@ void page_summary(Doc& d) {
   rows.emplace_back("Academy", or_dash(r.academy.name));
   rows.emplace_back("Date", human_date(r.issued_at));
   if (!r.session.started_at.empty()) {
-    rows.emplace_back("Session", human_date(r.session.started_at) + " \u2013 " +
-                                     human_date(r.session.ended_at).substr(
-                                         human_date(r.session.ended_at).find(", ") == std::string::npos
-                                             ? 0
-                                             : human_date(r.session.ended_at).find(", ") + 2));
+    rows.emplace_back("Session",
+                      human_date(r.session.started_at) + " \u2013 " +
+                          human_date(r.session.ended_at)
+                              .substr(human_date(r.session.ended_at).find(", ") == std::string::npos
+                                          ? 0
+                                          : human_date(r.session.ended_at).find(", ") + 2));
   }
   rows.emplace_back("Duration", human_duration(r.session.duration_ms) +
                                     (r.session.finished ? "" : "  (not finished by the trainee)"));
@@ -388,7 +406,9 @@ void page_summary(Doc& d) {
   by += 6.0;
   for (std::size_t i = 0; i < reasons.size() && i < 4; ++i) {
     by += detail::draw_text(cr, kRight - box_w, by, "\u2022 " + reasons[i],
-                            wrapped(style(7.6, Face::kSans, kFail), box_w)).h + 1.0;
+                            wrapped(style(7.6, Face::kSans, kFail), box_w))
+              .h +
+          1.0;
   }
   y = std::max(y, by) + 14.0;
   y = criteria_table(cr, r, y);
@@ -459,7 +479,8 @@ void scale_bar(cairo_t* cr, double x, double y, double pt_per_mm, double max_w) 
 }
 
 // The detail window: 8 mm wide, centred on the impression nearest the centroid of the work.
-std::optional<sim::BoxMm> detail_box(std::span<const sim::Impression> imps, double aspect_h_over_w) {
+std::optional<sim::BoxMm> detail_box(std::span<const sim::Impression> imps,
+                                     double aspect_h_over_w) {
   double cx = 0.0, cy = 0.0;
   std::size_t n = 0;
   for (const auto& i : imps) {
@@ -519,11 +540,13 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   double y = section_heading(cr, kTop + 28.0, "The work");
   y += detail::draw_text(
            cr, kLeft, y,
-           "The treated area seen from above, front at the top, the patient\u2019s left on the left; "
+           "The treated area seen from above, front at the top, the patient\u2019s left on the "
+           "left; "
            "simulated appearance fresh, healed and aged, with a magnified detail (white frame) "
            "showing each dot at its simulated size, colour and softness. Faint lines: region "
            "outlines (red dashes: no pigment allowed).",
-           wrapped(style(7.8, Face::kSans, kMuted), kWidth)).h +
+           wrapped(style(7.8, Face::kSans, kMuted), kWidth))
+           .h +
        8.0;
   const auto specs = standard_work_images();
   const std::size_t n = std::min<std::size_t>(specs.size(), 3);
@@ -596,10 +619,10 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
     if (dbox) {
       const double dw = cw, dh = cw * detail_h_over_w;
       const double mag = (dw / kDetailMm) / (72.0 / 25.4);  // printed size over real size
-      detail::draw_text(cr, kLeft, y,
-                        "Detail (white frame above), magnified about \u00d7" + fmt(mag, 0) +
-                            " on paper",
-                        style(7.8, Face::kSans, kMuted));
+      detail::draw_text(
+          cr, kLeft, y,
+          "Detail (white frame above), magnified about \u00d7" + fmt(mag, 0) + " on paper",
+          style(7.8, Face::kSans, kMuted));
       y += 12.0;
       for (std::size_t i = 0; i < n; ++i) {
         const double x = kLeft + static_cast<double>(i) * (cw + gap);
@@ -613,8 +636,8 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   const double ph2 = std::clamp(kBottom - 10.0 - y, 150.0, 210.0);
   const double half = (kWidth - 16.0) / 2.0;
   draw_depth_histogram(cr, {kLeft, y, half, ph2}, d.in->scenario, d.in->impressions);
-  draw_spacing_histogram(cr, {kLeft + half + 16.0, y, half, ph2}, d.in->scenario,
-                         d.in->impressions, median_healed_diameter_mm(*d.in));
+  draw_spacing_histogram(cr, {kLeft + half + 16.0, y, half, ph2}, d.in->scenario, d.in->impressions,
+                         median_healed_diameter_mm(*d.in));
   return true;
 }
 
@@ -657,9 +680,11 @@ Figures figures(const PdfInputs& in) {
     ++f.treated;
     if (imp.depth_mm >= last->depth_min_mm && imp.depth_mm <= last->depth_max_mm) ++in_band;
   }
-  if (f.treated > 0) f.in_band_fraction = static_cast<double>(in_band) / static_cast<double>(f.treated);
+  if (f.treated > 0)
+    f.in_band_fraction = static_cast<double>(in_band) / static_cast<double>(f.treated);
   if (!depths.empty()) {
-    std::nth_element(depths.begin(), depths.begin() + static_cast<long>(depths.size() / 2), depths.end());
+    std::nth_element(depths.begin(), depths.begin() + static_cast<long>(depths.size() / 2),
+                     depths.end());
     f.median_depth_mm = depths[depths.size() / 2];
   }
   f.healed_diameter_mm = median_healed_diameter_mm(in);
@@ -676,7 +701,9 @@ Figures figures(const PdfInputs& in) {
   return f;
 }
 
-std::string pct(double x) { return fmt(x * 100.0, 0) + " %"; }
+std::string pct(double x) {
+  return fmt(x * 100.0, 0) + " %";
+}
 
 void page_verify(Doc& d, const WorkView& view) {
   cairo_t* cr = d.cr;
@@ -714,14 +741,16 @@ void page_verify(Doc& d, const WorkView& view) {
   const double lw = 66.0;
   for (const auto& [k, v] : rows) {
     detail::draw_text(cr, fx, fy + 0.6, k, style(7.6, Face::kSans, kMuted));
-    fy += std::max(12.0, detail::draw_text(cr, fx + lw, fy, v, wrapped(style(8.4), fw - lw)).h + 3.0);
+    fy +=
+        std::max(12.0, detail::draw_text(cr, fx + lw, fy, v, wrapped(style(8.4), fw - lw)).h + 3.0);
   }
   fy += 4.0;
   fy += detail::draw_text(
             cr, fx, fy,
             "Computed from the simulated impressions as drawn here; the scores on page 1 come from "
             "the simulator's scoring model (docs/scoring.md).",
-            wrapped(style(7.0, Face::kSansOblique, kMuted), fw)).h;
+            wrapped(style(7.0, Face::kSansOblique, kMuted), fw))
+            .h;
   y = std::max(y + map_h + 42.0, fy + 16.0);
 
   y = section_heading(cr, y, "Verifying this report");
@@ -729,7 +758,8 @@ void page_verify(Doc& d, const WorkView& view) {
            cr, kLeft, y,
            "This page is a printout of the signed record report.json. The record and its "
            "signature, not the paper, are authoritative: check them before relying on the result.",
-           wrapped(style(8.5), kWidth)).h +
+           wrapped(style(8.5), kWidth))
+           .h +
        8.0;
   detail::draw_text(cr, kLeft, y, "SIGNING KEY FINGERPRINT (SHA-256 of the Ed25519 public key)",
                     style(7.0, Face::kSansBold, kMuted));
@@ -738,13 +768,16 @@ void page_verify(Doc& d, const WorkView& view) {
   if (is_hex64(fp)) fp = fingerprint_display(fp);
   if (fp.empty()) {
     y += detail::draw_text(cr, kLeft, y, "Not signed: this report cannot be verified.",
-                           style(11.0, Face::kSansBold, kFail)).h;
+                           style(11.0, Face::kSansBold, kFail))
+             .h;
   } else {
     rounded_rect(cr, kLeft, y - 3.0, kWidth, 0.0 + 30.0, 3.0);
     cairo_set_source_rgb(cr, 0.95, 0.95, 0.97);
     cairo_fill(cr);
     y += detail::draw_text(cr, kLeft + 8.0, y + 4.0, fp,
-                           wrapped(style(10.5, Face::kMonoBold), kWidth - 16.0)).h + 4.0;
+                           wrapped(style(10.5, Face::kMonoBold), kWidth - 16.0))
+             .h +
+         4.0;
   }
   y += 10.0;
   std::vector<std::pair<std::string, std::string>> ids;
@@ -765,7 +798,9 @@ void page_verify(Doc& d, const WorkView& view) {
   for (const auto& [k, v] : ids) {
     detail::draw_text(cr, kLeft, y + 0.5, k, style(7.5, Face::kSans, kMuted));
     y += std::max(11.0, detail::draw_text(cr, kLeft + label_w, y, v,
-                                          wrapped(style(7.3, Face::kMono), kWidth - label_w)).h + 2.0);
+                                          wrapped(style(7.3, Face::kMono), kWidth - label_w))
+                                .h +
+                            2.0);
   }
   y += 8.0;
   detail::draw_text(cr, kLeft, y, "HOW TO VERIFY", style(7.0, Face::kSansBold, kMuted));
@@ -779,10 +814,13 @@ void page_verify(Doc& d, const WorkView& view) {
   std::vector<std::string> steps = {
       "Get the report directory as issued: " + tt("report.json") + ", " + tt(sig) +
           " and the pictures.",
-      "Run " + tt("smp verify DIR --trusted-keys FILE") + " (DIR: the report directory, FILE: the "
-      "academy\u2019s trusted-keys file). Exit code 0 means the signature is valid, the key was "
-      "trusted on the issue date and every listed file matches its SHA-256; 1: a file was altered "
-      "or is missing; 2: unknown key or unreadable record.",
+      "Run " + tt("smp verify DIR --trusted-keys FILE") +
+          " (DIR: the report directory, FILE: the "
+          "academy\u2019s trusted-keys file). Exit code 0 means the signature is valid, the key "
+          "was "
+          "trusted on the issue date and every listed file matches its SHA-256; 1: a file was "
+          "altered "
+          "or is missing; 2: unknown key or unreadable record.",
       "Compare the key fingerprint above with the one the academy publishes.",
   };
   if (auto pk = base64_decode(r.signer.public_key); pk && pk->size() == 32) {
@@ -791,8 +829,8 @@ void page_verify(Doc& d, const WorkView& view) {
     steps.push_back("Without smp: " +
                     tt("minisign -Vm report.json -P " + detail::escape(minisign_public_key(raw))));
   }
-  steps.push_back(
-      "Each picture: " + tt("sha256sum fresh.png healed.png aged.png") + " prints the hashes above.");
+  steps.push_back("Each picture: " + tt("sha256sum fresh.png healed.png aged.png") +
+                  " prints the hashes above.");
   for (std::size_t i = 0; i < steps.size(); ++i) {
     detail::draw_text(cr, kLeft, y, std::to_string(i + 1) + ".", style(8.3, Face::kSansBold));
     TextStyle st = wrapped(style(8.3), kWidth - 14.0);
@@ -860,9 +898,9 @@ sim::Result<std::string> render_report_pdf(const PdfInputs& in) {
   // Dates from the record, never the clock: the same record gives the same bytes.
   cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
   cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_MOD_DATE, date.c_str());
-  const std::string title = "Assessment report: " + in.record.trainee.name + ", " +
-                            (in.record.scenario.title.empty() ? in.record.scenario.id
-                                                              : in.record.scenario.title);
+  const std::string title =
+      "Assessment report: " + in.record.trainee.name + ", " +
+      (in.record.scenario.title.empty() ? in.record.scenario.id : in.record.scenario.title);
   cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title.c_str());
   cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_AUTHOR, in.record.academy.name.c_str());
   cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT,
@@ -893,8 +931,8 @@ sim::Result<std::string> render_report_pdf(const PdfInputs& in) {
   if (!ok.ok()) return ok.errors();
   if (st != CAIRO_STATUS_SUCCESS || sst != CAIRO_STATUS_SUCCESS) {
     return sim::Result<std::string>::fail(
-        {"<pdf>", "", std::string("cairo: ") +
-                          cairo_status_to_string(st != CAIRO_STATUS_SUCCESS ? st : sst)});
+        {"<pdf>", "",
+         std::string("cairo: ") + cairo_status_to_string(st != CAIRO_STATUS_SUCCESS ? st : sst)});
   }
   return out;
 }

@@ -12,9 +12,9 @@
 namespace smp::report::detail {
 namespace {
 
-constexpr std::array<const char*, 5> kFontFiles = {
-    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "DejaVuSans-Oblique.ttf",
-    "DejaVuSansMono-Bold.ttf"};
+constexpr std::array<const char*, 5> kFontFiles = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
+                                                   "DejaVuSansMono.ttf", "DejaVuSans-Oblique.ttf",
+                                                   "DejaVuSansMono-Bold.ttf"};
 
 constexpr std::array<const char*, 1> kOptionalFallbacks = {
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
@@ -91,9 +91,9 @@ PangoLayout* make_layout(cairo_t* cr, std::string_view utf8, const TextStyle& st
 
   PangoFontDescription* d = pango_font_description_new();
   pango_font_description_set_family(d, family(st.face));
-  pango_font_description_set_weight(
-      d, (st.face == Face::kSansBold || st.face == Face::kMonoBold) ? PANGO_WEIGHT_BOLD
-                                                                      : PANGO_WEIGHT_NORMAL);
+  pango_font_description_set_weight(d, (st.face == Face::kSansBold || st.face == Face::kMonoBold)
+                                           ? PANGO_WEIGHT_BOLD
+                                           : PANGO_WEIGHT_NORMAL);
   pango_font_description_set_style(
       d, st.face == Face::kSansOblique ? PANGO_STYLE_OBLIQUE : PANGO_STYLE_NORMAL);
   pango_font_description_set_absolute_size(d, st.size_pt * PANGO_SCALE);
@@ -107,7 +107,8 @@ PangoLayout* make_layout(cairo_t* cr, std::string_view utf8, const TextStyle& st
                                        : st.align == Align::kRight ? PANGO_ALIGN_RIGHT
                                                                    : PANGO_ALIGN_LEFT);
   }
-  if (st.line_spacing != 1.0) pango_layout_set_line_spacing(layout, static_cast<float>(st.line_spacing));
+  if (st.line_spacing != 1.0)
+    pango_layout_set_line_spacing(layout, static_cast<float>(st.line_spacing));
   const std::string text = valid_utf8(utf8);
   if (st.markup) {
     pango_layout_set_markup(layout, text.c_str(), static_cast<int>(text.size()));

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <string>
@@ -76,7 +76,8 @@ Frame draw_axes(cairo_t* cr, PlotBox b, const std::string& title, const std::str
   tst.size_pt = 8.0;
   tst.face = Face::kSansBold;
   detail::draw_text(cr, b.x, b.y, title, tst);
-  Frame f{b.x + 28.0, b.y + 17.0 + 8.0 * key_lines, b.x + b.w - 6.0, b.y + b.h - 24.0, lo, hi, std::max(1.0, ymax)};
+  Frame f{b.x + 28.0, b.y + 17.0 + 8.0 * key_lines, b.x + b.w - 6.0, b.y + b.h - 24.0, lo,
+          hi,         std::max(1.0, ymax)};
   // y grid and ticks (counts)
   const double ystep = std::max(1.0, nice_step(f.ymax, 4));
   f.ymax = std::ceil(f.ymax / ystep) * ystep;
@@ -209,7 +210,8 @@ std::vector<double> nearest_neighbour_mm(std::span<const sim::Impression> imps) 
   // point can exist, or scan every point once a ring would visit more cells than are occupied.
   const double area = std::max((maxx - minx) * (maxy - miny), 1e-6);
   const double extent = std::max(maxx - minx, maxy - miny);
-  const double cell = std::max({std::sqrt(area * 2.0 / static_cast<double>(n)), extent / 4096.0, 1e-3});
+  const double cell =
+      std::max({std::sqrt(area * 2.0 / static_cast<double>(n)), extent / 4096.0, 1e-3});
   const auto nx = static_cast<long>(std::floor((maxx - minx) / cell)) + 1;
   const auto ny = static_cast<long>(std::floor((maxy - miny) / cell)) + 1;
   std::map<std::pair<long, long>, std::vector<std::size_t>> grid;  // ordered: deterministic
@@ -263,7 +265,8 @@ DensityGrid density_grid(std::span<const sim::Impression> imps, const sim::BoxMm
   g.ny = std::max(1, static_cast<int>(std::ceil((box.max.y_mm - box.min.y_mm) / g.cell_mm)));
   g.per_cm2.assign(static_cast<std::size_t>(g.nx) * g.ny, 0.0);
   const double s = sigma_mm > 0.0 ? sigma_mm : g.cell_mm;
-  const double norm = 100.0 / (2.0 * std::numbers::pi * s * s);  // kernel integrates to 1 dot; per cm^2
+  const double norm =
+      100.0 / (2.0 * std::numbers::pi * s * s);  // kernel integrates to 1 dot; per cm^2
   const int reach = static_cast<int>(std::ceil(3.0 * s / g.cell_mm));
   for (const auto& imp : imps) {
     const double fx = (imp.pos.x_mm - box.min.x_mm) / g.cell_mm;
@@ -292,7 +295,9 @@ sim::Lab heat_lab(double t) {
   // fading to neutral, so the dark end stays blue, not black.
   return sim::Lab{15.0 + 77.0 * t, 9.0 * (1.0 - t) - 4.0 * t, -38.0 + 116.0 * t};
 }
-sim::Rgb heat_color(double t) { return sim::lab_to_srgb(heat_lab(t)); }
+sim::Rgb heat_color(double t) {
+  return sim::lab_to_srgb(heat_lab(t));
+}
 
 void draw_depth_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
                           std::span<const sim::Impression> imps) {
@@ -358,14 +363,16 @@ void draw_depth_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scenari
   // Legend line under the title, right-aligned.
   std::string legend;
   for (std::size_t i = 0; i < bands.size() && i < 2; ++i) {
-    legend += (i ? ", " : "target depth ") + fmt(bands[i].min_mm, 2) + "\u2013" + fmt(bands[i].max_mm, 2) + " mm";
+    legend += (i ? ", " : "target depth ") + fmt(bands[i].min_mm, 2) + "\u2013" +
+              fmt(bands[i].max_mm, 2) + " mm";
   }
   if (!legend.empty()) {
     TextStyle st = small(6.3);
     st.r = kBlueGreen[0] * 0.7;
     st.g = kBlueGreen[1] * 0.7;
     st.b = kBlueGreen[2] * 0.7;
-    detail::draw_text(cr, box.x + 28.0, box.y + 12.0, "shaded: " + legend + "; bars outside it in orange", st);
+    detail::draw_text(cr, box.x + 28.0, box.y + 12.0,
+                      "shaded: " + legend + "; bars outside it in orange", st);
   }
   cairo_restore(cr);
 }
@@ -426,9 +433,9 @@ void draw_spacing_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scena
     v.r = kVermilion[0] * 0.85;
     v.g = kVermilion[1] * 0.85;
     v.b = kVermilion[2] * 0.85;
-    detail::draw_text(cr, box.x + 28.0, y,
-                      "shaded: closer than one healed dot (" + fmt(dot_diameter_mm, 2) + " mm): touching",
-                      v);
+    detail::draw_text(
+        cr, box.x + 28.0, y,
+        "shaded: closer than one healed dot (" + fmt(dot_diameter_mm, 2) + " mm): touching", v);
   }
   cairo_restore(cr);
 }
@@ -524,9 +531,10 @@ void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
   cairo_rectangle(cr, mx, my, map_w, map_h);
   cairo_stroke(cr);
   TextStyle cap = small(5.8);
-  detail::draw_text(cr, mx, my + map_h + 2.0,
-                    "seen from above, front at the top; " + fmt(mm_w, 0) + " \u00d7 " + fmt(mm_h, 0) + " mm",
-                    cap);
+  detail::draw_text(
+      cr, mx, my + map_h + 2.0,
+      "seen from above, front at the top; " + fmt(mm_w, 0) + " \u00d7 " + fmt(mm_h, 0) + " mm",
+      cap);
 
   // Legend: vertical colour bar with ticks in dots/cm^2 and the target density marked.
   const double lx = mx + map_w + 10.0, lw = 8.0;
@@ -578,7 +586,8 @@ void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
     detail::draw_text(cr, lx - 2.0, ly1 + 4.0, many ? "\u2014 targets" : "\u2014 target", tt);
     detail::draw_text(cr, lx - 2.0, ly1 + 11.0,
                       (many ? fmt(targets.front(), 0) + "\u2013" + fmt(targets.back(), 0)
-                            : fmt(targets.front(), 0)) + "/cm\u00b2",
+                            : fmt(targets.front(), 0)) +
+                          "/cm\u00b2",
                       tt);
   }
   cairo_restore(cr);

@@ -5,8 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <span>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "smp/report/record.h"
@@ -34,7 +34,7 @@ std::vector<WorkImageSpec> standard_work_images();
 // front (y = 0 side) at the top; +x (the patient's left) is drawn on the left, as when looking
 // down on the head from above with the face at the top.
 struct WorkView {
-  sim::BoxMm box;         // scalp-map area shown
+  sim::BoxMm box;  // scalp-map area shown
   double px_per_mm = 0.0;
   int width_px = 0, height_px = 0;
 };
@@ -44,7 +44,7 @@ struct ImageOptions {
   double min_px_per_mm = 6.0;   // below this a 0.15 mm dot vanishes: the view is cropped instead
   int max_side_px = 2400;
   double margin_mm = 3.0;
-  bool scale_bar = true;        // a labelled millimetre bar in the lower corner
+  bool scale_bar = true;  // a labelled millimetre bar in the lower corner
 };
 
 // The bounding box of the treated regions (treat, scar, hairline transition) and of the
@@ -85,7 +85,8 @@ struct RgbImage {
   std::vector<std::uint8_t> rgb;  // row-major, 3 bytes per pixel
   std::array<std::uint8_t, 3> at(int x, int y) const {
     const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                    static_cast<std::size_t>(x)) * 3;
+                    static_cast<std::size_t>(x)) *
+                   3;
     return {rgb[i], rgb[i + 1], rgb[i + 2]};
   }
 };

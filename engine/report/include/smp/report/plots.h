@@ -64,8 +64,7 @@ void draw_depth_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scenari
 // Nearest-neighbour spacing histogram: the zone where healed dots of `dot_diameter_mm` touch is
 // shaded, the spacing of a random pattern at the target density is marked. Axis in mm.
 void draw_spacing_histogram(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
-                            std::span<const sim::Impression> impressions,
-                            double dot_diameter_mm);
+                            std::span<const sim::Impression> impressions, double dot_diameter_mm);
 // Density heat map over `view` (same orientation as the pictures), region outlines, a colour
 // legend in dots/cm^2 with the target density marked.
 void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
