@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -406,6 +407,18 @@ bool Layout::under_hair(PointMm p, double reach_mm) const {
   return false;
 }
 
+// Grid passes at load time test every sample point against polygons or the hairline. Their cost
+// grows with area x vertices, so a pathological (but valid) file could stall loading for hours:
+// a pass whose point-by-vertex tests would exceed kLoadBudget gets a coarser grid instead. Every
+// shipped scenario stays far below it, so their results do not change (docs/limits.md).
+constexpr double kLoadBudget = 2e7;
+double budget_factor(double cost) {
+  return cost > kLoadBudget ? std::sqrt(cost / kLoadBudget) : 1.0;
+}
+double grid_points(double x0, double y0, double x1, double y1, double step) {
+  return std::max(0.0, std::ceil((x1 - x0) / step)) * std::max(0.0, std::ceil((y1 - y0) / step));
+}
+
 Layout build_layout(const Scenario& sc) {
   Layout L;
   L.sc = &sc;
@@ -470,15 +483,24 @@ Layout build_layout(const Scenario& sc) {
       L.front_spacing_mm =
           std::max(L.front_spacing_mm,
                    kBlueNoiseNn / std::sqrt(r.density_per_cm2 / 100.0 * kRampFrontFraction));
-  // Width of each transition region: the farthest point of it from the hairline (0.5 mm grid).
+  // Width of each transition region: the farthest point of it from the hairline (0.5 mm grid,
+  // coarser beyond the load budget).
   L.transition_width_mm.assign(regions.size(), 0.0);
   if (L.front.size() >= 2) {
+    double cost = 0.0;
+    for (std::size_t i = 0; i < regions.size(); ++i) {
+      if (regions[i].role != RegionRole::kHairlineTransition) continue;
+      const Box b = L.region_box[i];
+      cost += grid_points(b.x0, b.y0, b.x1, b.y1, 0.5) *
+              static_cast<double>(L.front.size() + regions[i].polygon_mm.size());
+    }
+    const double step = 0.5 * budget_factor(cost);
     for (std::size_t i = 0; i < regions.size(); ++i) {
       if (regions[i].role != RegionRole::kHairlineTransition) continue;
       const Box b = L.region_box[i];
       double w = 0.0;
-      for (double y = b.y0 + 0.25; y < b.y1; y += 0.5)
-        for (double x = b.x0 + 0.25; x < b.x1; x += 0.5)
+      for (double y = b.y0 + 0.5 * step; y < b.y1; y += step)
+        for (double x = b.x0 + 0.5 * step; x < b.x1; x += step)
           if (point_in_polygon(regions[i].polygon_mm, PointMm{x, y}))
             w = std::max(w, L.front_distance(PointMm{x, y}, nullptr, nullptr));
       L.transition_width_mm[i] = w;
@@ -558,7 +580,21 @@ Layout build_layout(const Scenario& sc) {
   L.hnx = std::max(1, static_cast<int>(std::ceil(w / L.hcell)));
   L.hny = std::max(1, static_cast<int>(std::ceil(h / L.hcell)));
 
-  // Scars: coverage cells expecting ~3 dots, and the border ring's target.
+  // Scars: coverage cells expecting ~3 dots, and the border ring's target (0.5 mm samples).
+  // Both passes get coarser beyond the load budget.
+  double cell_cost = 0.0, ring_cost = 0.0;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (regions[i].role != RegionRole::kScar) continue;
+    const Box b = L.region_box[i], rb = box_of(regions[i].polygon_mm, kScarRingMm);
+    const double dens = std::max(regions[i].density_per_cm2, 1e-9) / 100.0;
+    const double cs = std::clamp(std::sqrt(kScarCellDots / dens), 0.5, 5.0);
+    const double verts = static_cast<double>(regions[i].polygon_mm.size());
+    cell_cost += grid_points(b.x0, b.y0, b.x1, b.y1, cs) * verts;
+    ring_cost += grid_points(rb.x0, rb.y0, rb.x1, rb.y1, 0.5) *
+                 (verts + static_cast<double>(regions.size() + L.front.size()));
+  }
+  const double cell_factor = budget_factor(cell_cost);
+  const double ring_step = 0.5 * budget_factor(ring_cost);
   for (std::size_t i = 0; i < regions.size(); ++i) {
     if (regions[i].role != RegionRole::kScar) continue;
     Layout::Scar s;
@@ -566,7 +602,7 @@ Layout build_layout(const Scenario& sc) {
     s.box = L.region_box[i];
     s.ring_box = box_of(regions[i].polygon_mm, kScarRingMm);
     const double dens = std::max(regions[i].density_per_cm2, 1e-9) / 100.0;
-    s.cs = std::clamp(std::sqrt(kScarCellDots / dens), 0.5, 5.0);
+    s.cs = std::clamp(std::sqrt(kScarCellDots / dens), 0.5, 5.0) * cell_factor;
     s.cx0 = s.box.x0;
     s.cy0 = s.box.y0;
     s.cnx = std::max(1, static_cast<int>(std::ceil((s.box.x1 - s.box.x0) / s.cs)));
@@ -580,13 +616,13 @@ Layout build_layout(const Scenario& sc) {
           ++s.cells_in;
         }
     s.expected_in = polygon_area_mm2(regions[i].polygon_mm) * dens;
-    for (double y = s.ring_box.y0 + 0.25; y < s.ring_box.y1; y += 0.5) {
-      for (double x = s.ring_box.x0 + 0.25; x < s.ring_box.x1; x += 0.5) {
+    for (double y = s.ring_box.y0 + 0.5 * ring_step; y < s.ring_box.y1; y += ring_step) {
+      for (double x = s.ring_box.x0 + 0.5 * ring_step; x < s.ring_box.x1; x += ring_step) {
         const PointMm q{x, y};
         const Loc l = L.locate(q);
         if (l.scar_region >= 0 || l.density_mm2 <= 0.0) continue;
         if (distance_to_boundary_mm(regions[i].polygon_mm, q) > kScarRingMm) continue;
-        s.expected_ring += l.density_mm2 * 0.25;
+        s.expected_ring += l.density_mm2 * ring_step * ring_step;
       }
     }
     double cx = 0, cy = 0;
@@ -730,6 +766,7 @@ struct Scorer::State {
   std::vector<Undo> undo;
   std::vector<std::uint32_t> imm_findings;  // bucket index of each immutable finding, stacked
   std::vector<std::vector<std::uint32_t>> buckets;  // [code * (kLevels + 1) + level] -> dot indices
+  std::vector<std::uint32_t> level_count;  // immutable findings per level: report() skips empty ones
   std::set<std::uint32_t> touching_set;  // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
@@ -771,6 +808,7 @@ Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
   cells.resize(L.cell_expected.size());
   seg_min_fx.assign(static_cast<std::size_t>(L.segments), kNoSegment);
   buckets.resize(static_cast<std::size_t>(kCodeCount) * (kLevels + 1));
+  level_count.assign(kLevels + 1, 0);
   scar_in.assign(L.scars.size(), 0);
   scar_ring.assign(L.scars.size(), 0);
   for (const auto& sc_ : L.scars) scar_cells.emplace_back(sc_.cell_in.size(), 0);
@@ -802,6 +840,7 @@ void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, int level) {
   imm_findings.push_back(b);
   ++d.fcount;
   buckets[b].push_back(idx);
+  ++level_count[b % (kLevels + 1)];
 }
 
 void Scorer::State::apply_mut(std::uint32_t j) {
@@ -1242,6 +1281,7 @@ void Scorer::State::pop() {
   maxr_prefix.pop_back();
   for (std::uint32_t f = d.fbegin; f < d.fbegin + d.fcount; ++f) {
     auto& b = buckets[imm_findings[f]];
+    --level_count[imm_findings[f] % (kLevels + 1)];
     assert(!b.empty() && b.back() == k);
     b.pop_back();
   }
@@ -1308,10 +1348,13 @@ void Scorer::State::pop() {
 
 namespace {
 
+// A spot finding. Its message is formatted only if it makes the capped findings list: a dense
+// session can have a thousand clump cells, and printing each one cost more than the rest of
+// report() (docs/performance.md).
 struct Spot {
   FKey key;
   PointMm pos;
-  std::string message;
+  std::function<std::string()> message;
 };
 
 // The explanation from named factors (0..1): a positive summary when the weakest is fine, naming
@@ -1354,7 +1397,7 @@ ScoreReport Scorer::State::report() const {
   std::vector<Spot> spots;
   std::uint32_t spot_seq = 0;
   // No spot findings on an empty session: nothing has been done yet, so nothing is wrong yet.
-  auto add_spot = [&](Code code, double sev, PointMm pos, std::string msg) {
+  auto add_spot = [&](Code code, double sev, PointMm pos, std::function<std::string()> msg) {
     if (n == 0) return;
     spots.push_back(Spot{FKey{level_of(sev), -1, static_cast<std::uint8_t>(code), spot_seq++}, pos,
                          std::move(msg)});
@@ -1412,12 +1455,18 @@ ScoreReport Scorer::State::report() const {
           ++holes;
           add_spot(kHole, clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)),
                    L.acell_centre(c),
-                   fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.", cnt, e));
+                   [cnt, e] {
+                     return fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.",
+                                cnt, e);
+                   });
         } else if (ratio > kClumpRatio) {
           ++clumps;
           add_spot(kClump, clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)),
                    L.acell_centre(c),
-                   fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.", cnt, e));
+                   [cnt, e] {
+                     return fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.",
+                                cnt, e);
+                   });
         }
       }
       // Pool orientation sums into 10 mm blocks (2 x 2 cells): enough NN vectors per block
@@ -1451,7 +1500,10 @@ ScoreReport Scorer::State::report() const {
         add_spot(kGridLike, clamp01(excess),
                  PointMm{L.ax0 + (bx + 0.5) * 2 * kDensityCellMm,
                          L.ay0 + (by + 0.5) * 2 * kDensityCellMm},
-                 "Grid or row pattern: neighbouring dots line up in the same directions.");
+                 [] {
+                   return std::string(
+                       "Grid or row pattern: neighbouring dots line up in the same directions.");
+                 });
       }
     }
     const double coverage = total > 0.0 ? covered / total : 0.0;
@@ -1665,14 +1717,20 @@ ScoreReport Scorer::State::report() const {
               if (seg_min_fx[g] != kNoSegment) continue;
               add_spot(kHairlineGap, 0.5,
                        point_at_arc((static_cast<double>(g) + 0.5) * L.front_length_mm / segs),
-                       "Gap: no dots in this stretch of the hairline transition zone.");
+                       [] {
+                         return std::string(
+                             "Gap: no dots in this stretch of the hairline transition zone.");
+                       });
             }
             if (filled > 1 && s_irreg < 0.5)
               add_spot(kStraightHairline, 0.6 * (1.0 - s_irreg),
                        point_at_arc(0.5 * L.front_length_mm),
-                       fmt("The hairline edge is a straight line (front-most dots vary by only "
-                           "%.2f mm): make it softly irregular.",
-                           sd_off));
+                       [sd_off] {
+                         return fmt(
+                             "The hairline edge is a straight line (front-most dots vary by "
+                             "only %.2f mm): make it softly irregular.",
+                             sd_off);
+                       });
           }
           why = explain(
               {{s_front, fmt("%lld dots are in front of the designed hairline",
@@ -1717,7 +1775,10 @@ ScoreReport Scorer::State::report() const {
               const int ci = static_cast<int>(c) % S.cnx, cj = static_cast<int>(c) / S.cnx;
               add_spot(kScarUncovered, 0.6,
                        PointMm{S.cx0 + (ci + 0.5) * S.cs, S.cy0 + (cj + 0.5) * S.cs},
-                       "Uncovered scar: this part of the scar has no dots yet.");
+                       [] {
+                         return std::string(
+                             "Uncovered scar: this part of the scar has no dots yet.");
+                       });
             }
           }
           // A border finding for each scar large enough to judge on its own.
@@ -1728,9 +1789,12 @@ ScoreReport Scorer::State::report() const {
                                                std::min(S.expected_in, S.expected_ring));
             if (b < 0.5)
               add_spot(kScarBorder, 0.7 * (1.0 - b), S.centroid,
-                       fmt("The scar does not blend: %.0f%% of target density inside, %.0f%% in "
-                           "the 3 mm around it.",
-                           100 * in, 100 * ring));
+                       [in, ring] {
+                         return fmt(
+                             "The scar does not blend: %.0f%% of target density inside, %.0f%% "
+                             "in the 3 mm around it.",
+                             100 * in, 100 * ring);
+                       });
           }
         }
         if (L.scars.empty()) {
@@ -1839,7 +1903,16 @@ ScoreReport Scorer::State::report() const {
   rep.passed = all && n > 0 && n_crit == 0 && rep.overall >= sc->pass_overall;
 
   // ---- findings: merge the ordered impression findings with the spot findings ----
-  std::sort(spots.begin(), spots.end(), [](const Spot& a, const Spot& b) { return a.key < b.key; });
+  // Sorted through an index: moving the Spots themselves (with their message closures) cost more.
+  std::vector<std::uint32_t> spot_order(spots.size());
+  for (std::uint32_t i = 0; i < spot_order.size(); ++i) spot_order[i] = i;
+  // Only the first kMaxFindings can be listed (keys are unique, so the prefix is the same).
+  const std::size_t spot_keep = std::min<std::size_t>(kMaxFindings, spot_order.size());
+  std::partial_sort(
+      spot_order.begin(), spot_order.begin() + static_cast<std::ptrdiff_t>(spot_keep),
+      spot_order.end(),
+      [&](std::uint32_t a, std::uint32_t b) { return spots[a].key < spots[b].key; });
+  spot_order.resize(spot_keep);
   auto dot_message = [&](const FKey& key, const Dot& d) -> std::string {
     const long long id = static_cast<long long>(d.ext_id);
     switch (static_cast<Code>(key.code)) {
@@ -1892,13 +1965,13 @@ ScoreReport Scorer::State::report() const {
   std::size_t si = 0;
   std::vector<std::pair<std::uint32_t, std::uint8_t>> level_dots;
   for (int level = kLevels; level >= 1 && rep.findings.size() < kMaxFindings; --level) {
-    while (si < spots.size() && spots[si].key.level == level &&
+    while (si < spot_order.size() && spots[spot_order[si]].key.level == level &&
            rep.findings.size() < kMaxFindings) {
-      const Spot& sp = spots[si++];
+      const Spot& sp = spots[spot_order[si++]];
       Finding f;
       f.criterion = kCodes[sp.key.code].criterion;
       f.code = kCodes[sp.key.code].code;
-      f.message = sp.message;
+      f.message = sp.message();
       f.impression_id = -1;
       f.pos = sp.pos;
       f.severity = static_cast<double>(level) / kLevels;
@@ -1906,6 +1979,9 @@ ScoreReport Scorer::State::report() const {
     }
     const std::size_t room = kMaxFindings - rep.findings.size();
     if (room == 0) break;
+    if (level_count[static_cast<std::size_t>(level)] == 0 &&
+        (level != kSevTouching || touching_set.empty()))
+      continue;  // nothing at this level: skip the 23 stacks
     level_dots.clear();
     for (std::uint8_t code = 0; code < kCodeCount; ++code) {
       const auto& b =

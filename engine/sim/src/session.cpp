@@ -44,6 +44,9 @@ constexpr double kMaxTiltRad = std::numbers::pi / 2.0;
 constexpr double kMaxAzimuthRad = 2.0 * std::numbers::pi;
 constexpr double kMaxDepthMm = 20.0;
 constexpr std::uint64_t kMaxUndo = 1000000;
+// Pigment ids are catalogue ids (at most 64 characters there). Replay copies the tool's id into
+// every impression it places, so an unbounded one would multiply into gigabytes.
+constexpr std::size_t kMaxPigmentIdChars = 64;
 
 std::string escape_pointer_token(std::string_view key) {
   std::string out;
@@ -158,6 +161,13 @@ class Checker {
   std::size_t dropped_ = 0;
 };
 
+bool pigment_id_ok(Checker& ck, const std::string& id, const std::string& ptr) {
+  if (id.size() <= kMaxPigmentIdChars) return true;
+  ck.error(ptr, "pigment id is " + std::to_string(id.size()) + " characters, at most " +
+                    std::to_string(kMaxPigmentIdChars));
+  return false;
+}
+
 bool is_sha256_hex(const std::string& s) {
   if (s.size() != 64) return false;
   for (char c : s) {
@@ -218,7 +228,8 @@ bool parse_tool(Checker& ck, const Json& j, const std::string& ptr, ToolState& o
         ok;
   }
   if (const Json* v = need("pigment")) {
-    ok = ck.string(*v, ptr + "/pigment", t.pigment, "pigment") && ok;
+    ok = ck.string(*v, ptr + "/pigment", t.pigment, "pigment") &&
+         pigment_id_ok(ck, t.pigment, ptr + "/pigment") && ok;
   }
   if (const Json* v = need("dilution")) {
     ok = ck.number(*v, ptr + "/dilution", 0.0, 1.0, t.dilution, "dilution") && ok;
@@ -322,6 +333,11 @@ void parse_impressions(Checker& ck, const Json& arr, Session& out) {
     ck.error("/impressions", "impressions must be an array");
     return;
   }
+  if (arr.size() > kMaxSessionImpressions) {
+    ck.error("/impressions", std::to_string(arr.size()) + " impressions, at most " +
+                                 std::to_string(kMaxSessionImpressions) + " per session");
+    return;
+  }
   out.impressions.reserve(arr.size());
   out.impressions_given.reserve(arr.size());
   for (std::size_t i = 0; i < arr.size(); ++i) {
@@ -376,7 +392,8 @@ void parse_impressions(Checker& ck, const Json& arr, Session& out) {
       }
     }
     if (const Json* v = need("pigment")) {
-      ok = ck.string(*v, ptr + "/pigment", imp.pigment, "pigment") && ok;
+      ok = ck.string(*v, ptr + "/pigment", imp.pigment, "pigment") &&
+           pigment_id_ok(ck, imp.pigment, ptr + "/pigment") && ok;
     }
     if (const Json* v = need("dilution")) {
       ok = ck.number(*v, ptr + "/dilution", 0.0, 1.0, imp.dilution, "dilution") && ok;

@@ -322,11 +322,27 @@ Result<ReplayOutput> replay_session(const Session& session, const Scenario& scen
 
   Simulation sim(scenario, catalogue, session.header.seed,
                  session.initial_tool.value_or(defaults_of(scenario)));
-  for (const SessionEvent& e : session.events) sim.apply(e);
+  // A few bytes of log can ask for millions of machine strokes: stop at the session limit (one
+  // event adds at most ~57,000 impressions, so the overshoot is bounded too).
+  auto too_many = [&](const std::string& pointer) {
+    return Result<ReplayOutput>::fail(
+        {label, pointer,
+         "the session places more than " + std::to_string(kMaxSessionImpressions) +
+             " impressions (the limit per session)"});
+  };
+  for (std::size_t i = 0; i < session.events.size(); ++i) {
+    sim.apply(session.events[i]);
+    if (sim.impressions().size() > kMaxSessionImpressions) {
+      return too_many("/events/" + std::to_string(i));
+    }
+  }
   // A log that ends with the pen down is closed at its last event time.
   StylusSample lift;
   lift.t_s = sim.last_event_time_s();
   sim.apply(lift);
+  if (sim.impressions().size() + session.impressions.size() > kMaxSessionImpressions) {
+    return too_many("/impressions");
+  }
   for (std::size_t i = 0; i < session.impressions.size(); ++i) {
     const ImpressionFieldsGiven given = i < session.impressions_given.size()
                                             ? session.impressions_given[i]

@@ -85,6 +85,9 @@ struct Session {
 };
 
 inline constexpr std::size_t kMaxSessionBytes = 256u << 20;
+// Impressions one session may hold: interchange impressions at load, or those its stylus log
+// places on replay (25x a one-hour session; bounds memory and time, docs/limits.md).
+inline constexpr std::size_t kMaxSessionImpressions = 500000;
 Result<Session> load_session_file(const std::string& path);
 Result<Session> parse_session(std::string_view json_text, const std::string& file_label);
 std::string serialize_session(const Session& s);  // JSON text, round-trips bit for bit
