@@ -30,7 +30,7 @@ const Demo kDemos[] = {
     {"strip-scar-expert.session.json", "strip-scar.json",
      "d7ad125a2d8cadb28a21de4ce78806679b261961835d16dc4c74e3ddd954b9f5"},
     {"diffuse-thinning-expert.session.json", "diffuse-thinning.json",
-     "5596b9414f11c9598cdc4120c11b494c383626318fc8141f599fcaa643c0f653"},
+     "6107c291539fbdfc891d33509e0c075940382cdec96f1b7c439eee99d93a511f"},
     {"hairline-assessment-novice.session.json", "hairline-assessment.json",
      "dbd36ae5427c006b580cf1efe7bb7311a1540bec3b1b4387528dbf098af942e8"},
     {"frontal-hairline-interchange.session.json", "frontal-hairline.json",
