@@ -678,7 +678,13 @@ void Trainer::advance_clock() {
 }
 
 void Trainer::push_script_events() {
-  if (!player_ || !accepting_input()) return;
+  if (!player_) return;
+  if (finished_ && !script_done_) {
+    // The attempt ended (a "finish" event, or the time limit): nothing more to feed.
+    script_done_ = true;
+    frame_work();
+  }
+  if (!accepting_input()) return;
   ScriptHost host;
   host.project = [this](sim::PointMm p) { return project(p); };
   host.focus = [this](sim::PointMm p) {

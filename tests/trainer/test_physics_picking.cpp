@@ -15,7 +15,9 @@ using smp::physics::SkinSurface;
 using smp::physics::Vec3;
 using smp::sim::PointMm;
 
-double map_err(PointMm a, PointMm b) { return std::hypot(a.x_mm - b.x_mm, a.y_mm - b.y_mm); }
+double map_err(PointMm a, PointMm b) {
+  return std::hypot(a.x_mm - b.x_mm, a.y_mm - b.y_mm);
+}
 
 TEST(HeadSurface, HasHeadProportions) {
   const SkinSurface head = SkinSurface::head();
@@ -36,13 +38,13 @@ TEST(HeadSurface, OriginIsFrontHairlineMidpointAndAxesPointTheRightWay) {
   const SkinSurface head = SkinSurface::head();
   const auto o = head.point({0, 0});
   EXPECT_NEAR(o.pos.x, 0.0, 1e-9);
-  EXPECT_GT(o.pos.z, 50.0);  // on the front of the head
-  EXPECT_GT(o.pos.y, 40.0);  // well above the brow
-  EXPECT_GT(head.point({30, 0}).pos.x, 20.0);          // +x: the patient's left (+X)
-  EXPECT_GT(head.point({0, 100}).pos.y, o.pos.y);      // +y: toward the crown
-  EXPECT_LT(head.point({0, 220}).pos.z, -40.0);        // far +y: the back of the head
+  EXPECT_GT(o.pos.z, 50.0);                        // on the front of the head
+  EXPECT_GT(o.pos.y, 40.0);                        // well above the brow
+  EXPECT_GT(head.point({30, 0}).pos.x, 20.0);      // +x: the patient's left (+X)
+  EXPECT_GT(head.point({0, 100}).pos.y, o.pos.y);  // +y: toward the crown
+  EXPECT_LT(head.point({0, 220}).pos.z, -40.0);    // far +y: the back of the head
   EXPECT_NEAR(o.tangent_x.x, 1.0, 1e-3);
-  EXPECT_GT(o.tangent_y.y, 0.3);                       // +y climbs the forehead
+  EXPECT_GT(o.tangent_y.y, 0.3);  // +y climbs the forehead
 }
 
 TEST(HeadSurface, MapCoordinatesAreArcLengths) {

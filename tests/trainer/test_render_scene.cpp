@@ -95,10 +95,10 @@ smp::sim::Scenario test_scenario(int fitzpatrick) {
   s.regions.push_back(region("top", R::kTreat, treat, 60, 0.15, 0.40));
   s.regions.push_back(region("front", R::kHairlineTransition,
                              {{-60, -2}, {60, -2}, {60, 12}, {-60, 12}}, 25, 0.12, 0.35));
-  s.regions.push_back(region("strip", R::kScar,
-                             {{-70, 196}, {70, 196}, {70, 200}, {-70, 200}}, 40, 0.15, 0.35));
-  s.regions.push_back(region("forehead", R::kForbidden,
-                             {{-100, -60}, {100, -60}, {100, -8}, {-100, -8}}, 0, 0, 0));
+  s.regions.push_back(
+      region("strip", R::kScar, {{-70, 196}, {70, 196}, {70, 200}, {-70, 200}}, 40, 0.15, 0.35));
+  s.regions.push_back(
+      region("forehead", R::kForbidden, {{-100, -60}, {100, -60}, {100, -8}, {-100, -8}}, 0, 0, 0));
   for (int k = 0; k <= 24; ++k) {
     const double x = -60.0 + 5.0 * k;
     s.hairline_front_mm.push_back({x, 2.0 + 0.004 * x * x + 1.5 * std::sin(k * 1.7)});
@@ -199,8 +199,7 @@ TEST_F(RenderTest, HeadFillsTheFrameAndDotsChangePixelsWhereDrawn) {
   EXPECT_GT(foreground_fraction(empty), 0.25);  // the head occupies a good part of the frame
 
   // 3000 dots on the crown: pixels change there and only on the skin.
-  const std::vector<Impression> dots =
-      make_dots(s, 3000, 1, {-40, 15}, {40, 95}, "smp-grey-2");
+  const std::vector<Impression> dots = make_dots(s, 3000, 1, {-40, 15}, {40, 95}, "smp-grey-2");
   renderer_->sync_dots(dots, nullptr);
   renderer_->set_time_days(30.0);
   EXPECT_EQ(renderer_->dot_count(), 3000u);
@@ -246,7 +245,8 @@ TEST_F(RenderTest, FreshDotsDifferFromHealedAndAgedOnesAndTogglesChangeTheImage)
   renderer_->set_scene(s, head, catalogue_);
   OrbitCamera cam;
   cam.look_at_surface(head.point({0, 90}), 90.0);
-  const std::vector<Impression> dots = make_dots(s, 1500, 2, {-20, 70}, {20, 110}, "carbon-black-neat");
+  const std::vector<Impression> dots =
+      make_dots(s, 1500, 2, {-20, 70}, {20, 110}, "carbon-black-neat");
   smp::sim::Scorer scorer(s, catalogue_);
   for (const Impression& d : dots) scorer.add(d);
   renderer_->sync_dots(dots, &scorer);
@@ -349,7 +349,8 @@ TEST_F(RenderTest, IncrementalUpdatesMatchAFullRebuild) {
 TEST_F(RenderTest, PracticePadRendersFromAbove) {
   smp::sim::Scenario s = test_scenario(3);
   s.surface = smp::sim::Surface::kPracticePad;
-  s.regions = {region("square", smp::sim::RegionRole::kTreat, {{-30, -20}, {30, -20}, {30, 20}, {-30, 20}}, 60, 0.15, 0.4)};
+  s.regions = {region("square", smp::sim::RegionRole::kTreat,
+                      {{-30, -20}, {30, -20}, {30, 20}, {-30, 20}}, 60, 0.15, 0.4)};
   s.hairline_front_mm.clear();
   s.patient.hairs_mm.clear();
   const smp::physics::SkinSurface pad = smp::physics::SkinSurface::for_scenario(s);
@@ -396,7 +397,8 @@ TEST_F(RenderTest, EveryShippedScenarioRendersWithItsGuidesAndDots) {
     only_treat.regions = {*treat};
     const smp::sim::BoxMm b = smp::sim::bounding_box(treat->polygon_mm);
     const std::vector<Impression> dots =
-        make_dots(only_treat, 800, 9, b.min, b.max, s.defaults.pigment.empty() ? "smp-grey-2" : s.defaults.pigment);
+        make_dots(only_treat, 800, 9, b.min, b.max,
+                  s.defaults.pigment.empty() ? "smp-grey-2" : s.defaults.pigment);
     renderer_->sync_dots(dots, nullptr);
     renderer_->set_time_days(30.0);
     const Frame worked = render(*renderer_, *target_, cam, opt, s.id + "_healed");
@@ -418,7 +420,8 @@ TEST_F(RenderTest, CrossSectionDiagramShowsLayersBandAndDeposits) {
     imp.pigment = "smp-grey-2";
     dots.push_back(imp);
   }
-  const auto cs = smp::render::make_cross_section(s, dots, {0, 100}, 0.0, 4.0, 0.6, 2.6, &catalogue_);
+  const auto cs =
+      smp::render::make_cross_section(s, dots, {0, 100}, 0.0, 4.0, 0.6, 2.6, &catalogue_);
   ASSERT_EQ(cs.deposits.size(), 5u);
   EXPECT_DOUBLE_EQ(cs.band_min_mm, 0.15);
   EXPECT_DOUBLE_EQ(cs.band_max_mm, 0.40);
