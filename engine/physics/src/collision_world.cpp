@@ -70,7 +70,8 @@ NeedleAngles needle_angles(const SurfacePoint& at, Vec3 needle_dir) {
   out.tilt_rad = std::acos(std::clamp(dot(axis, n), -1.0, 1.0));
   // The grip leans away from the normal along `lean`; express it in the tangent frame.
   const Vec3 lean = axis - n * dot(axis, n);
-  if (length(lean) > 1e-9) out.azimuth_rad = std::atan2(dot(lean, at.tangent_y), dot(lean, at.tangent_x));
+  if (length(lean) > 1e-9)
+    out.azimuth_rad = std::atan2(dot(lean, at.tangent_y), dot(lean, at.tangent_x));
   return out;
 }
 

@@ -33,8 +33,8 @@ double smooth_max(double a, double b, double w) {
 // cheeks, lips, chin and ears, joined to an elliptic neck cylinder by a smooth maximum.
 // The scalp (above the brow and ears) is the bare skull shape: no feature reaches it.
 double skull_radius(double dx, double dy, double dz) {
-  const double down = smoothstep(0.0, -0.75, dy);    // 0 above the centre, 1 well below
-  const double front = smoothstep(-0.2, 0.7, dz);    // face side
+  const double down = smoothstep(0.0, -0.75, dy);  // 0 above the centre, 1 well below
+  const double front = smoothstep(-0.2, 0.7, dz);  // face side
   const double ax = 72.0 - 5.0 * dz - down * (6.0 + 9.0 * front);
   const double ay = dy >= 0.0 ? 100.0 : 82.0 + 62.0 * front;
   // The lower face stands further forward than an ellipsoid would put it (flat face, chin).
@@ -48,8 +48,8 @@ double skull_radius(double dx, double dy, double dz) {
 }
 
 double face_features(double dx, double dy, double dz) {
-  if (dz < -0.05 && std::abs(dx) < 0.75) return 0.0;  // back of the head: nothing
-  const double u = std::atan2(dx, dz);                // horizontal angle, 0 = front
+  if (dz < -0.05 && std::abs(dx) < 0.75) return 0.0;      // back of the head: nothing
+  const double u = std::atan2(dx, dz);                    // horizontal angle, 0 = front
   const double v = std::asin(std::clamp(dy, -1.0, 1.0));  // elevation, 0 = brow level
   double h = 0.0;
   if (std::abs(u) < 1.3) {
@@ -168,7 +168,10 @@ double solve_increasing(F f, D df, double target) {
   double lo = 0.0, hi = 1.0, t = 0.5;
   for (int it = 0; it < 60; ++it) {
     const double v = f(t) - target;
-    if (v > 0) hi = t; else lo = t;
+    if (v > 0)
+      hi = t;
+    else
+      lo = t;
     if (std::abs(v) < 1e-12) break;
     const double d = df(t);
     double next = d > 0 ? t - v / d : 0.5 * (lo + hi);
@@ -179,17 +182,17 @@ double solve_increasing(F f, D df, double target) {
   return t;
 }
 
-constexpr double kAMin = -kPi / 2;        // straight down (under the neck): the seam
+constexpr double kAMin = -kPi / 2;  // straight down (under the neck): the seam
 constexpr double kAMax = 3 * kPi / 2;
-constexpr int kNa = 4096;                 // Y(a) table intervals
-constexpr int kNxa = 720;                 // X(a, b) table rows over a
-constexpr int kNxb = 180;                 // X(a, b) table intervals over b in [0, pi/2]
+constexpr int kNa = 4096;  // Y(a) table intervals
+constexpr int kNxa = 720;  // X(a, b) table rows over a
+constexpr int kNxb = 180;  // X(a, b) table intervals over b in [0, pi/2]
 constexpr double kGlabellaToHairlineMm = 70.0;
 
 struct HeadTables {
   double a_hairline = 0.0;
-  std::vector<double> y, y_slope;                 // at a_k, k = 0..kNa
-  std::vector<double> x, x_slope;                 // row-major [(kNxa+1) x (kNxb+1)]
+  std::vector<double> y, y_slope;  // at a_k, k = 0..kNa
+  std::vector<double> x, x_slope;  // row-major [(kNxa+1) x (kNxb+1)]
   double da = 0, dxa = 0, dxb = 0;
 
   HeadTables() {
@@ -235,8 +238,7 @@ struct HeadTables {
     const int k = std::clamp(int(it - y.begin()) - 1, 0, kNa - 1);
     const double t = solve_increasing(
         [&](double s) { return hermite(y[k], y[k + 1], y_slope[k], y_slope[k + 1], s); },
-        [&](double s) { return hermite_d(y[k], y[k + 1], y_slope[k], y_slope[k + 1], s); },
-        target);
+        [&](double s) { return hermite_d(y[k], y[k + 1], y_slope[k], y_slope[k + 1], s); }, target);
     return kAMin + (k + t) * da;
   }
   // X(a, b) for b >= 0: Hermite along b in the two neighbouring rows, linear across rows.
@@ -273,7 +275,10 @@ struct HeadTables {
     if (x_abs >= node(kNxb)) return kPi / 2;
     while (hi - lo > 1) {
       const int mid = (lo + hi) / 2;
-      if (node(mid) <= x_abs) lo = mid; else hi = mid;
+      if (node(mid) <= x_abs)
+        lo = mid;
+      else
+        hi = mid;
     }
     const int j = lo;
     const double t = solve_increasing(
@@ -306,8 +311,8 @@ void angles_of(Vec3 w, double* a, double* b) {
 
 struct SkinSurface::Impl {
   sim::Surface kind = sim::Surface::kHead;
-  sim::BoxMm work;          // map_bounds()
-  sim::BoxMm slab;          // pad: extent including margin
+  sim::BoxMm work;  // map_bounds()
+  sim::BoxMm slab;  // pad: extent including margin
   double pad_thickness_mm = 10.0;
   mutable SurfaceMesh mesh;  // built lazily under mesh_once
   mutable std::once_flag mesh_once;
@@ -371,8 +376,8 @@ void SkinSurface::Impl::build_mesh() const {
         const std::uint32_t v00 = i * (nb + 1) + j, v01 = v00 + 1;
         const std::uint32_t v10 = (i + 1) * (nb + 1) + j, v11 = v10 + 1;
         // Outward-facing CCW: d/da x d/db points inward, so wind (v00, v01, v11).
-        if (j != 0) m.indices.insert(m.indices.end(), {v00, v11, v10});         // skip at b=-pi/2
-        if (j != nb - 1) m.indices.insert(m.indices.end(), {v00, v01, v11});    // skip at b=+pi/2
+        if (j != 0) m.indices.insert(m.indices.end(), {v00, v11, v10});       // skip at b=-pi/2
+        if (j != nb - 1) m.indices.insert(m.indices.end(), {v00, v01, v11});  // skip at b=+pi/2
       }
     }
   } else {
@@ -399,7 +404,8 @@ void SkinSurface::Impl::build_mesh() const {
     auto quad = [&](Vec3 a, Vec3 b, Vec3 c, Vec3 d, Vec3 n) {  // CCW from outside
       const std::uint32_t base = std::uint32_t(m.vertices.size());
       for (Vec3 p : {a, b, c, d}) {
-        m.vertices.push_back(make_vertex(p, n, {std::clamp(p.x, x0, x1), std::clamp(-p.z, y0, y1)}));
+        m.vertices.push_back(
+            make_vertex(p, n, {std::clamp(p.x, x0, x1), std::clamp(-p.z, y0, y1)}));
       }
       m.indices.insert(m.indices.end(), {base, base + 1, base + 2, base, base + 2, base + 3});
     };
@@ -450,14 +456,19 @@ SkinSurface SkinSurface::for_scenario(const sim::Scenario& s) {
   // The practice pad is a flat 10 x 10 cm sheet, map 0..100 mm both ways
   // (docs/scenario-format.md); grown only if the scenario reaches past it.
   sim::PolygonMm all{{0.0, 0.0}, {100.0, 100.0}};
-  for (const sim::Region& r : s.regions) all.insert(all.end(), r.polygon_mm.begin(), r.polygon_mm.end());
+  for (const sim::Region& r : s.regions)
+    all.insert(all.end(), r.polygon_mm.begin(), r.polygon_mm.end());
   all.insert(all.end(), s.hairline_front_mm.begin(), s.hairline_front_mm.end());
   all.insert(all.end(), s.patient.hairs_mm.begin(), s.patient.hairs_mm.end());
   return pad(sim::bounding_box(all), 0.0);
 }
 
-sim::Surface SkinSurface::kind() const { return impl_->kind; }
-sim::BoxMm SkinSurface::map_bounds() const { return impl_->work; }
+sim::Surface SkinSurface::kind() const {
+  return impl_->kind;
+}
+sim::BoxMm SkinSurface::map_bounds() const {
+  return impl_->work;
+}
 
 SurfacePoint SkinSurface::point(sim::PointMm p) const {
   if (impl_->kind == sim::Surface::kHead) return impl_->head_point(p);

@@ -24,8 +24,8 @@ Basis basis_of(const OrbitCamera& c) {
 
 Vec3 OrbitCamera::eye() const {
   const double cp = std::cos(pitch_rad);
-  return target + Vec3{cp * std::sin(yaw_rad), std::sin(pitch_rad), cp * std::cos(yaw_rad)} *
-                      distance_mm;
+  return target +
+         Vec3{cp * std::sin(yaw_rad), std::sin(pitch_rad), cp * std::cos(yaw_rad)} * distance_mm;
 }
 
 Mat4 OrbitCamera::view() const {

@@ -9,10 +9,9 @@
 namespace smp::render {
 
 CrossSection make_cross_section(const sim::Scenario& scenario,
-                                std::span<const sim::Impression> impressions,
-                                sim::PointMm centre, double direction_rad, double half_length_mm,
-                                double corridor_mm, double max_depth_mm,
-                                const sim::PigmentCatalogue* catalogue) {
+                                std::span<const sim::Impression> impressions, sim::PointMm centre,
+                                double direction_rad, double half_length_mm, double corridor_mm,
+                                double max_depth_mm, const sim::PigmentCatalogue* catalogue) {
   CrossSection cs;
   cs.centre = centre;
   cs.direction_rad = direction_rad;
@@ -23,7 +22,8 @@ CrossSection make_cross_section(const sim::Scenario& scenario,
   constexpr int kSamples = 41;
   for (int k = 0; k < kSamples; ++k) {
     const double off = -half_length_mm + 2.0 * half_length_mm * k / (kSamples - 1);
-    const sim::SkinSample s = sim::skin_at(scenario, {centre.x_mm + ux * off, centre.y_mm + uy * off});
+    const sim::SkinSample s =
+        sim::skin_at(scenario, {centre.x_mm + ux * off, centre.y_mm + uy * off});
     const sim::SkinLayersMm L = sim::effective_layers(s);
     LayerProfileSample p;
     p.offset_mm = off;
@@ -47,7 +47,8 @@ CrossSection make_cross_section(const sim::Scenario& scenario,
     const double dx = imp.pos.x_mm - centre.x_mm, dy = imp.pos.y_mm - centre.y_mm;
     const double along = dx * ux + dy * uy;
     const double across = -dx * uy + dy * ux;
-    if (std::abs(along) > half_length_mm + imp.fresh_diameter_mm || std::abs(across) > corridor_mm) {
+    if (std::abs(along) > half_length_mm + imp.fresh_diameter_mm ||
+        std::abs(across) > corridor_mm) {
       continue;
     }
     SectionDeposit d;
@@ -60,7 +61,8 @@ CrossSection make_cross_section(const sim::Scenario& scenario,
     // that lightens with dilution.
     const sim::Pigment* pig = catalogue ? catalogue->find(imp.pigment) : nullptr;
     d.color = pig ? sim::lab_to_srgb(sim::deposit_color(*pig, imp.dilution, skin))
-                  : sim::lab_to_srgb(sim::mix({14.0, 0.0, -1.0}, skin, std::clamp(imp.dilution, 0.0, 1.0)));
+                  : sim::lab_to_srgb(
+                        sim::mix({14.0, 0.0, -1.0}, skin, std::clamp(imp.dilution, 0.0, 1.0)));
     double lo = 0, hi = 0;
     bool band = false;
     for (std::size_t i : sim::regions_at(scenario, imp.pos)) {
@@ -101,10 +103,14 @@ SectionLayout layout_cross_section(const CrossSection& cs, const Viewport& vp) {
 
 sim::Rgb layer_color(sim::Layer layer) {
   switch (layer) {
-    case sim::Layer::kEpidermis: return {0.80, 0.62, 0.52};
-    case sim::Layer::kPapillaryDermis: return {0.93, 0.74, 0.70};
-    case sim::Layer::kReticularDermis: return {0.86, 0.64, 0.62};
-    case sim::Layer::kSubcutis: return {0.98, 0.90, 0.62};
+    case sim::Layer::kEpidermis:
+      return {0.80, 0.62, 0.52};
+    case sim::Layer::kPapillaryDermis:
+      return {0.93, 0.74, 0.70};
+    case sim::Layer::kReticularDermis:
+      return {0.86, 0.64, 0.62};
+    case sim::Layer::kSubcutis:
+      return {0.98, 0.90, 0.62};
   }
   return {0.5, 0.5, 0.5};
 }

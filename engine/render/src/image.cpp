@@ -30,7 +30,8 @@ ImageStats image_stats(int width, int height, std::span<const std::uint8_t> rgba
     const double l = 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
     sum += l;
     sum2 += l * l;
-    if (colors.size() < 4096) colors.insert(std::uint32_t(p[0]) << 16 | std::uint32_t(p[1]) << 8 | p[2]);
+    if (colors.size() < 4096)
+      colors.insert(std::uint32_t(p[0]) << 16 | std::uint32_t(p[1]) << 8 | p[2]);
   }
   s.mean_luma = sum / double(n);
   s.luma_stddev = std::sqrt(std::max(0.0, sum2 / double(n) - s.mean_luma * s.mean_luma));

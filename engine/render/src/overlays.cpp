@@ -13,16 +13,15 @@ namespace {
 // bad dots show); density needs a wider window to average over ~20 dots at working densities.
 constexpr double kDotSigmaMm = 1.0;
 constexpr double kDensitySigmaMm = 2.5;
-constexpr double kMinWeight = 0.02;    // below this a texel has no data
-constexpr double kFullWeight = 0.25;   // weight at which the overlay reaches full opacity
+constexpr double kMinWeight = 0.02;   // below this a texel has no data
+constexpr double kFullWeight = 0.25;  // weight at which the overlay reaches full opacity
 constexpr double kDepthErrMaxMm = 0.8;
 constexpr double kDensityRatioMax = 2.0;
 constexpr double kHashCellMm = 2.0;
 constexpr double kCrowdReachFactor = 1.5;  // neighbours within 1.5 x (r_i + r_j) add risk
 
 sim::Rgb hex(unsigned v) {
-  return {double((v >> 16) & 255) / 255.0, double((v >> 8) & 255) / 255.0,
-          double(v & 255) / 255.0};
+  return {double((v >> 16) & 255) / 255.0, double((v >> 8) & 255) / 255.0, double(v & 255) / 255.0};
 }
 
 // Samples of matplotlib's maps (van der Walt & Smith 2015; Nunez et al. 2018), interpolated
@@ -58,10 +57,14 @@ bool band_at(const sim::Scenario& s, sim::PointMm p, double* lo, double* hi) {
 
 const char* to_string(HeatMapKind kind) {
   switch (kind) {
-    case HeatMapKind::kNone: return "none";
-    case HeatMapKind::kDepthError: return "depth_error";
-    case HeatMapKind::kDensity: return "density";
-    case HeatMapKind::kBlurRisk: return "blur_risk";
+    case HeatMapKind::kNone:
+      return "none";
+    case HeatMapKind::kDepthError:
+      return "depth_error";
+    case HeatMapKind::kDensity:
+      return "density";
+    case HeatMapKind::kBlurRisk:
+      return "blur_risk";
   }
   return "none";
 }
@@ -77,12 +80,18 @@ HeatLegend heat_legend(HeatMapKind kind) {
     case HeatMapKind::kNone:
       return l;
     case HeatMapKind::kDepthError:
-      l = {"Depth error", "mm", 0.0, kDepthErrMaxMm, "in the target band",
-           "0.8 mm or more outside it", ColorMap::kCividis, {}};
+      l = {"Depth error",
+           "mm",
+           0.0,
+           kDepthErrMaxMm,
+           "in the target band",
+           "0.8 mm or more outside it",
+           ColorMap::kCividis,
+           {}};
       break;
     case HeatMapKind::kDensity:
-      l = {"Density", "x target", 0.0, kDensityRatioMax, "empty", "2x target or more",
-           ColorMap::kViridis, {}};
+      l = {"Density",           "x target",         0.0, kDensityRatioMax, "empty",
+           "2x target or more", ColorMap::kViridis, {}};
       break;
     case HeatMapKind::kBlurRisk:
       l = {"Blur risk", "", 0.0, 1.0, "low", "high", ColorMap::kViridis, {}};
@@ -139,9 +148,11 @@ std::size_t HeatField::cell_of(sim::PointMm p) const {
 void HeatField::splat(sim::PointMm p, double sigma, std::vector<float>& acc, double amount) {
   const double reach = 3.0 * sigma;
   const int i0 = std::max(0, int(std::floor((p.x_mm - reach - bounds_.min.x_mm) / cell_mm_)));
-  const int i1 = std::min(width_ - 1, int(std::floor((p.x_mm + reach - bounds_.min.x_mm) / cell_mm_)));
+  const int i1 =
+      std::min(width_ - 1, int(std::floor((p.x_mm + reach - bounds_.min.x_mm) / cell_mm_)));
   const int j0 = std::max(0, int(std::floor((p.y_mm - reach - bounds_.min.y_mm) / cell_mm_)));
-  const int j1 = std::min(height_ - 1, int(std::floor((p.y_mm + reach - bounds_.min.y_mm) / cell_mm_)));
+  const int j1 =
+      std::min(height_ - 1, int(std::floor((p.y_mm + reach - bounds_.min.y_mm) / cell_mm_)));
   const double inv2s2 = 1.0 / (2.0 * sigma * sigma);
   for (int j = j0; j <= j1; ++j) {
     const double dy = bounds_.min.y_mm + (j + 0.5) * cell_mm_ - p.y_mm;
@@ -161,7 +172,8 @@ void HeatField::add(const sim::Impression& imp) {
     return;  // off the mapped area: nothing to draw
   }
   // Density: a normalised 2D Gaussian, so the sum is dots per mm^2.
-  splat(p, kDensitySigmaMm, density_, 1.0 / (2.0 * 3.14159265358979 * kDensitySigmaMm * kDensitySigmaMm));
+  splat(p, kDensitySigmaMm, density_,
+        1.0 / (2.0 * 3.14159265358979 * kDensitySigmaMm * kDensitySigmaMm));
 
   // Depth error: distance outside the band; blur risk: depth into the reticular dermis or fat,
   // overdose and scar migration (what healing.cpp spreads), plus crowding by neighbours.
@@ -224,7 +236,8 @@ double HeatField::value(HeatMapKind kind, int i, int j) const {
     case HeatMapKind::kDepthError:
       return double(w_[k]) >= kMinWeight ? double(depth_err_[k]) / double(w_[k]) : nan;
     case HeatMapKind::kBlurRisk:
-      return double(w_[k]) >= kMinWeight ? std::clamp(double(blur_[k]) / double(w_[k]), 0.0, 1.0) : nan;
+      return double(w_[k]) >= kMinWeight ? std::clamp(double(blur_[k]) / double(w_[k]), 0.0, 1.0)
+                                         : nan;
     case HeatMapKind::kDensity: {
       const double per_cm2 = double(density_[k]) * 100.0;
       if (target_[k] < 0.0f) return per_cm2 > 1.0 ? kDensityRatioMax : nan;  // must stay empty
@@ -249,7 +262,8 @@ std::vector<std::uint8_t> HeatField::rgba(HeatMapKind kind, double opacity) cons
       if (kind != HeatMapKind::kDensity) {
         // Fade in around the dots, and let good areas (low error/risk) show the skin through so
         // the problems stand out; density keeps full opacity because its low end marks holes.
-        a *= std::clamp(double(w_[k]) / kFullWeight, 0.0, 1.0) * (0.45 + 0.55 * std::clamp(t, 0.0, 1.0));
+        a *= std::clamp(double(w_[k]) / kFullWeight, 0.0, 1.0) *
+             (0.45 + 0.55 * std::clamp(t, 0.0, 1.0));
       }
       const sim::Rgb c = colormap(legend.map, t);
       std::uint8_t* px = &out[k * 4];

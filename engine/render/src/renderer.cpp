@@ -18,7 +18,7 @@ namespace {
 using physics::Vec3;
 
 constexpr int kHairSegments = 6;
-constexpr double kMaskTexelMm = 0.25;   // region mask resolution: 1-2 mm scars stay crisp
+constexpr double kMaskTexelMm = 0.25;  // region mask resolution: 1-2 mm scars stay crisp
 constexpr double kMaskMarginMm = 12.0;
 constexpr double kGuideLiftMm = 0.35;   // guides float just above the skin (depth test)
 constexpr double kFreshHaloDays = 3.0;  // e-folding time of the fresh red halo
@@ -26,7 +26,9 @@ constexpr double kFreshHaloDays = 3.0;  // e-folding time of the fresh red halo
 float lin(double c) {  // sRGB -> linear
   return float(c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4));
 }
-void set_vec3_linear(GLint loc, const sim::Rgb& c) { glUniform3f(loc, lin(c.r), lin(c.g), lin(c.b)); }
+void set_vec3_linear(GLint loc, const sim::Rgb& c) {
+  glUniform3f(loc, lin(c.r), lin(c.g), lin(c.b));
+}
 void push3(std::vector<float>& v, Vec3 p) {
   v.push_back(float(p.x));
   v.push_back(float(p.y));
@@ -72,21 +74,30 @@ struct DotGeom {
 sim::Rgb region_color(sim::RegionRole role) {
   // Okabe-Ito colour-blind-safe palette.
   switch (role) {
-    case sim::RegionRole::kTreat: return hex(0x56b4e9);
-    case sim::RegionRole::kScar: return hex(0xe69f00);
-    case sim::RegionRole::kHairlineTransition: return hex(0xcc79a7);
-    case sim::RegionRole::kForbidden: return hex(0xd55e00);
-    case sim::RegionRole::kAvoid: return hex(0xf0e442);
+    case sim::RegionRole::kTreat:
+      return hex(0x56b4e9);
+    case sim::RegionRole::kScar:
+      return hex(0xe69f00);
+    case sim::RegionRole::kHairlineTransition:
+      return hex(0xcc79a7);
+    case sim::RegionRole::kForbidden:
+      return hex(0xd55e00);
+    case sim::RegionRole::kAvoid:
+      return hex(0xf0e442);
   }
   return {1, 1, 1};
 }
 
 sim::Rgb status_color(sim::DepthStatus s) {
   switch (s) {
-    case sim::DepthStatus::kInBand: return hex(0x009e73);
-    case sim::DepthStatus::kTooShallow: return hex(0xf0e442);
-    case sim::DepthStatus::kTooDeep: return hex(0x0072b2);
-    case sim::DepthStatus::kCritical: return hex(0xd55e00);
+    case sim::DepthStatus::kInBand:
+      return hex(0x009e73);
+    case sim::DepthStatus::kTooShallow:
+      return hex(0xf0e442);
+    case sim::DepthStatus::kTooDeep:
+      return hex(0x0072b2);
+    case sim::DepthStatus::kCritical:
+      return hex(0xd55e00);
   }
   return {1, 1, 1};
 }
@@ -131,7 +142,8 @@ struct Renderer::Impl {
     for (GLuint p : {bg, skin, dots, lines, hair, flat}) {
       if (p) glDeleteProgram(p);
     }
-    const GLuint bufs[] = {skin_vbo, skin_ebo, quad_vbo, dot_vbo, line_vbo, line_quad, hair_vbo, flat_vbo};
+    const GLuint bufs[] = {skin_vbo, skin_ebo,  quad_vbo, dot_vbo,
+                           line_vbo, line_quad, hair_vbo, flat_vbo};
     glDeleteBuffers(GLsizei(std::size(bufs)), bufs);
     const GLuint vaos[] = {skin_vao, dot_vao, line_vao, hair_vao, flat_vao};
     glDeleteVertexArrays(GLsizei(std::size(vaos)), vaos);
@@ -140,12 +152,11 @@ struct Renderer::Impl {
   }
 
   DotInstance make_instance(const sim::Impression& imp, const DotGeom& g) const {
-    const sim::Appearance a =
-        sim::appearance_at(imp, g.skin, g.pigment ? *g.pigment : fallback_pigment,
-                           scenario->patient.skin_lab, t_days);
+    const sim::Appearance a = sim::appearance_at(
+        imp, g.skin, g.pigment ? *g.pigment : fallback_pigment, scenario->patient.skin_lab, t_days);
     DotInstance d{};
-    const Vec3 axis = g.at.tangent_x * std::cos(a.orientation_rad) +
-                      g.at.tangent_y * std::sin(a.orientation_rad);
+    const Vec3 axis =
+        g.at.tangent_x * std::cos(a.orientation_rad) + g.at.tangent_y * std::sin(a.orientation_rad);
     const double rmin = 0.5 * std::max(a.diameter_mm, 0.0);
     const double rmaj = rmin * std::max(a.elongation, 1.0);
     const sim::Rgb c = sim::lab_to_srgb(a.color);
@@ -440,7 +451,8 @@ void Renderer::Impl::build_hairs() {
     double gx = dx * std::cos(swirl) - dy * std::sin(swirl);
     double gy = dx * std::sin(swirl) + dy * std::cos(swirl);
     if (surface->kind() == sim::Surface::kHead && p.y_mm < 150.0) {
-      const double fwd = std::clamp((150.0 - p.y_mm) / 120.0, 0.0, 1.0);  // front hair combs forward
+      const double fwd =
+          std::clamp((150.0 - p.y_mm) / 120.0, 0.0, 1.0);  // front hair combs forward
       gx = gx * (1.0 - fwd) + 0.15 * (p.x_mm / 60.0) * fwd;
       gy = gy * (1.0 - fwd) - fwd;
     }
@@ -454,7 +466,8 @@ void Renderer::Impl::build_hairs() {
     data.push_back(0.0f);
   }
   glBindBuffer(GL_ARRAY_BUFFER, hair_vbo);
-  glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(data.size() * sizeof(float)), data.data(), GL_STATIC_DRAW);
+  glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(data.size() * sizeof(float)), data.data(),
+               GL_STATIC_DRAW);
   hair_count = GLsizei(hairs.size());
 }
 
@@ -563,8 +576,12 @@ void Renderer::set_time_days(double t_days) {
   m.upload_dots(0);
 }
 
-double Renderer::time_days() const { return impl_->t_days; }
-std::size_t Renderer::dot_count() const { return impl_->inst.size(); }
+double Renderer::time_days() const {
+  return impl_->t_days;
+}
+std::size_t Renderer::dot_count() const {
+  return impl_->inst.size();
+}
 
 void Renderer::Impl::draw_lines(const std::vector<LineInstance>& l, const Mat4& vp_m,
                                 const Viewport& vp) {
@@ -612,7 +629,8 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   const float px_scale = float(2.0 * std::tan(camera.fov_y_rad / 2) / std::max(vp.height, 1));
   auto set_lights = [&](GLuint prog) {
     glUniform3f(glGetUniformLocation(prog, "uKeyDir"), float(key.x), float(key.y), float(key.z));
-    glUniform3f(glGetUniformLocation(prog, "uFillDir"), float(fill.x), float(fill.y), float(fill.z));
+    glUniform3f(glGetUniformLocation(prog, "uFillDir"), float(fill.x), float(fill.y),
+                float(fill.z));
   };
 
   // Heat texture (only rebuilt when shown and changed).
@@ -639,11 +657,14 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   set_vec3_linear(glGetUniformLocation(m.skin, "uSkin"), m.skin_rgb);
   set_vec3_linear(glGetUniformLocation(m.skin, "uScar"), m.scar_rgb);
   set_vec3_linear(glGetUniformLocation(m.skin, "uLesion"), m.lesion_rgb);
-  set_vec3_linear(glGetUniformLocation(m.skin, "uForbiddenTint"), region_color(sim::RegionRole::kForbidden));
+  set_vec3_linear(glGetUniformLocation(m.skin, "uForbiddenTint"),
+                  region_color(sim::RegionRole::kForbidden));
   glUniform4fv(glGetUniformLocation(m.skin, "uMaskRect"), 1, m.mask_rect);
   glUniform4fv(glGetUniformLocation(m.skin, "uHeatRect"), 1, m.heat_rect);
-  glUniform1f(glGetUniformLocation(m.skin, "uHeatOn"), opt.heat_map != HeatMapKind::kNone ? 1.0f : 0.0f);
-  glUniform1f(glGetUniformLocation(m.skin, "uHeatOpacity"), float(std::clamp(opt.heat_opacity, 0.0, 1.0)));
+  glUniform1f(glGetUniformLocation(m.skin, "uHeatOn"),
+              opt.heat_map != HeatMapKind::kNone ? 1.0f : 0.0f);
+  glUniform1f(glGetUniformLocation(m.skin, "uHeatOpacity"),
+              float(std::clamp(opt.heat_opacity, 0.0, 1.0)));
   glUniform1f(glGetUniformLocation(m.skin, "uShowRegions"), opt.show_regions ? 1.0f : 0.0f);
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, m.mask_tex);
@@ -734,8 +755,8 @@ void push_quad(std::vector<float>& v, double x0, double y0, double x1, double y1
   push_vertex(v, x2, y2, c, a);
   push_vertex(v, x3, y3, c, a);
 }
-void push_rect(std::vector<float>& v, double x0, double y0, double x1, double y1,
-               const sim::Rgb& c, double a) {
+void push_rect(std::vector<float>& v, double x0, double y0, double x1, double y1, const sim::Rgb& c,
+               double a) {
   push_quad(v, x0, y0, x1, y0, x1, y1, x0, y1, c, a);
 }
 void push_ellipse(std::vector<float>& v, double cx, double cy, double rx, double ry,
@@ -781,7 +802,8 @@ void Renderer::draw_cross_section(const CrossSection& cs, const Viewport& vp, in
                           b.subcutis_bottom_mm};
     for (int l = 0; l < 4; ++l) {
       sim::Rgb c = layer_color(sim::Layer(l));
-      if (l > 0 && l < 3 && (a.scar || b.scar)) c = {c.r * 0.9 + 0.1, c.g * 0.9 + 0.1, c.b * 0.9 + 0.1};
+      if (l > 0 && l < 3 && (a.scar || b.scar))
+        c = {c.r * 0.9 + 0.1, c.g * 0.9 + 0.1, c.b * 0.9 + 0.1};
       double x0, y0, x1, y1, x2, y2, x3, y3;
       px(a.offset_mm, ta[l], &x0, &y0);
       px(b.offset_mm, tb[l], &x1, &y1);
@@ -882,7 +904,8 @@ std::vector<std::uint8_t> read_pixels(const Viewport& vp, int fb_height) {
   return px;
 }
 
-sim::Result<std::unique_ptr<RenderTarget>> RenderTarget::create(int width, int height, int samples) {
+sim::Result<std::unique_ptr<RenderTarget>> RenderTarget::create(int width, int height,
+                                                                int samples) {
   if (width <= 0 || height <= 0) {
     return sim::Result<std::unique_ptr<RenderTarget>>::fail({"<gl>", "", "empty render target"});
   }
@@ -900,7 +923,8 @@ sim::Result<std::unique_ptr<RenderTarget>> RenderTarget::create(int width, int h
   glRenderbufferStorageMultisample(GL_RENDERBUFFER, t->samples_, GL_RGBA8, width, height);
   glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, t->color_);
   glBindRenderbuffer(GL_RENDERBUFFER, t->depth_);
-  glRenderbufferStorageMultisample(GL_RENDERBUFFER, t->samples_, GL_DEPTH_COMPONENT24, width, height);
+  glRenderbufferStorageMultisample(GL_RENDERBUFFER, t->samples_, GL_DEPTH_COMPONENT24, width,
+                                   height);
   glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, t->depth_);
   GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
   if (status == GL_FRAMEBUFFER_COMPLETE) {
@@ -909,7 +933,8 @@ sim::Result<std::unique_ptr<RenderTarget>> RenderTarget::create(int width, int h
     glBindFramebuffer(GL_FRAMEBUFFER, t->resolve_fbo_);
     glBindRenderbuffer(GL_RENDERBUFFER, t->resolve_color_);
     glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
-    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, t->resolve_color_);
+    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                              t->resolve_color_);
     status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
   }
   glBindFramebuffer(GL_FRAMEBUFFER, 0);

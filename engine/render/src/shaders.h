@@ -7,20 +7,20 @@ namespace smp::render::shaders {
 // further round the terminator: the cheap stand-in for subsurface scattering that keeps skin warm
 // instead of grey in shadow), a sky/ground hemisphere ambient, and a broad, weak sheen instead of
 // a specular highlight.
-#define SMP_GLSL_LIGHTING                                                                      \
-  "uniform vec3 uKeyDir;\n"                                                                    \
-  "uniform vec3 uFillDir;\n"                                                                   \
-  "vec3 wrap_diffuse(vec3 n, vec3 l) {\n"                                                      \
-  "  const vec3 w = vec3(0.50, 0.32, 0.26);\n"                                                 \
-  "  return clamp((vec3(dot(n, l)) + w) / (1.0 + w), 0.0, 1.0);\n"                             \
-  "}\n"                                                                                        \
-  "vec3 skin_light(vec3 n) {\n"                                                                \
-  "  vec3 hemi = mix(vec3(0.20, 0.18, 0.17), vec3(0.34, 0.36, 0.40), 0.5 + 0.5 * n.y);\n"      \
-  "  return 0.92 * wrap_diffuse(n, uKeyDir) + 0.30 * wrap_diffuse(n, uFillDir) + hemi;\n"      \
-  "}\n"                                                                                        \
-  "vec3 to_srgb(vec3 c) {\n"                                                                   \
-  "  c = clamp(c, 0.0, 1.0);\n"                                                                \
-  "  return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));\n"    \
+#define SMP_GLSL_LIGHTING                                                                   \
+  "uniform vec3 uKeyDir;\n"                                                                 \
+  "uniform vec3 uFillDir;\n"                                                                \
+  "vec3 wrap_diffuse(vec3 n, vec3 l) {\n"                                                   \
+  "  const vec3 w = vec3(0.50, 0.32, 0.26);\n"                                              \
+  "  return clamp((vec3(dot(n, l)) + w) / (1.0 + w), 0.0, 1.0);\n"                          \
+  "}\n"                                                                                     \
+  "vec3 skin_light(vec3 n) {\n"                                                             \
+  "  vec3 hemi = mix(vec3(0.20, 0.18, 0.17), vec3(0.34, 0.36, 0.40), 0.5 + 0.5 * n.y);\n"   \
+  "  return 0.92 * wrap_diffuse(n, uKeyDir) + 0.30 * wrap_diffuse(n, uFillDir) + hemi;\n"   \
+  "}\n"                                                                                     \
+  "vec3 to_srgb(vec3 c) {\n"                                                                \
+  "  c = clamp(c, 0.0, 1.0);\n"                                                             \
+  "  return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));\n" \
   "}\n"
 
 inline constexpr const char* kBackgroundVs = R"(#version 330 core

@@ -11,14 +11,14 @@
 namespace smp::physics {
 
 struct PickHit {
-  Vec3 point;              // world mm, on the exact smooth surface (refined from the mesh hit)
-  Vec3 normal;             // unit outward surface normal at `point`
-  double distance_mm = 0;  // along the normalised ray
-  double incidence_rad = 0;  // angle between the reversed ray and the normal (0 = head-on)
+  Vec3 point;                  // world mm, on the exact smooth surface (refined from the mesh hit)
+  Vec3 normal;                 // unit outward surface normal at `point`
+  double distance_mm = 0;      // along the normalised ray
+  double incidence_rad = 0;    // angle between the reversed ray and the normal (0 = head-on)
   std::int32_t triangle = -1;  // index of the mesh triangle Bullet hit (indices[3*triangle..])
   double barycentric[3] = {0, 0, 0};  // of the mesh hit within that triangle
-  sim::PointMm map;        // scalp map point of `point`
-  bool in_work_area = false;  // map inside surface.map_bounds()
+  sim::PointMm map;                   // scalp map point of `point`
+  bool in_work_area = false;          // map inside surface.map_bounds()
 };
 
 // Needle orientation relative to the skin, in the terms smp::sim::StylusSample uses.

@@ -15,11 +15,15 @@ struct Vec3 {
   friend Vec3 operator/(Vec3 a, double s) { return {a.x / s, a.y / s, a.z / s}; }
   friend bool operator==(const Vec3&, const Vec3&) = default;
 };
-inline double dot(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+inline double dot(Vec3 a, Vec3 b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 inline Vec3 cross(Vec3 a, Vec3 b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-inline double length(Vec3 a) { return std::sqrt(dot(a, a)); }
+inline double length(Vec3 a) {
+  return std::sqrt(dot(a, a));
+}
 // Unit vector along a; the zero vector stays zero.
 inline Vec3 normalize(Vec3 a) {
   const double l = length(a);

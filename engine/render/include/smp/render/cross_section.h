@@ -27,19 +27,19 @@ struct LayerProfileSample {
 
 struct SectionDeposit {
   std::uint32_t impression_id = 0;
-  double offset_mm = 0.0;   // along the line, signed, from the centre
+  double offset_mm = 0.0;  // along the line, signed, from the centre
   double depth_mm = 0.0;
-  double width_mm = 0.0;    // fresh diameter
+  double width_mm = 0.0;  // fresh diameter
   sim::Layer layer = sim::Layer::kEpidermis;
-  sim::Rgb color;           // deposit colour (pigment over skin), sRGB
+  sim::Rgb color;  // deposit colour (pigment over skin), sRGB
   bool in_band = false;
 };
 
 struct CrossSection {
   sim::PointMm centre;
-  double direction_rad = 0.0;   // of the line in the scalp map, 0 = +x
+  double direction_rad = 0.0;  // of the line in the scalp map, 0 = +x
   double half_length_mm = 0.0;
-  double max_depth_mm = 0.0;    // depth the diagram shows (into the fat)
+  double max_depth_mm = 0.0;                    // depth the diagram shows (into the fat)
   double band_min_mm = 0.0, band_max_mm = 0.0;  // target band at the centre (0/0: none)
   std::vector<LayerProfileSample> profile;      // ordered by offset
   std::vector<SectionDeposit> deposits;         // ordered by offset
@@ -48,10 +48,9 @@ struct CrossSection {
 // Deposits within `corridor_mm` of the line are included. Impressions are scanned linearly (fine
 // for an on-demand view; ~1 ms per 100,000). `catalogue` (optional) colours the deposits.
 CrossSection make_cross_section(const sim::Scenario& scenario,
-                                std::span<const sim::Impression> impressions,
-                                sim::PointMm centre, double direction_rad = 0.0,
-                                double half_length_mm = 4.0, double corridor_mm = 0.6,
-                                double max_depth_mm = 2.6,
+                                std::span<const sim::Impression> impressions, sim::PointMm centre,
+                                double direction_rad = 0.0, double half_length_mm = 4.0,
+                                double corridor_mm = 0.6, double max_depth_mm = 2.6,
                                 const sim::PigmentCatalogue* catalogue = nullptr);
 
 // Where (offset_mm, depth_mm) of a section lands in a viewport: a margin for labels is left on the

@@ -14,7 +14,7 @@ sim::Result<bool> write_png(const std::string& path, int width, int height,
 
 // Image statistics used by smoke tests and the app's --screenshot check.
 struct ImageStats {
-  double mean_luma = 0.0;      // 0..255
+  double mean_luma = 0.0;  // 0..255
   double luma_stddev = 0.0;
   std::size_t distinct_colors = 0;  // capped at 4096
 };

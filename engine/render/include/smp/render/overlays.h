@@ -1,5 +1,6 @@
 // CPU side of the heat-map overlays (no GL): incremental per-texel accumulation over the scalp map
-// and a perceptually uniform colour map, plus the legend the UI draws. docs/rendering.md, "Overlays".
+// and a perceptually uniform colour map, plus the legend the UI draws. docs/rendering.md,
+// "Overlays".
 #pragma once
 #include <cstdint>
 #include <span>
