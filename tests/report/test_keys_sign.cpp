@@ -57,6 +57,11 @@ TEST(Keys, KeyFileRoundTripsAndChecksItsOwnConsistency) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.errors().front().pointer, "/badge/kid");
   EXPECT_FALSE(parse_key("{\"format\":\"smp-academy-key/1\"}", "k.json").ok());
+  // Members of the wrong type are errors, never exceptions.
+  EXPECT_FALSE(
+      parse_key(R"({"format":7,"fingerprint":[],"ed25519":"x","badge":{"alg":1}})", "k.json").ok());
+  EXPECT_FALSE(parse_trusted_keys(R"({"format":1,"keys":[{"fingerprint":2}]})", "t.json").ok());
+  EXPECT_FALSE(jwk_thumbprint(nlohmann::json{{"kty", 5}}).ok());
 }
 
 TEST(Keys, SecretFileIsWrittenAtomicallyWithMode0600AndNeverOverwritten) {

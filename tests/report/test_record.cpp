@@ -181,6 +181,14 @@ TEST(Record, BuildRefusesIncompleteOrMismatchedInput) {
   EXPECT_EQ(r.errors().front().pointer, "/header/started_at");
 }
 
+TEST(Record, InvalidUtf8NamesAreRefused) {
+  auto f = make_fixture();
+  f.params.trainee.name = "Zo\xc3";  // truncated UTF-8 sequence
+  const auto r = build_record(f.scenario, f.session, f.replay, f.params);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().front().message.find("UTF-8"), std::string::npos);
+}
+
 TEST(Record, SessionWithoutStartTimeHasNoTimesButADuration) {
   auto f = make_fixture();
   f.session.header.started_at.clear();

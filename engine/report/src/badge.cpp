@@ -214,7 +214,7 @@ sim::Result<Jws> parse_jws(std::string_view compact, const std::string& label) {
 }
 
 bool verify_jws_rs256(const Jws& jws, const json& jwk) {
-  if (jws.header.value("alg", "") != "RS256") return false;
+  if (string_member(jws.header, "alg") != "RS256") return false;
   auto pkey = ossl::rsa_from_jwk(jwk);
   return pkey && ossl::rs256_verify(pkey.get(), jws.signing_input, jws.signature);
 }
@@ -229,7 +229,7 @@ sim::Result<bool> verify_badge(std::string_view compact, const ReportRecord& r, 
   if (!kid.ok() || kid.value() != r.signer.badge_kid) {
     return R::fail({"badge.jws", "/jwk", "the badge key is not the one the record names"});
   }
-  if (header.value("kid", "") != r.signer.badge_kid) {
+  if (string_member(header, "kid") != r.signer.badge_kid) {
     return R::fail({"badge.jws", "/kid", "does not match the record's badge_kid"});
   }
   if (!verify_jws_rs256(jws.value(), key)) {

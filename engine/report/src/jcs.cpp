@@ -255,6 +255,12 @@ sim::Result<std::string> jcs_serialize(const nlohmann::json& value) {
   return out;
 }
 
+std::string string_member(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object() || !obj.contains(key)) return {};
+  const nlohmann::json& v = obj.at(key);  // present: at() cannot throw here
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 sim::Result<std::string> jcs_canonicalize(std::string_view json_text, const std::string& label) {
   auto j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {

@@ -153,14 +153,14 @@ std::string minisign_public_key_file(const Ed25519Public& pk) {
 
 sim::Result<std::string> jwk_thumbprint(const json& jwk) {
   json members;
-  const std::string kty = jwk.is_object() ? jwk.value("kty", "") : "";
+  const std::string kty = string_member(jwk, "kty");
   if (kty == "RSA") {
-    members = {{"e", jwk.value("e", "")}, {"kty", "RSA"}, {"n", jwk.value("n", "")}};
+    members = {{"e", string_member(jwk, "e")}, {"kty", "RSA"}, {"n", string_member(jwk, "n")}};
   } else if (kty == "EC") {
-    members = {{"crv", jwk.value("crv", "")},
+    members = {{"crv", string_member(jwk, "crv")},
                {"kty", "EC"},
-               {"x", jwk.value("x", "")},
-               {"y", jwk.value("y", "")}};
+               {"x", string_member(jwk, "x")},
+               {"y", string_member(jwk, "y")}};
   } else {
     return sim::Result<std::string>::fail({"jwk", "/kty", "expected \"RSA\" or \"EC\""});
   }
@@ -225,7 +225,7 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
   auto fail = [&](const std::string& ptr, const std::string& msg) {
     errors.push_back({label, ptr, msg});
   };
-  if (j.value("format", "") != kKeyFormat) fail("/format", "expected \"smp-academy-key/1\"");
+  if (string_member(j, "format") != kKeyFormat) fail("/format", "expected \"smp-academy-key/1\"");
   AcademyKey k;
   if (j.contains("created_at") && j["created_at"].is_string()) {
     k.created_at = j["created_at"].get<std::string>();
@@ -241,12 +241,12 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
     // libsodium's secret key carries the public key in its second half: they must agree.
     if (std::memcmp(k.ed25519_secret.data() + 32, k.ed25519_public.data(), 32) != 0) {
       fail("/ed25519", "the secret key does not belong to the public key");
-    } else if (j.value("fingerprint", "") != key_fingerprint(k.ed25519_public)) {
+    } else if (string_member(j, "fingerprint") != key_fingerprint(k.ed25519_public)) {
       fail("/fingerprint", "does not match the public key");
     }
   }
   const json badge = j.value("badge", json::object());
-  if (!badge.is_object() || badge.value("alg", "") != "RS256") {
+  if (!badge.is_object() || string_member(badge, "alg") != "RS256") {
     fail("/badge/alg", "expected \"RS256\"");
   } else if (!badge.contains("private_key_pem") || !badge["private_key_pem"].is_string()) {
     fail("/badge/private_key_pem", "expected a PEM string");
@@ -262,7 +262,8 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
         fail("/badge/private_key_pem", "cannot derive the public key");
       } else {
         k.badge_kid = kid.value();
-        if (badge.value("kid", "") != k.badge_kid) fail("/badge/kid", "does not match the key");
+        if (string_member(badge, "kid") != k.badge_kid)
+          fail("/badge/kid", "does not match the key");
         if (badge.value("public_jwk", json()) != k.badge_public_jwk) {
           fail("/badge/public_jwk", "does not match the private key");
         }
@@ -376,7 +377,7 @@ sim::Result<TrustedKeys> parse_trusted_keys(std::string_view text, const std::st
     return sim::Result<TrustedKeys>::fail({label, "", "not a JSON object"});
   }
   std::vector<Error> errors;
-  if (j.value("format", "") != kTrustedKeysFormat) {
+  if (string_member(j, "format") != kTrustedKeysFormat) {
     errors.push_back({label, "/format", "expected \"smp-trusted-keys/1\""});
   }
   if (!j.contains("keys") || !j["keys"].is_array()) {

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "smp/report/jcs.h"
 #include "smp/report/keys.h"
 
 namespace smp::report::ossl {
@@ -105,7 +106,7 @@ nlohmann::json rsa_public_jwk(EVP_PKEY* key) {
 }
 
 Pkey rsa_from_jwk(const nlohmann::json& jwk) {
-  if (!jwk.is_object() || jwk.value("kty", "") != "RSA" || !jwk.contains("n") ||
+  if (!jwk.is_object() || string_member(jwk, "kty") != "RSA" || !jwk.contains("n") ||
       !jwk.contains("e")) {
     return nullptr;
   }

@@ -468,6 +468,12 @@ sim::Result<ReportRecord> build_record(const sim::Scenario& scenario, const sim:
   r.overall_permille = to_permille(replay.report.overall);
   r.overall_pass_mark_permille = to_permille(scenario.pass_overall);
   r.passed = replay.report.passed;
+  // Names and texts come from the command line and files: refuse what has no canonical form
+  // (invalid UTF-8) here, before any derived file is written from the record.
+  if (record_to_json(r).empty()) {
+    return sim::Result<ReportRecord>::fail(
+        {"--name/--trainee/--instructor", "", "text is not valid UTF-8"});
+  }
   return r;
 }
 

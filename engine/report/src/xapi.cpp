@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 
+#include "smp/report/jcs.h"
 #include "smp/report/keys.h"
 
 namespace smp::report {
@@ -146,7 +147,11 @@ std::vector<json> build_statements(const ReportRecord& r) {
 }
 
 std::string statements_file_text(const std::vector<json>& statements) {
-  return json{{"format", "smp-xapi/1"}, {"statements", statements}}.dump(2) + "\n";
+  // Statements come from validated records (UTF-8 checked), so "replace" never fires; it only
+  // guarantees dump() cannot throw.
+  return json{{"format", "smp-xapi/1"}, {"statements", statements}}.dump(
+             2, ' ', false, json::error_handler_t::replace) +
+         "\n";
 }
 
 sim::Result<std::vector<json>> load_statements_file(const std::string& path) {
@@ -155,7 +160,7 @@ sim::Result<std::vector<json>> load_statements_file(const std::string& path) {
   if (!text) return R::fail({path, "", "cannot read it (missing, unreadable or over 16 MiB)"});
   const json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return R::fail({path, "", "not a JSON object"});
-  if (j.value("format", "") != "smp-xapi/1")
+  if (string_member(j, "format") != "smp-xapi/1")
     return R::fail({path, "/format", "expected \"smp-xapi/1\""});
   if (!j.contains("statements") || !j["statements"].is_array()) {
     return R::fail({path, "/statements", "expected an array"});
@@ -288,7 +293,7 @@ SendOutcome send_statements(const std::vector<json>& statements, const SendOptio
     seq = std::max<std::uint64_t>(seq, std::strtoull(f.filename().string().c_str(), nullptr, 10));
   }
   for (const auto& st : statements) {
-    const std::string id = st.value("id", "");
+    const std::string id = string_member(st, "id");
     const bool present = std::any_of(files.begin(), files.end(), [&](const fs::path& f) {
       const std::string n = f.filename().string();
       return n.size() > id.size() + 5 && n.compare(n.size() - id.size() - 5, id.size(), id) == 0;
@@ -313,7 +318,7 @@ SendOutcome send_statements(const std::vector<json>& statements, const SendOptio
     const fs::path& f = files[i];
     const std::string body = read_whole(f, 16u << 20).value_or("");
     const json st = json::parse(body, nullptr, false);
-    const std::string id = st.is_object() ? st.value("id", "?") : "?";
+    const std::string id = string_member(st, "id");
     const HttpReply rep = post_json(url, body, o);
     if (!rep.transport_ok) {
       out.queued += files.size() - i;

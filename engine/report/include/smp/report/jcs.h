@@ -21,4 +21,8 @@ std::string jcs_number(double v);
 // Parses JSON text with nlohmann, then canonicalises it (for tests and `smp verify`).
 sim::Result<std::string> jcs_canonicalize(std::string_view json_text, const std::string& label);
 
+// obj[key] when obj is an object holding a string there, else "". Unlike nlohmann's value(), never
+// throws on a member of another type (untrusted files: keys, badges, outboxes).
+std::string string_member(const nlohmann::json& obj, const char* key);
+
 }  // namespace smp::report
