@@ -115,7 +115,7 @@ int run_keygen(const std::vector<std::string>& args) {
               out->c_str());
   std::printf("Public key (Ed25519, minisign): %s\n", report::minisign_public_key(pk).c_str());
   std::printf("Fingerprint (SHA-256):          %s\n", report::fingerprint_display(fp).c_str());
-  std::printf("Badge key (RS256, RSA-%d) kid:  %s\n", report::kBadgeRsaBits,
+  std::printf("Badge kid (RS256, RSA-%d):    %s\n", report::kBadgeRsaBits,
               key.value().badge_kid.c_str());
   std::printf("Minisign public key file:       %s.pub\n", out->c_str());
   if (trusted_path) {
