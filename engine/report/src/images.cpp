@@ -138,8 +138,8 @@ void paint_grain(cairo_t* cr, double strength) {
 // A soft-edged elliptical dot: full `alpha` inside radius - blur/2, fading linearly to 0 at
 // radius + blur/2 (radius = minor semi-axis; the major is `elongation` times longer, along
 // `orientation_rad`). Two painters with the same geometry: cairo radial gradients for any
-// target, and a direct one for the pictures' own image surfaces, ~40x faster (50,000 dots: 0.1 s
-// instead of 2.4 s per picture).
+// target, and a direct one for the pictures' own image surfaces (50,000 dots: the three PNGs
+// 7.2 s -> 3.7 s with PNG encoding, the PDF 4.7 s -> 1.4 s).
 struct Dot {
   PointMm p;
   double r = 0.0, elongation = 1.0, orientation_rad = 0.0, blur = 0.0;
