@@ -179,8 +179,8 @@ void Panels::top_bar(const UiModel& m, ViewState& v, std::vector<UiAction>& a) {
   ImGui::SameLine();
   ImGui::Checkbox("Rings", &v.show_status);
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("A ring at each dot: green in the target band, yellow too shallow,\n"
-                      "orange too deep, red critical (fat or forbidden zone)");
+    ImGui::SetTooltip("A ring at each fresh dot: green in the target band, yellow too shallow,\n"
+                      "blue too deep, orange-red critical (fat or forbidden zone)");
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(f(170.0 * scale_));
