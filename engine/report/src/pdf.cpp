@@ -538,13 +538,17 @@ sim::Result<bool> page_work(Doc& d, const WorkView& view) {
   cairo_t* cr = d.cr;
   page_frame(d);
   double y = section_heading(cr, kTop + 28.0, "The work");
+  const std::string where =
+      d.in->scenario.surface == sim::Surface::kPracticePad
+          ? "The practice pad seen from above (the scenario\u2019s y axis pointing down)"
+          : "The treated area seen from above, front at the top, the patient\u2019s left on the "
+            "left";
   y += detail::draw_text(
            cr, kLeft, y,
-           "The treated area seen from above, front at the top, the patient\u2019s left on the "
-           "left; "
-           "simulated appearance fresh, healed and aged, with a magnified detail (white frame) "
-           "showing each dot at its simulated size, colour and softness. Faint lines: region "
-           "outlines (red dashes: no pigment allowed).",
+           where +
+               "; simulated appearance fresh, healed and aged, with a magnified detail (white "
+               "frame) showing each dot at its simulated size, colour and softness. Faint lines: "
+               "region outlines (red dashes: no pigment allowed).",
            wrapped(style(7.8, Face::kSans, kMuted), kWidth))
            .h +
        8.0;

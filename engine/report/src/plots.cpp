@@ -531,10 +531,12 @@ void draw_density_map(cairo_t* cr, PlotBox box, const sim::Scenario& scenario,
   cairo_rectangle(cr, mx, my, map_w, map_h);
   cairo_stroke(cr);
   TextStyle cap = small(5.8);
-  detail::draw_text(
-      cr, mx, my + map_h + 2.0,
-      "seen from above, front at the top; " + fmt(mm_w, 0) + " \u00d7 " + fmt(mm_h, 0) + " mm",
-      cap);
+  detail::draw_text(cr, mx, my + map_h + 2.0,
+                    std::string(scenario.surface == sim::Surface::kPracticePad
+                                    ? "pad seen from above; "
+                                    : "seen from above, front at the top; ") +
+                        fmt(mm_w, 0) + " \u00d7 " + fmt(mm_h, 0) + " mm",
+                    cap);
 
   // Legend: vertical colour bar with ticks in dots/cm^2 and the target density marked.
   const double lx = mx + map_w + 10.0, lw = 8.0;
