@@ -134,7 +134,7 @@ TEST(ReportCli, RecordRoundTripsAndNamesEveryFileWithItsHash) {
   EXPECT_EQ(rec.value().academy.name, "Académie Lumière SMP");  // from the key's academy
   EXPECT_EQ(rec.value().files.size(), 6u);
   for (const auto& f : rec.value().files) {
-    EXPECT_EQ(sha256_hex(read_text(s.dir + "/" + f.name)), f.sha256) << f.name;
+    EXPECT_EQ(sim::sha256_hex(read_text(s.dir + "/" + f.name)), f.sha256) << f.name;
   }
   const auto key = load_key_file(s.key);
   ASSERT_TRUE(key.ok());

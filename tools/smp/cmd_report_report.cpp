@@ -52,7 +52,7 @@ constexpr const char* kHelp =
 
 report::FileRef file_ref(const std::string& name, const std::string& role,
                          const std::string& media_type, const std::string& bytes) {
-  return {name, role, media_type, report::sha256_hex(bytes), bytes.size()};
+  return {name, role, media_type, sim::sha256_hex(bytes), bytes.size()};
 }
 
 std::string lower_trim(std::string s) {
@@ -147,7 +147,7 @@ int run_report(const std::vector<std::string>& args) {
 
   p.trainee = {*opts->get("--trainee"), *opts->get("--name"), ""};
   if (const std::string* e = opts->get("--email")) {
-    p.trainee.email_sha256 = report::sha256_hex(lower_trim(*e));
+    p.trainee.email_sha256 = sim::sha256_hex(lower_trim(*e));
   }
   if (const std::string* in = opts->get("--instructor")) {
     const std::string* in_id = opts->get("--instructor-id");
@@ -155,7 +155,7 @@ int run_report(const std::vector<std::string>& args) {
   }
   p.attempt = attempt;
   p.issued_at = issued.value();
-  p.session_sha256 = report::sha256_hex(session_bytes);
+  p.session_sha256 = sim::sha256_hex(session_bytes);
   auto built = report::build_record(loaded->scenario, loaded->session, replay.value(), p);
   if (!built.ok()) {
     print_errors(built.errors());

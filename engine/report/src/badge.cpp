@@ -109,12 +109,12 @@ json badge_credential(const ReportRecord& r) {
       {"resultDescription", descriptions},
   };
 
-  const std::string salt = sha256_hex("smp-badge-salt\n" + r.report_id).substr(0, 32);
+  const std::string salt = sim::sha256_hex("smp-badge-salt\n" + r.report_id).substr(0, 32);
   json identifiers = json::array();
   identifiers.push_back({{"type", "IdentityObject"},
                          {"identityType", "studentId"},
                          {"hashed", true},
-                         {"identityHash", "sha256$" + sha256_hex(r.trainee.id + salt)},
+                         {"identityHash", "sha256$" + sim::sha256_hex(r.trainee.id + salt)},
                          {"salt", salt}});
   identifiers.push_back({{"type", "IdentityObject"},
                          {"identityType", "name"},

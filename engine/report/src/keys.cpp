@@ -106,15 +106,9 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return decode(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char h[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return hex(h, sizeof h);
-}
-
 // ---- fingerprints ------------------------------------------------------------------------------
 std::string key_fingerprint(const Ed25519Public& pk) {
-  return sha256_hex(std::string_view(reinterpret_cast<const char*>(pk.data()), pk.size()));
+  return sim::sha256_hex(std::string_view(reinterpret_cast<const char*>(pk.data()), pk.size()));
 }
 
 std::string fingerprint_display(std::string_view fp) {

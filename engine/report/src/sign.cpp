@@ -227,7 +227,7 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
     const auto data = read_file(dir / f.name, kMaxNamedFileBytes);
     if (!data)
       return finish(kVerifyTampered, "MISSING " + f.name + ": named in the record but unreadable");
-    if (data->size() != f.bytes || sha256_hex(*data) != f.sha256) {
+    if (data->size() != f.bytes || sim::sha256_hex(*data) != f.sha256) {
       return finish(kVerifyTampered,
                     "TAMPERED " + f.name + ": its SHA-256 differs from the record");
     }

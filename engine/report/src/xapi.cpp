@@ -250,7 +250,7 @@ HttpReply post_json(const std::string& url, const std::string& body, const SendO
 // for people) and <seq>-<statement id>.json files; <...>/rejected/ keeps refused statements.
 fs::path endpoint_dir(const SendOptions& o) {
   const std::string url = statements_url(o.endpoint);
-  return fs::path(o.outbox_dir) / sha256_hex(url).substr(0, 16);
+  return fs::path(o.outbox_dir) / sim::sha256_hex(url).substr(0, 16);
 }
 
 std::string one_line(std::string s) {

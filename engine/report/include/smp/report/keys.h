@@ -69,7 +69,6 @@ std::string base64url(const unsigned char* data, std::size_t n);  // URL-safe, n
 std::string base64url(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);     // standard, padded
 std::optional<std::string> base64url_decode(std::string_view text);  // URL-safe, no padding
-std::string sha256_hex(std::string_view bytes);
 
 // ---- trusted keys (verification side) ----
 struct TrustedKey {
