@@ -306,10 +306,19 @@ double critical_errors(cairo_t* cr, const ReportRecord& r, double y) {
 }
 
 double findings(cairo_t* cr, const ReportRecord& r, double y, double limit_y) {
-  if (r.findings.empty()) return y;
+  // Findings about an impression already listed as a critical error would only repeat it.
+  std::vector<const FindingRef*> shown;
+  for (const auto& f : r.findings) {
+    const bool repeated =
+        f.impression_id >= 0 &&
+        std::any_of(r.critical_errors.begin(), r.critical_errors.end(),
+                    [&](const CriticalErrorRef& e) { return e.impression_id == f.impression_id; });
+    if (!repeated && shown.size() < 5) shown.push_back(&f);
+  }
+  if (shown.empty()) return y;
   y = section_heading(cr, y + 4.0, "What to work on");
-  for (std::size_t i = 0; i < r.findings.size() && i < 5; ++i) {
-    const auto& f = r.findings[i];
+  for (const FindingRef* fp : shown) {
+    const auto& f = *fp;
     std::string text = f.message.empty() ? f.code : f.message;
     if (f.impression_id >= 0) text += "  (impression #" + std::to_string(f.impression_id) + ")";
     const TextStyle st = wrapped(style(8.6), kWidth - 70.0);
