@@ -296,6 +296,12 @@ TEST_F(CohortCli, AlteredRecordIsFlaggedAndBadInputsAreNamed) {
   auto g = run_smp({"cohort", "--out", dir_ + "/out-g", dir_ + "/garbage.json"});
   EXPECT_EQ(g.exit_code, 1);
   EXPECT_NE(g.err.find("garbage.json"), std::string::npos) << g.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/out-g/roster.csv"));  // nothing usable: no files
+  // One bad input among good ones: the summary covers the good ones, the exit status says so.
+  auto mixed =
+      run_smp({"cohort", "--out", dir_ + "/out-m", dir_ + "/garbage.json", dir_ + "/reports"});
+  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_NE(read_text(dir_ + "/out-m/roster.csv").find("T-01"), std::string::npos);
 
   write_text(
       dir_ + "/other.session.json",

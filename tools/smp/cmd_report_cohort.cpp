@@ -51,7 +51,8 @@ constexpr const char* kHelp =
     "twice is counted once.\n"
     "\n"
     "Exit status: 0 written, 1 an input is unusable (the message names the file and the JSON\n"
-    "Pointer) or a signature check failed, 64 usage error.\n";
+    "Pointer) or a signature check failed (the files still cover the usable inputs; nothing is\n"
+    "written when none is usable), 64 usage error.\n";
 
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   std::error_code ec;
@@ -258,6 +259,10 @@ int run_cohort(const std::vector<std::string>& args) {
     attempts.push_back(std::move(a).value());
   }
 
+  if (attempts.empty()) {
+    std::fprintf(stderr, "smp cohort: no usable attempt among the inputs; nothing written\n");
+    return kExitFailure;
+  }
   const report::Cohort cohort = report::build_cohort(std::move(attempts));
   for (const auto& w : cohort.warnings)
     std::fprintf(stderr, "smp cohort: warning: %s\n", w.c_str());
