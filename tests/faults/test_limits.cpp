@@ -126,7 +126,9 @@ TEST(Limits, DotsPiledOnOneSpotKeepTheScorerLinearInMemory) {
   const auto one = scorer.report();
   for (const auto& c : one.criteria) {
     for (const auto& [name, v] : c.metrics) {
-      if (name == "touching_pairs") EXPECT_EQ(v, 0.0);
+      if (name == "touching_pairs") {
+        EXPECT_EQ(v, 0.0);
+      }
     }
   }
 }
