@@ -336,7 +336,9 @@ std::optional<std::pair<double, double>> ScriptPlayer::locate(
   auto px = host.project ? host.project({p.x, p.y}) : std::nullopt;
   if (!px) {
     problems.push_back(ev.pointer + ": scalp point (" + std::to_string(p.x) + ", " +
-                       std::to_string(p.y) + ") mm is not visible on screen");
+                       std::to_string(p.y) +
+                       ") mm is not visible on screen (off the work area, hidden, or under a "
+                       "panel)");
   }
   return px;
 }

@@ -305,6 +305,10 @@ std::optional<std::pair<double, double>> Trainer::project(sim::PointMm p) const 
   // Visible only if the ray through that pixel meets the skin there (not the face in front).
   auto hit = pick(x, y);
   if (!hit || sim::distance_mm(hit->map, p) > 2.0) return std::nullopt;
+  // Under a panel a stroke cannot start (as for a hand): report it rather than lose it.
+  for (const auto& r : panels_.covered()) {
+    if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return std::nullopt;
+  }
   return std::make_pair(x, y);
 }
 

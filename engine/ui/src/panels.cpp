@@ -491,7 +491,9 @@ void Panels::banner(const UiModel& m) {
   ImGui::Begin("##banner", nullptr, kBar | ImGuiWindowFlags_AlwaysAutoResize);
   ImGui::TextWrapped("Critical error: %s", m.banner.c_str());
   if (ImGui::Button("OK", ImVec2(f(80.0 * scale_), 0))) banner_closed_id_ = m.banner_id;
-  record_window();
+  // Non-blocking: only the OK button takes input; the needle works through the rest of it.
+  const ImVec2 bp = ImGui::GetItemRectMin(), bs = ImGui::GetItemRectSize();
+  covered_.push_back({bp.x, bp.y, bs.x, bs.y});
   ImGui::End();
   ImGui::PopStyleColor();
 }
