@@ -98,6 +98,12 @@ int syswm_filter(void* userdata, SDL_Event* event) {
   return 0;  // consumed: keeps the queue free of SYSWM events nobody else reads
 }
 
+int g_x_error = 0;
+int trap_x_error(Display*, XErrorEvent* e) {
+  g_x_error = e->error_code;
+  return 0;
+}
+
 ValuatorAxis axis_from(const XIValuatorClassInfo* v) {
   ValuatorAxis a;
   a.number = v->number;
@@ -122,8 +128,17 @@ bool PenTracker::install(SDL_Window* window) {
     status_ = "X server has no XInput extension";
     return false;
   }
-  int major = 2, minor = 0;
-  if (XIQueryVersion(dpy, &major, &minor) != Success) {
+  // SDL has usually announced its XInput2 version already; asking again with another version is a
+  // BadValue protocol error, which Xlib's default handler turns into exit(). Trap it: either way
+  // the connection speaks XInput 2 afterwards.
+  XSync(dpy, False);
+  g_x_error = 0;
+  XErrorHandler old_handler = XSetErrorHandler(trap_x_error);
+  int major = 2, minor = 2;
+  const Status version = XIQueryVersion(dpy, &major, &minor);
+  XSync(dpy, False);
+  XSetErrorHandler(old_handler);
+  if (version != Success && g_x_error == 0) {
     status_ = "X server lacks XInput 2";
     return false;
   }
@@ -161,8 +176,15 @@ bool PenTracker::install(SDL_Window* window) {
   em.deviceid = XIAllDevices;
   em.mask_len = sizeof(mask);
   em.mask = mask;
+  g_x_error = 0;
+  old_handler = XSetErrorHandler(trap_x_error);
   XISelectEvents(dpy, DefaultRootWindow(dpy), &em, 1);
-  XFlush(dpy);
+  XSync(dpy, False);
+  XSetErrorHandler(old_handler);
+  if (g_x_error != 0) {
+    status_ = "could not listen to XInput2 raw events: mouse input only";
+    return false;
+  }
   SDL_EventState(SDL_SYSWMEVENT, SDL_ENABLE);
   SDL_SetEventFilter(syswm_filter, this);
   installed_ = true;
