@@ -156,7 +156,7 @@ OrbitCamera OrbitCamera::framing(const physics::SkinSurface& surface, const sim:
   const sim::PointMm c{0.5 * (b.min.x_mm + b.max.x_mm), 0.5 * (b.min.y_mm + b.max.y_mm)};
   const double extent = std::max({b.max.x_mm - b.min.x_mm, b.max.y_mm - b.min.y_mm, 20.0});
   OrbitCamera cam;
-  const double dist = std::clamp(0.75 * extent / std::tan(cam.fov_y_rad / 2), 90.0, 700.0);
+  const double dist = std::clamp(1.1 * extent / std::tan(cam.fov_y_rad / 2), 180.0, 700.0);
   cam.look_at_surface(surface.point(c), dist);
   if (surface.kind() == sim::Surface::kHead) {
     // A little from the front-left and above: the head's shape reads better than head-on.
