@@ -30,7 +30,7 @@ void print_help() {
   auto cmds = smp::cli::registry();
   std::sort(cmds.begin(), cmds.end(),
             [](const auto& a, const auto& b) { return std::strcmp(a.name, b.name) < 0; });
-  for (const auto& c : cmds) std::printf("  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : cmds) std::printf("  %-13s %s\n", c.name, c.summary);
 }
 }  // namespace
 
