@@ -160,6 +160,21 @@ TEST(Picking, PadRayHitsMapBackWithin50Microns) {
   expect_picks_map_back(SkinSurface::pad({{-60, -30}, {60, 50}}), 2000, 99);
 }
 
+TEST(Picking, PadSideHitsAreNotOnTheWorkingFace) {
+  const SkinSurface pad = SkinSurface::pad({{0, 0}, {100, 100}}, 0.0);
+  CollisionWorld world(pad);
+  // Horizontal ray into the front edge (y = 0 maps to world z = 0), 5 mm below the top face.
+  const auto hit = world.pick(Ray{{50, -5, 200}, {0, 0, -1}});
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_NEAR(hit->point.z, 0.0, 1e-4);
+  EXPECT_NEAR(hit->point.y, -5.0, 1e-4);
+  EXPECT_NEAR(hit->map.x_mm, 50.0, 1e-3);
+  EXPECT_NEAR(hit->map.y_mm, 0.0, 1e-3);
+  EXPECT_FALSE(hit->in_work_area);
+  EXPECT_NEAR(hit->normal.z, 1.0, 1e-6);
+  EXPECT_NEAR(hit->incidence_rad, 0.0, 1e-6);
+}
+
 TEST(Picking, MissesReturnNothingAndNeedleAnglesFollowTheRay) {
   const SkinSurface head = SkinSurface::head();
   CollisionWorld world(head);

@@ -120,25 +120,33 @@ std::optional<PickHit> CollisionWorld::pick(const Ray& ray, double max_distance_
 
   // Move from the chordal mesh onto the exact surface, then map back analytically.
   const std::optional<double> t_exact = surface_->refine_ray_hit(ray, t_mesh);
+  const sim::BoxMm wb = surface_->map_bounds();
+  bool on_surface = true;
   if (t_exact) {
     hit.distance_mm = *t_exact;
     hit.point = ray.origin + d * *t_exact;
     hit.map = surface_->map_point(hit.point);
+    hit.normal = surface_->point(hit.map).normal;
   } else {
-    // Rare (grazing rays): interpolate the vertices' map coordinates instead.
+    // Grazing rays on the head, or the pad's sides: interpolate the vertices' map coordinates
+    // and normals instead.
     hit.distance_mm = t_mesh;
     hit.point = ray.origin + d * t_mesh;
     double mx = 0, my = 0;
+    Vec3 n;
     for (int k = 0; k < 3; ++k) {
-      mx += hit.barycentric[k] * double(m.vertices[tri[k]].map_mm[0]);
-      my += hit.barycentric[k] * double(m.vertices[tri[k]].map_mm[1]);
+      const MeshVertex& v = m.vertices[tri[k]];
+      mx += hit.barycentric[k] * double(v.map_mm[0]);
+      my += hit.barycentric[k] * double(v.map_mm[1]);
+      n = n + Vec3{v.normal[0], v.normal[1], v.normal[2]} * hit.barycentric[k];
     }
     hit.map = {mx, my};
+    hit.normal = normalize(n);
+    // Only a hit on the working face itself can be worked (not the side of a pad).
+    on_surface = length(surface_->point(hit.map).pos - hit.point) < 0.5;
   }
-  hit.normal = surface_->point(hit.map).normal;
   hit.incidence_rad = std::acos(std::clamp(dot(-d, hit.normal), -1.0, 1.0));
-  const sim::BoxMm wb = surface_->map_bounds();
-  hit.in_work_area = hit.map.x_mm >= wb.min.x_mm && hit.map.x_mm <= wb.max.x_mm &&
+  hit.in_work_area = on_surface && hit.map.x_mm >= wb.min.x_mm && hit.map.x_mm <= wb.max.x_mm &&
                      hit.map.y_mm >= wb.min.y_mm && hit.map.y_mm <= wb.max.y_mm;
   return hit;
 }

@@ -485,7 +485,8 @@ std::optional<double> SkinSurface::refine_ray_hit(const Ray& ray, double t_guess
   if (impl_->kind != sim::Surface::kHead) {
     if (std::abs(d.y) < 1e-12) return std::nullopt;
     const double t = -ray.origin.y / d.y;
-    return t >= 0 ? std::optional<double>(t) : std::nullopt;
+    // A hit on the slab's sides or bottom is not on the working face.
+    return t >= 0 && std::abs(t - t_guess) <= 2.0 ? std::optional<double>(t) : std::nullopt;
   }
   auto g = [&](double t) { return head_implicit(ray.origin + d * t); };
   double t = t_guess;
