@@ -176,6 +176,10 @@ int run_report(const std::vector<std::string>& args) {
   }
   const std::filesystem::path dir(out_dir);
   const auto& imps = replay.value().impressions;
+  // A previous report in DIR loses its record first: if this run stops half-way, the directory
+  // then holds no record at all rather than an old record beside new pictures.
+  std::filesystem::remove(dir / "report.json.sig", ec);
+  std::filesystem::remove(dir / "report.json", ec);
 
   // Pictures, then the PDF (which prints their hashes), then the badge (evidence = those files),
   // then the statements; report.json lists them all and is signed last.
