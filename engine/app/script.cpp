@@ -51,8 +51,8 @@ class Checker {
     }
     const std::int64_t v = j.get<std::int64_t>();
     if (v < lo || v > hi) {
-      error(ptr, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                     " (got " + std::to_string(v) + ")");
+      error(ptr, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
+                     std::to_string(v) + ")");
       return std::nullopt;
     }
     return v;
@@ -168,16 +168,14 @@ std::int64_t Script::last_frame() const {
 sim::Result<Script> parse_script(std::string_view json_text, const std::string& file_label) {
   Checker c(file_label);
   if (json_text.size() > kMaxScriptBytes) {
-    return sim::Result<Script>::fail({file_label, "",
-                                      "file is larger than " +
-                                          std::to_string(kMaxScriptBytes >> 20) + " MiB"});
+    return sim::Result<Script>::fail(
+        {file_label, "", "file is larger than " + std::to_string(kMaxScriptBytes >> 20) + " MiB"});
   }
   Json root;
   try {
     root = Json::parse(json_text);
   } catch (const Json::parse_error& e) {
-    return sim::Result<Script>::fail(
-        {file_label, "", std::string("not valid JSON: ") + e.what()});
+    return sim::Result<Script>::fail({file_label, "", std::string("not valid JSON: ") + e.what()});
   }
   if (!root.is_object()) return sim::Result<Script>::fail({file_label, "", "expected an object"});
   Script script;
@@ -219,12 +217,13 @@ sim::Result<Script> parse_script(std::string_view json_text, const std::string& 
       parse_stroke(c, e, ptr, *type == "tap", ev);
     } else if (*type == "tool") {
       ev.kind = ScriptKind::kTool;
-      check_keys(c, e, ptr,
-                 {"frame", "type", "needle", "pigment", "dilution", "protrusion_mm",
-                  "frequency_hz"});
+      check_keys(
+          c, e, ptr,
+          {"frame", "type", "needle", "pigment", "dilution", "protrusion_mm", "frequency_hz"});
       if (e.contains("needle")) ev.tool.needle = c.string(e["needle"], ptr + "/needle");
       if (e.contains("pigment")) ev.tool.pigment = c.string(e["pigment"], ptr + "/pigment");
-      if (e.contains("dilution")) ev.tool.dilution = c.number(e["dilution"], ptr + "/dilution", 0, 1);
+      if (e.contains("dilution"))
+        ev.tool.dilution = c.number(e["dilution"], ptr + "/dilution", 0, 1);
       if (e.contains("protrusion_mm")) {
         ev.tool.protrusion_mm = c.number(e["protrusion_mm"], ptr + "/protrusion_mm", 0.1, 4.0);
       }
@@ -394,8 +393,8 @@ std::vector<SDL_Event> ScriptPlayer::events_for_tick(std::int64_t tick, const Sc
         out.push_back(mouse_event(SDL_MOUSEMOTION, px.first, px.second, it->last_px.first,
                                   it->last_px.second));
       } else {
-        out.push_back(finger_event(SDL_FINGERMOTION, finger, px.first, px.second, s.pressure,
-                                   host));
+        out.push_back(
+            finger_event(SDL_FINGERMOTION, finger, px.first, px.second, s.pressure, host));
       }
     }
     if (last) {
@@ -423,12 +422,10 @@ std::vector<SDL_Event> ScriptPlayer::events_for_tick(std::int64_t tick, const Sc
     if (!px) continue;
     if (s.device == ScriptDevice::kMouse) {
       if (host.set_mouse_pressure) host.set_mouse_pressure(s.pressure);
-      out.push_back(mouse_event(SDL_MOUSEBUTTONDOWN, px->first, px->second, px->first,
-                                px->second));
+      out.push_back(mouse_event(SDL_MOUSEBUTTONDOWN, px->first, px->second, px->first, px->second));
     } else {
       const std::int64_t finger = (&ev - script_->events.data()) + 1;
-      out.push_back(finger_event(SDL_FINGERDOWN, finger, px->first, px->second, s.pressure,
-                                 host));
+      out.push_back(finger_event(SDL_FINGERDOWN, finger, px->first, px->second, s.pressure, host));
     }
     active_.push_back({&ev, tick, *px});
   }

@@ -27,10 +27,10 @@ struct ScriptPoint {
 };
 
 struct ScriptStroke {
-  bool tap = true;                 // tap: one point held `hold_frames`; drag: along `path`
-  std::vector<ScriptPoint> path;   // tap: one point; drag: >= 2 points, walked at even speed
-  int frames = 1;                  // tap: frames held down; drag: frames from first to last point
-  double pressure = 0.5;           // 0..1 (mouse: sets the pressure slider first)
+  bool tap = true;                // tap: one point held `hold_frames`; drag: along `path`
+  std::vector<ScriptPoint> path;  // tap: one point; drag: >= 2 points, walked at even speed
+  int frames = 1;                 // tap: frames held down; drag: frames from first to last point
+  double pressure = 0.5;          // 0..1 (mouse: sets the pressure slider first)
   ScriptDevice device = ScriptDevice::kMouse;
 };
 
@@ -40,7 +40,7 @@ struct ScriptTool {
 };
 
 struct ScriptView {
-  std::optional<double> months;       // time-lapse: 0 fresh, 1 healed, 6, 12, 24, 60
+  std::optional<double> months;         // time-lapse: 0 fresh, 1 healed, 6, 12, 24, 60
   std::optional<std::string> heat_map;  // none, depth_error, density, blur_risk
   std::optional<bool> cross_section, regions, hairline;
 };
@@ -53,7 +53,7 @@ struct ScriptEvent {
   ScriptStroke stroke;
   ScriptTool tool;
   ScriptView view;
-  std::string pointer;     // JSON Pointer of the event in the script, for messages
+  std::string pointer;  // JSON Pointer of the event in the script, for messages
 };
 
 struct Script {

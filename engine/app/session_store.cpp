@@ -61,8 +61,7 @@ sim::Result<std::string> set_aside(const std::string& path) {
   }
   std::error_code ec;
   for (int n = 0; n < 1000; ++n) {
-    const std::string target =
-        stem + "." + stamp + (n > 0 ? "-" + std::to_string(n) : "") + suffix;
+    const std::string target = stem + "." + stamp + (n > 0 ? "-" + std::to_string(n) : "") + suffix;
     if (fs::exists(target, ec)) continue;
     fs::rename(path, target, ec);
     if (ec) {

@@ -31,7 +31,8 @@ sim::Result<std::string> set_aside(const std::string& path);
 class Autosaver {
  public:
   using Clock = std::chrono::steady_clock;
-  Autosaver(std::string path, double interval_s) : path_(std::move(path)), interval_s_(interval_s) {}
+  Autosaver(std::string path, double interval_s)
+      : path_(std::move(path)), interval_s_(interval_s) {}
   bool due(Clock::time_point now, double session_t_s, bool dirty) const;
   sim::Result<bool> save(const sim::Session& s, Clock::time_point now, double session_t_s);
   const std::string& path() const { return path_; }

@@ -8,10 +8,10 @@
 #include "trainer.h"
 
 #include <epoxy/gl.h>
+#include <fcntl.h>
 #include <imgui.h>
 #include <imgui_impl_opengl3.h>
 #include <imgui_impl_sdl.h>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -627,9 +627,10 @@ void Trainer::start_session_for_scenario() {
     resume_from(std::move(*ex.session));
   } else if (opt_.resume == ResumeChoice::kNoResume || headless_) {
     if (opt_.resume == ResumeChoice::kAsk) {
-      std::printf("smp-trainer: an unfinished attempt is saved at %s; starting a new one "
-                  "(use --resume to continue it)\n",
-                  session_path_.c_str());
+      std::printf(
+          "smp-trainer: an unfinished attempt is saved at %s; starting a new one "
+          "(use --resume to continue it)\n",
+          session_path_.c_str());
     }
     begin_new_attempt(true);
   } else {
@@ -659,10 +660,9 @@ void Trainer::shutdown() {
 
 void Trainer::advance_clock() {
   const std::uint64_t now = SDL_GetPerformanceCounter();
-  const double dt = last_counter_ == 0
-                        ? 0.0
-                        : static_cast<double>(now - last_counter_) /
-                              static_cast<double>(SDL_GetPerformanceFrequency());
+  const double dt = last_counter_ == 0 ? 0.0
+                                       : static_cast<double>(now - last_counter_) /
+                                             static_cast<double>(SDL_GetPerformanceFrequency());
   last_counter_ = now;
   if (replay_mode_) {
     update_replay(headless_ ? kTickS : dt);
@@ -704,8 +704,7 @@ void Trainer::push_script_events() {
       e.motion.windowID = kScriptWindowId;
     } else if (e.type == SDL_MOUSEBUTTONDOWN || e.type == SDL_MOUSEBUTTONUP) {
       e.button.windowID = kScriptWindowId;
-    } else if (e.type == SDL_FINGERDOWN || e.type == SDL_FINGERUP ||
-               e.type == SDL_FINGERMOTION) {
+    } else if (e.type == SDL_FINGERDOWN || e.type == SDL_FINGERUP || e.type == SDL_FINGERMOTION) {
       e.tfinger.windowID = kScriptWindowId;
     }
     SDL_PushEvent(&e);
@@ -732,8 +731,8 @@ void Trainer::apply_script_action(const ScriptEvent& ev) {
       if (ev.tool.pigment) {
         // A pigment the scenario does not allow may be chosen: the scorer flags it as critical.
         if (catalogue_.find(*ev.tool.pigment) == nullptr) {
-          script_problems_.push_back(ev.pointer + "/pigment: unknown pigment '" +
-                                     *ev.tool.pigment + "'");
+          script_problems_.push_back(ev.pointer + "/pigment: unknown pigment '" + *ev.tool.pigment +
+                                     "'");
           return;
         }
         t.pigment = *ev.tool.pigment;
@@ -995,13 +994,13 @@ void Trainer::update_replay(double frame_dt_s) {
     if (replay_cursor_s_ >= replay_end_s_) replay_playing_ = false;
   }
   // Scrubbing back rebuilds from tick 0 (architecture.md: replays never restore mid-run).
-  const bool rebuild =
-      sim_ == nullptr ||
-      (replay_applied_ > 0 &&
-       sim::event_time_s(replay_.events[replay_applied_ - 1]) > replay_cursor_s_);
+  const bool rebuild = sim_ == nullptr ||
+                       (replay_applied_ > 0 &&
+                        sim::event_time_s(replay_.events[replay_applied_ - 1]) > replay_cursor_s_);
   if (rebuild || (replay_final_ && replay_cursor_s_ < replay_end_s_)) {
-    sim_ = std::make_unique<sim::Simulation>(*scenario_, catalogue_, replay_.header.seed,
-                                             replay_.initial_tool.value_or(defaults_of(*scenario_)));
+    sim_ =
+        std::make_unique<sim::Simulation>(*scenario_, catalogue_, replay_.header.seed,
+                                          replay_.initial_tool.value_or(defaults_of(*scenario_)));
     replay_applied_ = 0;
     replay_final_.reset();
     replay_final_scorer_.reset();
@@ -1055,25 +1054,30 @@ void Trainer::export_report() {
   const char* key = std::getenv("SMP_ACADEMY_KEY");
   std::error_code ec;
   const std::string cmd_hint = "smp report --scenario " + scenario_path_ + " --session " +
-                               session_path_ + " --trainee ID --name \"FULL NAME\" --key KEY --out DIR";
+                               session_path_ +
+                               " --trainee ID --name \"FULL NAME\" --key KEY --out DIR";
   if (!fs::exists(smp, ec)) {
-    export_status_ = "The smp command line is not installed next to the trainer. Reports are made "
-                     "with: " + cmd_hint;
+    export_status_ =
+        "The smp command line is not installed next to the trainer. Reports are made "
+        "with: " +
+        cmd_hint;
     return;
   }
   if (key == nullptr || *key == '\0' || !fs::exists(key, ec)) {
-    export_status_ = "Reports are signed with your academy's key. Set SMP_ACADEMY_KEY to the key "
-                     "file (from 'smp keygen'), or ask your instructor to run: " + cmd_hint;
+    export_status_ =
+        "Reports are signed with your academy's key. Set SMP_ACADEMY_KEY to the key "
+        "file (from 'smp keygen'), or ask your instructor to run: " +
+        cmd_hint;
     return;
   }
   const std::string out =
       (fs::path(session_path_).parent_path() / (scenario_->id + "-report")).string();
   const std::string log = out + ".log";
   const std::string trainee = opt_.trainee.empty() ? "trainee" : opt_.trainee;
-  const int rc = run_and_wait({smp, "report", "--scenario", scenario_path_, "--session",
-                               session_path_, "--trainee", trainee, "--name", trainee, "--key",
-                               key, "--out", out},
-                              log);
+  const int rc =
+      run_and_wait({smp, "report", "--scenario", scenario_path_, "--session", session_path_,
+                    "--trainee", trainee, "--name", trainee, "--key", key, "--out", out},
+                   log);
   export_status_ = rc == 0 ? "Report written to " + out + " (report.pdf, report.json)"
                            : "smp report failed (exit " + std::to_string(rc) + "), see " + log;
 }
@@ -1162,8 +1166,8 @@ void Trainer::build_ui() {
   m.finished = finished_;
   m.can_undo = scenario_->mode == sim::Mode::kPractice && !shown_impressions().empty() &&
                !finished_ && !replay_mode_;
-  m.input_status = pen_.installed() ? std::string("pen: ") + (pen_.state().active ? "in use" : "ready")
-                                    : "";
+  m.input_status =
+      pen_.installed() ? std::string("pen: ") + (pen_.state().active ? "in use" : "ready") : "";
   if (!replay_mode_ && autosaver_ && autosaver_->saves() > 0) {
     const double ago =
         std::chrono::duration<double>(Autosaver::Clock::now() - last_save_wall_).count();
@@ -1191,8 +1195,8 @@ void Trainer::build_ui() {
     std::optional<sim::PointMm> centre = section_centre_;
     if (!centre && !imps.empty()) centre = imps.back().pos;
     if (!centre) centre = hover_;
-    if (centre && (imps.size() != section_count_ || !section_valid_ ||
-                   !(section_.centre == *centre))) {
+    if (centre &&
+        (imps.size() != section_count_ || !section_valid_ || !(section_.centre == *centre))) {
       section_ = render::make_cross_section(*scenario_, imps, *centre);
       section_valid_ = true;
       section_count_ = imps.size();
@@ -1245,8 +1249,9 @@ bool Trainer::write_screenshot(const std::string& path) {
 
 int Trainer::run() {
   if (!platform::display_available()) {
-    std::printf("smp-trainer: no display found (DISPLAY and WAYLAND_DISPLAY are not set), so "
-                "running headless under SDL's offscreen driver.\n");
+    std::printf(
+        "smp-trainer: no display found (DISPLAY and WAYLAND_DISPLAY are not set), so "
+        "running headless under SDL's offscreen driver.\n");
     setenv("SDL_VIDEODRIVER", "offscreen", 1);
     headless_ = true;
     if (opt_.replay.empty() && opt_.script.empty() && !opt_.frames) {

@@ -18,9 +18,9 @@ TEST(Options, DefaultsAndValues) {
   EXPECT_EQ(o->width, 1280);
   EXPECT_EQ(o->resume, ResumeChoice::kAsk);
   EXPECT_DOUBLE_EQ(o->autosave_s, 5.0);
-  auto p = parse_options({"--scenario", "a.json", "--frames", "12", "--screenshot", "x.png",
-                          "--width", "320", "--height", "200", "--resume", "--seed", "7",
-                          "--months", "12"});
+  auto p =
+      parse_options({"--scenario", "a.json", "--frames", "12", "--screenshot", "x.png", "--width",
+                     "320", "--height", "200", "--resume", "--seed", "7", "--months", "12"});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->scenario, "a.json");
   EXPECT_TRUE(p->scenario_given);
@@ -32,15 +32,15 @@ TEST(Options, DefaultsAndValues) {
 }
 
 TEST(Options, BadValuesAreRefusedWithTheOptionNamed) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--frames", "0"},
-           {"--frames", "ten"},
-           {"--width", "10"},
-           {"--resume", "--no-resume"},
-           {"--autosave-s", "30"},
-           {"--scenario"},
-           {"--bogus"},
-           {"--replay", "a", "--script", "b"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--frames", "0"},
+                                             {"--frames", "ten"},
+                                             {"--width", "10"},
+                                             {"--resume", "--no-resume"},
+                                             {"--autosave-s", "30"},
+                                             {"--scenario"},
+                                             {"--bogus"},
+                                             {"--replay", "a", "--script", "b"}}) {
     auto o = parse_options(args);
     ASSERT_FALSE(o.ok()) << args[0];
     EXPECT_NE(o.errors().front().message.find(args[0] == "--replay" ? "--script" : args[0]),
@@ -223,7 +223,7 @@ TEST(Autosave, DueAfterTheIntervalOfWallOrSessionTimeAndOnlyWhenDirty) {
   Autosaver a("/tmp/unused.session.json", 5.0);
   const auto t0 = Autosaver::Clock::now();
   EXPECT_FALSE(a.due(t0, 10.0, false));
-  EXPECT_TRUE(a.due(t0, 5.0, true));   // session time ran 5 s ahead (headless)
+  EXPECT_TRUE(a.due(t0, 5.0, true));  // session time ran 5 s ahead (headless)
   EXPECT_FALSE(a.due(t0, 4.9, true));
   EXPECT_TRUE(a.due(t0 + std::chrono::milliseconds(5001), 0.0, true));
 }

@@ -47,13 +47,23 @@ TEST(TrainerCrash, KillLeavesTheLastAutosaveAndResumeLosesNothingSaved) {
   smp::test::write_text(dir + "/long.json", script);
   const std::string session = dir + "/attempt.session.json";
   const std::vector<std::string> argv = {
-      SMP_TRAINER, "--scenario", std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json",
-      "--script", dir + "/long.json", "--session", session, "--width", "480", "--height", "360",
-      "--autosave-s", "0.25"};
+      SMP_TRAINER,
+      "--scenario",
+      std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json",
+      "--script",
+      dir + "/long.json",
+      "--session",
+      session,
+      "--width",
+      "480",
+      "--height",
+      "360",
+      "--autosave-s",
+      "0.25"};
   auto first = argv;
   first.push_back("--no-resume");
-  const pid_t pid = smp::test::spawn_process(first, {{"SDL_VIDEODRIVER", "offscreen"}},
-                                             dir + "/first.out");
+  const pid_t pid =
+      smp::test::spawn_process(first, {{"SDL_VIDEODRIVER", "offscreen"}}, dir + "/first.out");
   ASSERT_GT(pid, 0);
   // Wait for three autosaves, then kill it without warning.
   std::vector<double> saves;

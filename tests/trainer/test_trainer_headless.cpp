@@ -36,8 +36,8 @@ TEST(TrainerHeadless, EveryShippedScenarioRendersANonBlankScalp) {
     EXPECT_GT(all.luma_stddev, 12.0) << sc;  // not a flat clear colour
     // The work area between the panels (left rail ~30%, scores ~35%, top and bottom strips).
     const auto centre = smp::test::pixel_stats(img, 200, 80, 410, 400);
-    std::printf("%-24s skin %.2f of the frame, %.2f of the work area, luma sd %.1f\n",
-                stem.c_str(), all.skin_fraction, centre.skin_fraction, all.luma_stddev);
+    std::printf("%-24s skin %.2f of the frame, %.2f of the work area, luma sd %.1f\n", stem.c_str(),
+                all.skin_fraction, centre.skin_fraction, all.luma_stddev);
     EXPECT_GT(centre.skin_fraction, 0.35) << sc << ": the scalp or pad should fill the view";
     EXPECT_GT(all.skin_fraction, 0.10) << sc;
   }
@@ -53,8 +53,8 @@ TEST(TrainerHeadless, MalformedScenarioIsExitOneWithFileAndPointer) {
   EXPECT_NE(r.err.find(bad + ": /level"), std::string::npos) << r.err;
 
   smp::test::write_text(bad, "{\"schema\": ");
-  const auto torn = smp::test::run_process({SMP_TRAINER, "--scenario", bad, "--frames", "1"},
-                                           kOffscreen);
+  const auto torn =
+      smp::test::run_process({SMP_TRAINER, "--scenario", bad, "--frames", "1"}, kOffscreen);
   EXPECT_EQ(torn.exit_code, 1);
   EXPECT_NE(torn.err.find(bad), std::string::npos) << torn.err;
 
@@ -91,16 +91,17 @@ TEST(TrainerHeadless, ReplayShowsTheShippedSessionAndScoresItLikeTheCli) {
       std::string(SMP_SOURCE_DIR) + "/assets/sessions/frontal-hairline-expert.session.json";
   ASSERT_TRUE(smp::test::file_exists(session));
   const std::string png = dir + "/replay.png";
-  const auto r = smp::test::run_process({SMP_TRAINER, "--replay", session, "--frames", "2",
-                                         "--screenshot", png, "--width", "640", "--height", "480",
-                                         "--months", "1"},
-                                        kOffscreen);
+  const auto r =
+      smp::test::run_process({SMP_TRAINER, "--replay", session, "--frames", "2", "--screenshot",
+                              png, "--width", "640", "--height", "480", "--months", "1"},
+                             kOffscreen);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   smp::test::Image img;
   ASSERT_TRUE(smp::test::load_png(png, &img));
-  const auto cli = smp::test::run_process(
-      {SMP_CLI, "score", "--scenario", std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json",
-       "--session", session, "--json"});
+  const auto cli =
+      smp::test::run_process({SMP_CLI, "score", "--scenario",
+                              std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json",
+                              "--session", session, "--json"});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   // The trainer prints overall with 4 decimals; the CLI's JSON carries the full double.
   const double trainer_overall = std::stod(smp::test::field(r.out, "overall"));
@@ -116,8 +117,7 @@ TEST(TrainerHeadless, WithNoDisplayItSaysSoAndRunsTheDemo) {
   const std::string png = dir + "/demo.png";
   const auto r = smp::test::run_process(
       {SMP_TRAINER, "--screenshot", png, "--width", "640", "--height", "480"},
-      {{"SDL_VIDEODRIVER", ""}, {"DISPLAY", ""}, {"WAYLAND_DISPLAY", ""},
-       {"XDG_STATE_HOME", dir}});
+      {{"SDL_VIDEODRIVER", ""}, {"DISPLAY", ""}, {"WAYLAND_DISPLAY", ""}, {"XDG_STATE_HOME", dir}});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no display"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("demo"), std::string::npos) << r.out;

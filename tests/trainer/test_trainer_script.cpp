@@ -34,17 +34,17 @@ struct TrainerRun {
 
 // Runs the trainer on a script and replays the session it wrote.
 TrainerRun run_script(const std::string& name, const std::string& scenario_id,
-               const std::string& script_json) {
+                      const std::string& script_json) {
   TrainerRun run;
   const std::string dir = smp::test::scratch_dir("script-" + name);
   const std::string script = dir + "/script.json";
   const std::string session = dir + "/attempt.session.json";
   smp::test::write_text(script, script_json);
-  run.proc = smp::test::run_process(
-      {SMP_TRAINER, "--scenario", scenario_path(scenario_id), "--script", script, "--session",
-       session, "--no-resume", "--width", "480", "--height", "360", "--screenshot",
-       dir + "/end.png"},
-      kOffscreen, 180);
+  run.proc =
+      smp::test::run_process({SMP_TRAINER, "--scenario", scenario_path(scenario_id), "--script",
+                              script, "--session", session, "--no-resume", "--width", "480",
+                              "--height", "360", "--screenshot", dir + "/end.png"},
+                             kOffscreen, 180);
   EXPECT_EQ(run.proc.exit_code, 0) << run.proc.out << run.proc.err;
   auto s = smp::sim::load_session_file(session);
   EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.errors().front().to_string());
@@ -119,9 +119,9 @@ TEST(TrainerScript, TapsLandWhereScriptedAndScoreLikeTheCli) {
 
   // `smp score --json` on the written session gives the same score the trainer saved and printed.
   const std::string session = smp::test::scratch_dir("script-taps") + "/attempt.session.json";
-  const auto cli = smp::test::run_process({SMP_CLI, "score", "--scenario",
-                                           scenario_path("frontal-hairline"), "--session", session,
-                                           "--json"});
+  const auto cli =
+      smp::test::run_process({SMP_CLI, "score", "--scenario", scenario_path("frontal-hairline"),
+                              "--session", session, "--json"});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   const auto j = nlohmann::json::parse(cli.out);
   EXPECT_EQ(j["overall"]["score"].get<double>(), run.session.recorded->overall);
@@ -143,7 +143,8 @@ TEST(TrainerScript, ScriptedRunsAreReproducible) {
 TEST(TrainerScript, DragPlacesARunAlongThePath) {
   // 20 mm in one second at 120 Hz: a stroke every 0.17 mm; a dot wherever the needle is at least
   // one footprint (0.2 mm for 1RL) from the last.
-  const TrainerRun run = run_script("drag", "frontal-hairline", R"({"schema": "smp-script/1", "events": [
+  const TrainerRun run =
+      run_script("drag", "frontal-hairline", R"({"schema": "smp-script/1", "events": [
       {"frame": 5, "type": "drag", "path_mm": [[-10, 18], [10, 18]], "frames": 60,
        "pressure": 0.45}]})");
   const auto& imps = run.replay.impressions;
@@ -178,7 +179,8 @@ TEST(TrainerScript, UndoIsLoggedInPracticeAndRefusedInAssessment) {
   EXPECT_EQ(undos[0].count, 1u);
   EXPECT_TRUE(practice.session.finished);
 
-  const TrainerRun assessment = run_script("undo-assessment", "hairline-assessment", taps_then_undo);
+  const TrainerRun assessment =
+      run_script("undo-assessment", "hairline-assessment", taps_then_undo);
   EXPECT_EQ(assessment.replay.impressions.size(), 4u) << assessment.proc.out;
   EXPECT_TRUE(events_of<smp::sim::UndoEvent>(assessment.session).empty());
   EXPECT_TRUE(assessment.session.finished);

@@ -80,9 +80,8 @@ fs::path scratch_root() {
     std::atexit([] {
       if (std::getenv("SMP_KEEP_TEST_FILES") == nullptr) {
         std::error_code ec;
-        fs::remove_all(fs::temp_directory_path() /
-                           ("smp-trainer-tests-" + std::to_string(getpid())),
-                       ec);
+        fs::remove_all(
+            fs::temp_directory_path() / ("smp-trainer-tests-" + std::to_string(getpid())), ec);
       }
     });
     return r;
@@ -117,7 +116,9 @@ bool write_text(const std::string& path, const std::string& text) {
   return static_cast<bool>(f);
 }
 
-bool file_exists(const std::string& path) { return fs::exists(path); }
+bool file_exists(const std::string& path) {
+  return fs::exists(path);
+}
 
 bool load_png(const std::string& path, Image* out) {
   int w = 0, h = 0, n = 0;

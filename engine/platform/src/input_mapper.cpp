@@ -11,9 +11,12 @@ namespace smp::platform {
 
 const char* to_string(InputSource s) {
   switch (s) {
-    case InputSource::kMouse: return "mouse";
-    case InputSource::kTouch: return "touch";
-    case InputSource::kPen: return "pen";
+    case InputSource::kMouse:
+      return "mouse";
+    case InputSource::kTouch:
+      return "touch";
+    case InputSource::kPen:
+      return "pen";
   }
   return "?";
 }

@@ -74,7 +74,9 @@ void PenTracker::on_raw_event(int source_device_id,
   state_.active = false;
 }
 
-PenTracker::~PenTracker() { uninstall(); }
+PenTracker::~PenTracker() {
+  uninstall();
+}
 
 #if defined(SMP_HAVE_XI)
 namespace {
@@ -92,9 +94,9 @@ int syswm_filter(void* userdata, SDL_Event* event) {
   const auto* raw = static_cast<const XIRawEvent*>(cookie.data);
   // Slave devices only (master copies carry the same data).
   if (raw->deviceid != raw->sourceid) return 0;
-  tracker->on_raw_event(raw->sourceid,
-                        unpack_valuators(raw->valuators.mask, raw->valuators.mask_len,
-                                         raw->valuators.values));
+  tracker->on_raw_event(
+      raw->sourceid,
+      unpack_valuators(raw->valuators.mask, raw->valuators.mask_len, raw->valuators.values));
   return 0;  // consumed: keeps the queue free of SYSWM events nobody else reads
 }
 
@@ -203,7 +205,9 @@ bool PenTracker::install(SDL_Window*) {
   status_ = "built without libXi: pen pressure unavailable, mouse input only";
   return false;
 }
-void PenTracker::uninstall() { installed_ = false; }
+void PenTracker::uninstall() {
+  installed_ = false;
+}
 #endif
 
 }  // namespace smp::platform

@@ -18,7 +18,9 @@ bool display_available() {
   return (x != nullptr && *x != '\0') || (w != nullptr && *w != '\0');
 }
 
-Window::~Window() { close(); }
+Window::~Window() {
+  close();
+}
 
 bool Window::open(const WindowOptions& opt) {
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {

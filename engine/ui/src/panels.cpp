@@ -14,9 +14,15 @@
 namespace smp::ui {
 namespace {
 
-float f(double v) { return static_cast<float>(v); }
-ImVec4 rgba(const sim::Rgb& c, double a = 1.0) { return ImVec4(f(c.r), f(c.g), f(c.b), f(a)); }
-ImU32 u32(const sim::Rgb& c, double a = 1.0) { return ImGui::GetColorU32(rgba(c, a)); }
+float f(double v) {
+  return static_cast<float>(v);
+}
+ImVec4 rgba(const sim::Rgb& c, double a = 1.0) {
+  return ImVec4(f(c.r), f(c.g), f(c.b), f(a));
+}
+ImU32 u32(const sim::Rgb& c, double a = 1.0) {
+  return ImGui::GetColorU32(rgba(c, a));
+}
 
 const ImVec4 kRed(0.93f, 0.30f, 0.27f, 1.0f);
 const ImVec4 kGreen(0.40f, 0.80f, 0.47f, 1.0f);
@@ -30,19 +36,26 @@ constexpr ImGuiWindowFlags kBar = kFixed | ImGuiWindowFlags_NoTitleBar |
 
 const char* heat_label(render::HeatMapKind k) {
   switch (k) {
-    case render::HeatMapKind::kNone: return "No heat map";
-    case render::HeatMapKind::kDepthError: return "Depth error";
-    case render::HeatMapKind::kDensity: return "Density";
-    case render::HeatMapKind::kBlurRisk: return "Blur risk";
+    case render::HeatMapKind::kNone:
+      return "No heat map";
+    case render::HeatMapKind::kDepthError:
+      return "Depth error";
+    case render::HeatMapKind::kDensity:
+      return "Density";
+    case render::HeatMapKind::kBlurRisk:
+      return "Blur risk";
   }
   return "?";
 }
 
 std::string case_label(sim::CaseKind k) {
   switch (k) {
-    case sim::CaseKind::kShavedLook: return "Shaved look";
-    case sim::CaseKind::kScar: return "Scar camouflage";
-    case sim::CaseKind::kThinning: return "Thinning / density";
+    case sim::CaseKind::kShavedLook:
+      return "Shaved look";
+    case sim::CaseKind::kScar:
+      return "Scar camouflage";
+    case sim::CaseKind::kThinning:
+      return "Thinning / density";
   }
   return "?";
 }
@@ -179,8 +192,9 @@ void Panels::top_bar(const UiModel& m, ViewState& v, std::vector<UiAction>& a) {
   ImGui::SameLine();
   ImGui::Checkbox("Rings", &v.show_status);
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("A ring at each fresh dot: green in the target band, yellow too shallow,\n"
-                      "blue too deep, orange-red critical (fat or forbidden zone)");
+    ImGui::SetTooltip(
+        "A ring at each fresh dot: green in the target band, yellow too shallow,\n"
+        "blue too deep, orange-red critical (fat or forbidden zone)");
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(f(170.0 * scale_));
@@ -419,7 +433,8 @@ void Panels::bottom_strip(const UiModel& m, ViewState& v, std::vector<UiAction>&
     ImGui::SameLine();
     float cur = f(m.replay.cursor_s);
     ImGui::SetNextItemWidth(f(260.0 * scale_));
-    const std::string label = format_clock(m.replay.cursor_s) + " / " + format_clock(m.replay.end_s);
+    const std::string label =
+        format_clock(m.replay.cursor_s) + " / " + format_clock(m.replay.end_s);
     if (ImGui::SliderFloat("##scrub", &cur, 0.0f, f(std::max(m.replay.end_s, 0.01)),
                            label.c_str())) {
       a.push_back(ReplaySeek{static_cast<double>(cur)});
@@ -483,9 +498,9 @@ void Panels::banner(const UiModel& m) {
   if (m.banner.empty() || m.banner_id == banner_closed_id_) return;
   const ImVec2 disp = ImGui::GetIO().DisplaySize;
   const float w = std::min(disp.x - rail_w_ - score_w_ - f(20.0 * scale_), f(560.0 * scale_));
-  ImGui::SetNextWindowPos(ImVec2(rail_w_ + (disp.x - rail_w_ - score_w_) * 0.5f,
-                                 top_h_ + f(8.0 * scale_)),
-                          ImGuiCond_Always, ImVec2(0.5f, 0.0f));
+  ImGui::SetNextWindowPos(
+      ImVec2(rail_w_ + (disp.x - rail_w_ - score_w_) * 0.5f, top_h_ + f(8.0 * scale_)),
+      ImGuiCond_Always, ImVec2(0.5f, 0.0f));
   ImGui::SetNextWindowSize(ImVec2(std::max(w, f(200.0 * scale_)), 0));
   ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.62f, 0.12f, 0.10f, 0.93f));
   ImGui::Begin("##banner", nullptr, kBar | ImGuiWindowFlags_AlwaysAutoResize);
@@ -512,8 +527,7 @@ void Panels::summary(const UiModel& m, std::vector<UiAction>& a) {
     ImGui::TextColored(r->passed ? kGreen : kRed, "%s", r->passed ? "PASSED" : "NOT PASSED");
     ImGui::SameLine();
     ImGui::Text("overall %.1f (pass mark %.0f), %zu impressions, %s", r->overall,
-                m.scenario->pass_overall, r->impression_count,
-                format_clock(m.session_t_s).c_str());
+                m.scenario->pass_overall, r->impression_count, format_clock(m.session_t_s).c_str());
     for (const auto& c : r->critical_errors) {
       ImGui::TextColored(kRed, "Critical: %s", c.message.c_str());
     }
@@ -589,8 +603,8 @@ void Panels::scenario_browser(const UiModel& m, ViewState& v, std::vector<UiActi
     for (int i = 0; i < static_cast<int>(list->size()); ++i) {
       const ScenarioEntry& e = (*list)[static_cast<std::size_t>(i)];
       const std::string label =
-          (e.error.empty() ? e.title : std::filesystem::path(e.path).filename().string()) +
-          "##" + std::to_string(i);
+          (e.error.empty() ? e.title : std::filesystem::path(e.path).filename().string()) + "##" +
+          std::to_string(i);
       if (ImGui::Selectable(label.c_str(), selected_scenario_ == i, 0,
                             ImVec2(0, f(kTouchTargetPx * scale_)))) {
         selected_scenario_ = i;
@@ -634,12 +648,13 @@ void Panels::resume_dialog(const UiModel& m, std::vector<UiAction>& a) {
   ImGui::SetNextWindowPos(ImVec2(disp.x * 0.5f, disp.y * 0.5f), ImGuiCond_Always,
                           ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(std::min(disp.x * 0.9f, f(520.0 * scale_)), 0));
-  if (ImGui::BeginPopupModal("Unfinished attempt", nullptr,
-                             ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
-    ImGui::TextWrapped("An unfinished attempt on this scenario was saved (started %s, %s of work, "
-                       "%zu logged events).",
-                       m.resume.started_at.c_str(), format_clock(m.resume.t_s).c_str(),
-                       m.resume.events);
+  if (ImGui::BeginPopupModal(
+          "Unfinished attempt", nullptr,
+          ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+    ImGui::TextWrapped(
+        "An unfinished attempt on this scenario was saved (started %s, %s of work, "
+        "%zu logged events).",
+        m.resume.started_at.c_str(), format_clock(m.resume.t_s).c_str(), m.resume.events);
     ImGui::TextColored(kMuted, "%s", m.resume.path.c_str());
     const float target = f(kTouchTargetPx * scale_);
     if (ImGui::Button("Resume it", ImVec2(f(180.0 * scale_), target))) {
@@ -662,15 +677,15 @@ void Panels::cross_section_panel(const UiModel& m, const ViewState&) {
   const float w = std::min(f(420.0 * scale_), disp.x - rail_w_ - score_w_ - f(16.0 * scale_));
   const float h = std::min(f(280.0 * scale_), disp.y - top_h_ - bottom_h_ - f(16.0 * scale_));
   if (w < 120.0f || h < 90.0f) return;
-  ImGui::SetNextWindowPos(ImVec2(disp.x - score_w_ - w - f(8.0 * scale_),
-                                 disp.y - bottom_h_ - h - f(8.0 * scale_)));
+  ImGui::SetNextWindowPos(
+      ImVec2(disp.x - score_w_ - w - f(8.0 * scale_), disp.y - bottom_h_ - h - f(8.0 * scale_)));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   // No window background: the renderer draws the diagram into the content area before ImGui's
   // draw data, and the labels go on top of it.
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
-  ImGui::Begin("Cross-section", nullptr, kFixed | ImGuiWindowFlags_NoScrollbar |
-                                             ImGuiWindowFlags_NoCollapse |
-                                             ImGuiWindowFlags_NoBackground);
+  ImGui::Begin("Cross-section", nullptr,
+               kFixed | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoCollapse |
+                   ImGuiWindowFlags_NoBackground);
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   record_window();
@@ -692,10 +707,10 @@ void Panels::cross_section_panel(const UiModel& m, const ViewState&) {
   // Layer names on the left margin, at each layer's middle under the centre (pushed apart when
   // thin layers would make them overlap).
   if (!cs.profile.empty()) {
-    const auto& mid = *std::min_element(cs.profile.begin(), cs.profile.end(),
-                                        [](const auto& a1, const auto& b1) {
-                                          return std::abs(a1.offset_mm) < std::abs(b1.offset_mm);
-                                        });
+    const auto& mid =
+        *std::min_element(cs.profile.begin(), cs.profile.end(), [](const auto& a1, const auto& b1) {
+          return std::abs(a1.offset_mm) < std::abs(b1.offset_mm);
+        });
     const double tops[4] = {0.0, mid.epidermis_bottom_mm, mid.papillary_bottom_mm,
                             mid.reticular_bottom_mm};
     const double bottoms[4] = {mid.epidermis_bottom_mm, mid.papillary_bottom_mm,
@@ -759,8 +774,9 @@ void Panels::heat_legend(const ViewState& v) {
   for (std::size_t i = 1; i < lg.stops.size(); ++i) {
     const auto& a0 = lg.stops[i - 1];
     const auto& a1 = lg.stops[i];
-    dl->AddRectFilledMultiColor(ImVec2(p.x + f(a0.t) * bw, p.y), ImVec2(p.x + f(a1.t) * bw, p.y + bh),
-                                u32(a0.color), u32(a1.color), u32(a1.color), u32(a0.color));
+    dl->AddRectFilledMultiColor(ImVec2(p.x + f(a0.t) * bw, p.y),
+                                ImVec2(p.x + f(a1.t) * bw, p.y + bh), u32(a0.color), u32(a1.color),
+                                u32(a1.color), u32(a0.color));
   }
   ImGui::Dummy(ImVec2(bw, bh));
   ImGui::Text("%g %s", lg.min_value, lg.low_label.c_str());

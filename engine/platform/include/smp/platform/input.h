@@ -16,12 +16,12 @@ const char* to_string(InputSource s);
 
 // One stylus moment in window coordinates (logical pixels, origin top-left).
 struct StylusSample {
-  double t_s = 0.0;          // session clock, supplied by the caller (frame clock)
+  double t_s = 0.0;  // session clock, supplied by the caller (frame clock)
   double x_px = 0.0, y_px = 0.0;
-  double pressure = 0.0;     // 0..1
-  double tilt_x_rad = 0.0;   // pen tilt toward +x of the screen, 0 = perpendicular to the screen
-  double tilt_y_rad = 0.0;   // pen tilt toward +y (down) of the screen
-  bool down = false;         // needle in contact / machine firing
+  double pressure = 0.0;    // 0..1
+  double tilt_x_rad = 0.0;  // pen tilt toward +x of the screen, 0 = perpendicular to the screen
+  double tilt_y_rad = 0.0;  // pen tilt toward +y (down) of the screen
+  bool down = false;        // needle in contact / machine firing
   InputSource source = InputSource::kMouse;
   friend bool operator==(const StylusSample&, const StylusSample&) = default;
 };
@@ -41,13 +41,13 @@ struct CameraGesture {
 
 // Keyboard shortcuts (docs/user-guide-trainee.md, "Controls").
 enum class Command {
-  kUndo,               // Ctrl+Z (practice mode only; the app refuses it in assessment mode)
-  kTogglePause,        // Space
-  kToggleCrossSection, // X
-  kResetCamera,        // Home or R
-  kPressureUp,         // ] (mouse pressure slider +0.05)
-  kPressureDown,       // [ (mouse pressure slider -0.05)
-  kQuit,               // window close
+  kUndo,                // Ctrl+Z (practice mode only; the app refuses it in assessment mode)
+  kTogglePause,         // Space
+  kToggleCrossSection,  // X
+  kResetCamera,         // Home or R
+  kPressureUp,          // ] (mouse pressure slider +0.05)
+  kPressureDown,        // [ (mouse pressure slider -0.05)
+  kQuit,                // window close
 };
 
 // The latest pen state read from XInput2 valuators (pen.h). `active` means the pen drives the
@@ -70,14 +70,14 @@ struct InputFrame {
   std::vector<StylusSample> samples;  // in event order
   CameraGesture camera;
   std::vector<Command> commands;
-  bool pressure_changed = false;      // the mouse pressure slider moved (Shift+wheel, [ ])
+  bool pressure_changed = false;  // the mouse pressure slider moved (Shift+wheel, [ ])
 };
 
 // Pure event -> data mapping with a little state (buttons held, fingers down, pen down). No window
 // is needed: tests feed synthetic SDL_Events.
 class InputMapper {
  public:
-  static constexpr double kPressureStep = 0.05;   // per wheel notch or [ ] key
+  static constexpr double kPressureStep = 0.05;  // per wheel notch or [ ] key
   static constexpr double kDefaultMousePressure = 0.5;
 
   // Window size in logical pixels; touch events carry 0..1 coordinates scaled by it.

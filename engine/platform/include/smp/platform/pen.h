@@ -16,9 +16,9 @@ namespace smp::platform {
 
 // One valuator axis of an XInput2 device: its index and range as XIQueryDevice reports them.
 struct ValuatorAxis {
-  int number = -1;          // -1: the device has no such axis
+  int number = -1;  // -1: the device has no such axis
   double min = 0.0, max = 0.0;
-  int resolution = 0;       // units per radian for tilt axes when > 0 (libinput reports 57)
+  int resolution = 0;  // units per radian for tilt axes when > 0 (libinput reports 57)
 };
 
 // A pen-like device: it has an axis labelled "Abs Pressure" (X server label atoms).

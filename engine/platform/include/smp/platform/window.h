@@ -9,7 +9,7 @@ namespace smp::platform {
 
 struct WindowOptions {
   std::string title = "SMP Trainer";
-  int width = 1280, height = 800;   // logical pixels
+  int width = 1280, height = 800;  // logical pixels
   bool vsync = true;
 };
 

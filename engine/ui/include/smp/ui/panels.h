@@ -30,10 +30,10 @@ inline constexpr int kTimeStepCount = 6;
 struct ViewState {
   bool show_regions = false;
   bool show_hairline = false;
-  bool show_status = true;   // ring per dot: in band / too shallow / too deep / critical
+  bool show_status = true;  // ring per dot: in band / too shallow / too deep / critical
   render::HeatMapKind heat_map = render::HeatMapKind::kNone;
   bool cross_section = false;
-  int time_step = 0;         // index into kTimeSteps
+  int time_step = 0;  // index into kTimeSteps
   bool show_scenario_browser = false;
 };
 
@@ -70,10 +70,10 @@ struct UiModel {
   double session_t_s = 0.0;
   std::size_t impression_count = 0;
   bool paused = false;
-  bool finished = false;         // the attempt was ended: the summary shows
-  bool can_undo = false;         // practice mode and something to undo
-  std::string input_status;      // e.g. "mouse", "pen (XInput2)"
-  std::string save_status;       // e.g. "saved 3 s ago"
+  bool finished = false;     // the attempt was ended: the summary shows
+  bool can_undo = false;     // practice mode and something to undo
+  std::string input_status;  // e.g. "mouse", "pen (XInput2)"
+  std::string save_status;   // e.g. "saved 3 s ago"
   const std::vector<ScenarioEntry>* scenarios = nullptr;
   ReplayInfo replay;
   ResumeOffer resume;
@@ -82,22 +82,38 @@ struct UiModel {
   std::string banner;
   std::uint64_t banner_id = 0;
   const render::CrossSection* cross_section = nullptr;  // the section being shown, if any
-  std::string export_status;     // result of the last "export report"
+  std::string export_status;                            // result of the last "export report"
 };
 
-struct SetTool { sim::ToolState tool; };
-struct SetMousePressure { double pressure; };
+struct SetTool {
+  sim::ToolState tool;
+};
+struct SetMousePressure {
+  double pressure;
+};
 struct Undo {};
 struct TogglePause {};
 struct FinishAttempt {};
 struct NewAttempt {};
-struct ShowMe { sim::PointMm pos; };
+struct ShowMe {
+  sim::PointMm pos;
+};
 struct ExportReport {};
-struct OpenScenario { std::string path; };
-struct AnswerResume { bool resume; };
-struct ReplayPlay { bool playing; };
-struct ReplaySeek { double t_s; };
-struct ReplaySpeed { double speed; };
+struct OpenScenario {
+  std::string path;
+};
+struct AnswerResume {
+  bool resume;
+};
+struct ReplayPlay {
+  bool playing;
+};
+struct ReplaySeek {
+  double t_s;
+};
+struct ReplaySpeed {
+  double speed;
+};
 struct ResetCamera {};
 using UiAction = std::variant<SetTool, SetMousePressure, Undo, TogglePause, FinishAttempt,
                               NewAttempt, ShowMe, ExportReport, OpenScenario, AnswerResume,
