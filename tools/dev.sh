@@ -34,7 +34,7 @@ deps() {
   fi
   # Independent validators for the report tests (JOSE, xAPI, a loopback LRS), pinned by the lock file.
   if [[ -f tests/report/node/package-lock.json ]]; then
-    (cd tests/report/node && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error; })
+    (cd tests/report/node && { [[ -d node_modules ]] || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; })
   fi
 }
 
