@@ -519,6 +519,8 @@ void Panels::summary(const UiModel& m, std::vector<UiAction>& a) {
   ImGui::SetNextWindowPos(ImVec2(disp.x * 0.5f, disp.y * 0.5f), ImGuiCond_Appearing,
                           ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(std::min(disp.x * 0.9f, f(560.0 * scale_)), 0));
+  // Opaque: the GL cross-section diagram is drawn before ImGui and must not show through.
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.13f, 0.13f, 0.14f, 1.0f));
   ImGui::Begin("Attempt summary", &summary_open_,
                ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize |
                    ImGuiWindowFlags_NoCollapse);
@@ -583,6 +585,7 @@ void Panels::summary(const UiModel& m, std::vector<UiAction>& a) {
   if (!m.export_status.empty()) ImGui::TextWrapped("%s", m.export_status.c_str());
   record_window();
   ImGui::End();
+  ImGui::PopStyleColor();
 }
 
 void Panels::scenario_browser(const UiModel& m, ViewState& v, std::vector<UiAction>& a) {
@@ -765,12 +768,12 @@ void Panels::heat_legend(const ViewState& v) {
   const float w = f(260.0 * scale_);
   ImGui::SetNextWindowPos(ImVec2(rail_w_ + f(8.0 * scale_), disp.y - bottom_h_ - f(8.0 * scale_)),
                           ImGuiCond_Always, ImVec2(0.0f, 1.0f));
-  ImGui::SetNextWindowSize(ImVec2(w, 0));
+  ImGui::SetNextWindowSize(ImVec2(0, 0));  // as wide as its labels
   ImGui::Begin("##legend", nullptr, kBar | ImGuiWindowFlags_AlwaysAutoResize);
   ImGui::Text("%s (%s)", lg.title.c_str(), lg.unit.c_str());
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float bw = ImGui::GetContentRegionAvail().x, bh = f(16.0 * scale_);
+  const float bw = w, bh = f(16.0 * scale_);
   for (std::size_t i = 1; i < lg.stops.size(); ++i) {
     const auto& a0 = lg.stops[i - 1];
     const auto& a1 = lg.stops[i];
@@ -779,12 +782,9 @@ void Panels::heat_legend(const ViewState& v) {
                                 u32(a1.color), u32(a0.color));
   }
   ImGui::Dummy(ImVec2(bw, bh));
-  ImGui::Text("%g %s", lg.min_value, lg.low_label.c_str());
-  const std::string hi = std::to_string(lg.max_value);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g %s", lg.max_value, lg.high_label.c_str());
-  ImGui::SameLine(std::max(0.0f, bw - ImGui::CalcTextSize(buf).x));
-  ImGui::TextUnformatted(buf);
+  // The two ends on their own lines: long labels never overlap.
+  ImGui::Text("left: %g %s (%s)", lg.min_value, lg.unit.c_str(), lg.low_label.c_str());
+  ImGui::Text("right: %g %s (%s)", lg.max_value, lg.unit.c_str(), lg.high_label.c_str());
   record_window();
   ImGui::End();
 }
