@@ -19,47 +19,60 @@ constexpr std::array<const char*, 5> kFontFiles = {"DejaVuSans.ttf", "DejaVuSans
 constexpr std::array<const char*, 1> kOptionalFallbacks = {
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
 
-struct FontState {
+// The process-wide private font map, made once on first use.
+class FontState {
+ public:
+  FontState() { load(); }
+  // Released at exit so that leak checkers see fontconfig's memory returned (FcFini frees the
+  // library's caches once nothing uses them any more).
+  ~FontState() {
+    if (map != nullptr) {
+      g_object_unref(map);
+      FcFini();
+    }
+  }
+  FontState(const FontState&) = delete;
+  FontState& operator=(const FontState&) = delete;
+
   PangoFontMap* map = nullptr;
   std::string error;
+
+ private:
+  void load() {
+    const std::string dir = dejavu_dir();
+    FcConfig* cfg = FcConfigCreate();
+    for (const char* f : kFontFiles) {
+      const std::string path = dir + "/" + f;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec) ||
+          !FcConfigAppFontAddFile(cfg, reinterpret_cast<const FcChar8*>(path.c_str()))) {
+        error = "font file missing or unreadable: " + path +
+                " (install fonts-dejavu-core or set SMP_FONT_DIR)";
+        FcConfigDestroy(cfg);
+        return;
+      }
+    }
+    // Optional: CJK names. Used only for characters DejaVu lacks (fonts-droid-fallback).
+    for (const char* f : kOptionalFallbacks) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(f, ec)) {
+        FcConfigAppFontAddFile(cfg, reinterpret_cast<const FcChar8*>(f));
+      }
+    }
+    // Only these files exist for this map: no fallback to whatever else is installed.
+    map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
+    if (map == nullptr) {
+      error = "pango has no FreeType font map";
+      FcConfigDestroy(cfg);
+      return;
+    }
+    pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(map), cfg);
+    FcConfigDestroy(cfg);  // the font map holds its own reference
+  }
 };
 
-FontState load_fonts() {
-  FontState st;
-  const std::string dir = dejavu_dir();
-  FcConfig* cfg = FcConfigCreate();
-  for (const char* f : kFontFiles) {
-    const std::string path = dir + "/" + f;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec) ||
-        !FcConfigAppFontAddFile(cfg, reinterpret_cast<const FcChar8*>(path.c_str()))) {
-      st.error = "font file missing or unreadable: " + path +
-                 " (install fonts-dejavu-core or set SMP_FONT_DIR)";
-      FcConfigDestroy(cfg);
-      return st;
-    }
-  }
-  // Optional: CJK names. Used only for characters DejaVu lacks (fonts-droid-fallback).
-  for (const char* f : kOptionalFallbacks) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(f, ec)) {
-      FcConfigAppFontAddFile(cfg, reinterpret_cast<const FcChar8*>(f));
-    }
-  }
-  // Only these files exist for this map: no fallback to whatever else the system has installed.
-  st.map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
-  if (st.map == nullptr) {
-    st.error = "pango has no FreeType font map";
-    FcConfigDestroy(cfg);
-    return st;
-  }
-  pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(st.map), cfg);
-  FcConfigDestroy(cfg);  // the font map holds its own reference
-  return st;
-}
-
 const FontState& fonts() {
-  static const FontState st = load_fonts();
+  static const FontState st;
   return st;
 }
 
