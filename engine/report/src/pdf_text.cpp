@@ -23,13 +23,9 @@ constexpr std::array<const char*, 1> kOptionalFallbacks = {
 class FontState {
  public:
   FontState() { load(); }
-  // Released at exit so that leak checkers see fontconfig's memory returned (FcFini frees the
-  // library's caches once nothing uses them any more).
+  // Released at exit. Not FcFini(): another part of the process may still use fontconfig.
   ~FontState() {
-    if (map != nullptr) {
-      g_object_unref(map);
-      FcFini();
-    }
+    if (map != nullptr) g_object_unref(map);
   }
   FontState(const FontState&) = delete;
   FontState& operator=(const FontState&) = delete;
