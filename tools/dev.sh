@@ -14,7 +14,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libsdl2-dev libepoxy-dev libimgui-dev libstb-dev libbullet-dev libxi-dev libx11-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libnanoflann-dev
-  libsodium-dev libssl-dev libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
+  libsodium-dev libssl-dev libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback
   libgl1-mesa-dri libegl-mesa0 mesa-utils xvfb xauth
   poppler-utils minisign clang libclang-rt-14-dev
 )
