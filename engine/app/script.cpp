@@ -417,7 +417,16 @@ std::vector<SDL_Event> ScriptPlayer::events_for_tick(std::int64_t tick, const Sc
     }
     const ScriptStroke& s = ev.stroke;
     const ScriptPoint start = s.path.front();
-    if (start.map_mm && host.focus) host.focus({start.x, start.y});
+    if (start.map_mm && host.focus) {
+      double x0 = start.x, x1 = start.x, y0 = start.y, y1 = start.y;
+      for (const auto& p : s.path) {
+        x0 = std::min(x0, p.x);
+        x1 = std::max(x1, p.x);
+        y0 = std::min(y0, p.y);
+        y1 = std::max(y1, p.y);
+      }
+      host.focus({0.5 * (x0 + x1), 0.5 * (y0 + y1)}, std::max(x1 - x0, y1 - y0));
+    }
     auto px = locate(start, host, ev, problems);
     if (!px) continue;
     if (s.device == ScriptDevice::kMouse) {

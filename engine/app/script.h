@@ -66,10 +66,11 @@ sim::Result<Script> load_script_file(const std::string& path);
 sim::Result<Script> parse_script(std::string_view json_text, const std::string& file_label);
 
 // What the player needs from the app: project a scalp-map point to window pixels (nullopt when it
-// cannot be seen), aim the camera at a point before a stroke starts there, and the window size.
+// cannot be seen), aim the camera at a stroke before it starts, and the window size.
 struct ScriptHost {
   std::function<std::optional<std::pair<double, double>>(sim::PointMm)> project;
-  std::function<void(sim::PointMm)> focus;
+  // Aim at the middle of a stroke's bounding box; `extent_mm` is its larger side (0 for a tap).
+  std::function<void(sim::PointMm centre, double extent_mm)> focus;
   std::function<void(double)> set_mouse_pressure;
   int window_w = 1280, window_h = 800;  // logical pixels (touch events are normalised by them)
 };

@@ -691,9 +691,9 @@ void Trainer::push_script_events() {
   if (!accepting_input()) return;
   ScriptHost host;
   host.project = [this](sim::PointMm p) { return project(p); };
-  host.focus = [this](sim::PointMm p) {
-    // Aim only when the point is not already well in view, close enough for sub-mm accuracy.
-    focus(p, kFocusDistanceMm);
+  host.focus = [this](sim::PointMm centre, double extent_mm) {
+    // Close enough for ~0.2 mm per pixel, far enough for a long drag to stay in the work area.
+    focus(centre, std::clamp(kFocusDistanceMm + 2.0 * extent_mm, kFocusDistanceMm, 520.0));
   };
   host.set_mouse_pressure = [this](double p) { mapper_.set_mouse_pressure(p); };
   window_.logical_size(host.window_w, host.window_h);

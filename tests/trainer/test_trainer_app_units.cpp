@@ -128,7 +128,10 @@ TEST(ScriptPlayer, TapBecomesMouseDownThenUpAtTheProjectedPixel) {
   host.project = [](smp::sim::PointMm p) {
     return std::optional<std::pair<double, double>>({100 + p.x_mm, 50 + p.y_mm});
   };
-  host.focus = [&](smp::sim::PointMm p) { focused.push_back(p); };
+  host.focus = [&](smp::sim::PointMm p, double extent) {
+    focused.push_back(p);
+    EXPECT_EQ(extent, 0.0);
+  };
   host.set_mouse_pressure = [&](double p) { pressure = p; };
   std::vector<std::vector<SDL_Event>> per_tick;
   std::vector<std::string> problems;
