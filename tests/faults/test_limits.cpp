@@ -2,6 +2,7 @@
 // naming the JSON Pointer, and work that could grow without bound stays bounded.
 #include <malloc.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -131,6 +132,49 @@ TEST(Limits, DotsPiledOnOneSpotKeepTheScorerLinearInMemory) {
       }
     }
   }
+}
+
+nlohmann::json shipped_scenario_json(const std::string& name) {
+  return nlohmann::json::parse(read_file(std::string(SMP_SOURCE_DIR) + "/scenarios/" + name));
+}
+
+TEST(Limits, ScenarioStringsOverTheirLimitsAreRefused) {
+  auto j = shipped_scenario_json("frontal-hairline.json");
+  j["id"] = std::string(65, 'a');
+  j["title"] = std::string(121, 't');
+  j["description"] = std::string(8001, 'd');
+  const auto r = sim::parse_scenario(j.dump(), "long.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(has_error(r.errors(), "/id", "at most 64")) << dump(r.errors());
+  EXPECT_TRUE(has_error(r.errors(), "/title", "at most 120")) << dump(r.errors());
+  EXPECT_TRUE(has_error(r.errors(), "/description", "at most 8000")) << dump(r.errors());
+}
+
+TEST(Limits, MoreThan200000ExistingHairsAreRefused) {
+  auto j = shipped_scenario_json("crown-among-hairs.json");
+  nlohmann::json pts = nlohmann::json::array();
+  for (int i = 0; i <= 200000; ++i) pts.push_back({-20.0 + (i % 400) * 0.1, 60.0 + (i / 400) * 0.1});
+  j["patient"]["existing_hairs"] = {{"positions_mm", pts}};
+  const std::string text = j.dump();
+  ASSERT_LT(text.size(), sim::kMaxScenarioBytes) << "the file itself must be within its limit";
+  const auto r = sim::parse_scenario(text, "hairy.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(has_error(r.errors(), "/patient/existing_hairs/positions_mm", "200000"))
+      << dump(r.errors());
+}
+
+TEST(Limits, SessionValuesOutsideTheirBoundsAreRefusedWithTheirPointers) {
+  const std::string text =
+      R"({"schema":"smp-session/1","scenario_id":"frontal-hairline","events":[)"
+      R"([0,1001,0,0.5,0,0,1],[86401,0,0,0.5,0,0,1],{"t_s":86400,"undo":1000001}],)"
+      R"("impressions":[{"x_mm":0,"y_mm":10,"depth_mm":20.5,"needle":"1RL",)"
+      R"("pigment":"smp-grey-2","dilution":0,"t_s":0}]})";
+  const auto r = sim::parse_session(text, "bounds.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(has_error(r.errors(), "/events/0/1", "outside")) << dump(r.errors());
+  EXPECT_TRUE(has_error(r.errors(), "/events/1/0", "outside")) << dump(r.errors());
+  EXPECT_TRUE(has_error(r.errors(), "/events/2/undo", "outside")) << dump(r.errors());
+  EXPECT_TRUE(has_error(r.errors(), "/impressions/0/depth_mm", "outside")) << dump(r.errors());
 }
 
 }  // namespace

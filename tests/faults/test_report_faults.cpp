@@ -100,7 +100,9 @@ TEST(ReportFaults, ReadOnlyOutputFolderGivesAClearError) {
   const std::string dir = temp_dir("report-ro");
   // The unprivileged child must be able to read the key (0600) and see the folder.
   fs::copy_file(k.key, dir + "/key.json");
-  if (running_as_root()) ASSERT_EQ(chown((dir + "/key.json").c_str(), 65534, 65534), 0);
+  if (running_as_root()) {
+    ASSERT_EQ(chown((dir + "/key.json").c_str(), 65534, 65534), 0);
+  }
   fs::create_directories(dir + "/locked");
   fs::permissions(dir + "/locked", fs::perms::owner_read | fs::perms::owner_exec |
                                        fs::perms::others_read | fs::perms::others_exec,
@@ -112,6 +114,17 @@ TEST(ReportFaults, ReadOnlyOutputFolderGivesAClearError) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find(dir + "/locked/report"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("ermission denied"), std::string::npos) << r.err;
+}
+
+TEST(ReportFaults, KeyFileOverItsLimitIsRefusedByName) {
+  const std::string dir = temp_dir("report-bigkey");
+  const std::string key = dir + "/key.json";
+  write_file(key, "{" + std::string(65u << 10, ' ') + "}");
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  Keys k{dir, key};
+  const Outcome r = run_smp(args_for(k, dir + "/out", 1));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(key + ": file is larger than 65536 bytes"), std::string::npos) << r.err;
 }
 
 #else
