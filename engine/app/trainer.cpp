@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -1074,12 +1075,24 @@ void Trainer::export_report() {
       (fs::path(session_path_).parent_path() / (scenario_->id + "-report")).string();
   const std::string log = out + ".log";
   const std::string trainee = opt_.trainee.empty() ? "trainee" : opt_.trainee;
-  const int rc =
-      run_and_wait({smp, "report", "--scenario", scenario_path_, "--session", session_path_,
-                    "--trainee", trainee, "--name", trainee, "--key", key, "--out", out},
-                   log);
-  export_status_ = rc == 0 ? "Report written to " + out + " (report.pdf, report.json)"
-                           : "smp report failed (exit " + std::to_string(rc) + "), see " + log;
+  std::vector<std::string> argv = {
+      smp,     "report", "--scenario", scenario_path_, "--session", session_path_, "--trainee",
+      trainee, "--name", trainee,      "--key",        key,         "--out",       out};
+  // The issuer profile, when the key does not carry one (docs/user-guide-academy.md).
+  if (const char* academy = std::getenv("SMP_ACADEMY"); academy != nullptr && *academy != '\0') {
+    argv.insert(argv.end(), {"--academy", academy});
+  }
+  const int rc = run_and_wait(argv, log);
+  if (rc == 0) {
+    export_status_ = "Report written to " + out + " (report.pdf, report.json)";
+    return;
+  }
+  // Say why: smp's own message is the first line of its output.
+  std::ifstream in(log);
+  std::string first;
+  std::getline(in, first);
+  export_status_ = "smp report did not run (exit " + std::to_string(rc) + "): " + first +
+                   " (full output: " + log + ")";
 }
 
 void Trainer::handle_action(const ui::UiAction& a) {
