@@ -309,6 +309,15 @@ sim::Result<bool> write_secret_file(const std::string& path, std::string_view by
   if (!overwrite && fs::exists(path)) {
     return sim::Result<bool>::fail({path, "", "already exists (refusing to overwrite a key)"});
   }
+  // A new key folder (e.g. keys/) is made private: only the owner may list or enter it.
+  const fs::path parent = fs::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !fs::exists(parent, ec)) {
+    if (!fs::create_directories(parent, ec) || ::chmod(parent.c_str(), 0700) != 0) {
+      return sim::Result<bool>::fail(
+          {path, "", "cannot create the folder " + parent.string() + ": " + ec.message()});
+    }
+  }
   const std::string tmp = path + ".tmp";
   ::unlink(tmp.c_str());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
