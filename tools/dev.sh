@@ -64,6 +64,11 @@ unit_tests() {  # unit_tests <build dir> [ctest args...]
   SDL_VIDEODRIVER=offscreen ctest --test-dir "$dir" --output-on-failure -j "$JOBS" "$@"
 }
 
+# Tests that open a GL context run under ASan+UBSan without leak checking: Mesa's llvmpipe driver
+# is dlclose()d at exit, so LeakSanitizer reports its one-time allocations (128 + 2 x 56 bytes)
+# against an "<unknown module>" that no suppression can name.
+ASAN_EXCLUDE='^(RenderTest|TrainerHeadless|TrainerScript|TrainerCrash)\.'
+
 asan() {
   local dir=$ROOT/build-asan
   configure "$dir" -DSMP_SANITIZE=ON -DSMP_BUILD_BENCH=OFF
@@ -71,7 +76,9 @@ asan() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    unit_tests "$dir" "$@"
+    unit_tests "$dir" -E "$ASAN_EXCLUDE" "$@"
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    unit_tests "$dir" -R "$ASAN_EXCLUDE" "$@"
   # Optional libFuzzer smoke run (clang): SMP_FUZZ_SECONDS=20 runs every fuzz target that long
   # from the shipped files. Off by default: its clang build adds minutes to `test`.
   if [[ ${SMP_FUZZ_SECONDS:-0} -gt 0 ]] && command -v clang++ >/dev/null 2>&1; then
