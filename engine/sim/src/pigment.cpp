@@ -25,20 +25,6 @@ constexpr std::size_t kMaxNameLength = 200;
 constexpr double kTemporaryMaxParticleUm = 15.0;  // domain.md: temporary particles < 15 um
 constexpr double kMaxParticleUm = 1000.0;
 
-// RFC 6901 escaping of one reference token.
-std::string escape_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 class Checker {
  public:
@@ -54,7 +40,7 @@ class Checker {
                  std::initializer_list<std::string_view> allowed) {
     for (const auto& [key, value] : obj.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        fail(ptr + "/" + escape_token(key), "unknown key \"" + key + "\"");
+        fail(ptr + "/" + json_pointer_token(key), "unknown key \"" + key + "\"");
       }
     }
   }

@@ -134,21 +134,8 @@ Lab hair_lab_for(HairColor c) {
 
 // ---- JSON Pointer and message helpers ----
 
-std::string pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 std::string child(const std::string& ptr, std::string_view key) {
-  return ptr + "/" + pointer_token(key);
+  return ptr + "/" + json_pointer_token(key);
 }
 std::string child(const std::string& ptr, std::size_t index) {
   return ptr + "/" + std::to_string(index);

@@ -48,19 +48,6 @@ constexpr std::uint64_t kMaxUndo = 1000000;
 // every impression it places, so an unbounded one would multiply into gigabytes.
 constexpr std::size_t kMaxPigmentIdChars = 64;
 
-std::string escape_pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string fmt_double(double v) {
   char buf[64];
@@ -151,7 +138,7 @@ class Checker {
     for (const auto& [key, value] : obj.items()) {
       bool known = false;
       for (auto a : allowed) known = known || key == a;
-      if (!known) error(ptr + "/" + escape_pointer_token(key), "unknown field '" + key + "'");
+      if (!known) error(ptr + "/" + json_pointer_token(key), "unknown field '" + key + "'");
     }
   }
 
@@ -487,7 +474,7 @@ void parse_recorded(Checker& ck, const Json& j, Session& out) {
   } else {
     for (const auto& [key, value] : c.items()) {
       double score = 0.0;
-      if (ck.number(value, ptr + "/criteria/" + escape_pointer_token(key), 0.0, 100.0, score,
+      if (ck.number(value, ptr + "/criteria/" + json_pointer_token(key), 0.0, 100.0, score,
                     "criterion score")) {
         r.criteria.emplace_back(key, score);
       } else {

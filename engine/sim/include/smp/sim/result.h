@@ -2,6 +2,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct Error {
   // "FILE: /json/pointer: message" (the pointer part is omitted when empty).
   std::string to_string() const;
 };
+
+// RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1"), for building pointers.
+std::string json_pointer_token(std::string_view key);
 
 // A value or every error found while producing it; never both.
 template <class T>
