@@ -63,7 +63,7 @@ TEST_P(FuzzRegressions, ShippedFilesPassTheTargetsInvariants) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions, ::testing::ValuesIn(targets()),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(FuzzRegressionsTruncated, EveryPrefixOfAShippedFileIsHandled) {
   // Cheap systematic variants of what the fuzzers do: every 97th prefix of each seed kind.
