@@ -108,7 +108,7 @@ TEST_F(PdfTest, PassingAttemptReadsBackWithNameScoresVerdictAndFingerprint) {
   }
   EXPECT_EQ(n, 16);
   EXPECT_NE(text.find("smp verify"), std::string::npos);
-  EXPECT_NE(text.find("minisign -Vm report.json -P"), std::string::npos);
+  EXPECT_NE(text.find("minisign -Vm report.json -x report.json.sig -P"), std::string::npos);
   EXPECT_NE(text.find(a.record.scenario.sha256), std::string::npos);
   EXPECT_NE(text.find("mm"), std::string::npos);
   EXPECT_NE(text.find("depth below the skin surface (mm)"), std::string::npos);

@@ -839,8 +839,8 @@ void page_verify(Doc& d, const WorkView& view) {
   if (auto pk = base64_decode(r.signer.public_key); pk && pk->size() == 32) {
     Ed25519Public raw{};
     std::copy(pk->begin(), pk->end(), raw.begin());
-    steps.push_back("Without smp: " +
-                    tt("minisign -Vm report.json -P " + detail::escape(minisign_public_key(raw))));
+    steps.push_back("Without smp: " + tt("minisign -Vm report.json -x report.json.sig -P " +
+                                         detail::escape(minisign_public_key(raw))));
   }
   steps.push_back("Each picture: " + tt("sha256sum fresh.png healed.png aged.png") +
                   " prints the hashes above.");
