@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -753,6 +755,36 @@ struct CellAgg {
   std::array<std::int64_t, 6> ori{};  // sums of cos/sin of 2, 4, 6 x the NN angle (fixed-point)
 };
 
+// A 10 mm block's orientation sums and the order excess report() derived from them.
+struct BlockMemo {
+  CellAgg agg;
+  bool valid = false;
+  double excess = 0.0;
+};
+
+// What report() derives from one analysis cell's count, kept for the next call: between two
+// reports only the cells a new dot falls in change, and the logs and the hole/clump message are
+// pure functions of (count, expected), so a reused value is the same bits as a fresh one.
+struct CellMemo {
+  std::int32_t cnt = -1;      // count the figures below belong to (-1: none yet)
+  double dev = 0.0;           // e * |ln((cnt + 0.5) / (e + 0.5))|
+  int level = 0;              // hole or clump severity level
+  std::int32_t msg_cnt = -1;  // count the message belongs to (formatted only when listed)
+  double e = 0.0;
+  std::string msg;
+};
+
+// A spot finding. Its message is formatted only if it makes the capped findings list: a dense
+// session can have a thousand clump cells, and printing each one cost more than the rest of
+// report() (docs/performance.md). Hole and clump spots (the many) take their message from the
+// cell's memo instead of a closure.
+struct Spot {
+  FKey key;
+  PointMm pos;
+  std::function<std::string()> message;
+  CellMemo* cell = nullptr;
+};
+
 }  // namespace
 
 struct Scorer::State {
@@ -770,6 +802,16 @@ struct Scorer::State {
   std::set<std::uint32_t> touching_set;  // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
+  // report() memos (speed only, never results): per-cell figures and messages, and the message of
+  // each listed (dot, code), formatted once. A dot's message depends only on what add() fixed, so
+  // pop() forgets the popped index. report() is const: the mutex keeps concurrent calls safe.
+  mutable std::mutex memo_mu;
+  mutable std::vector<CellMemo> cell_memo;
+  // one per 10 mm orientation block
+  mutable std::vector<BlockMemo> block_memo;
+  mutable std::map<std::uint64_t, std::string> dot_msg_memo;  // index * kCodeCount + code
+  // report()'s spot list, reused so it keeps its capacity
+  mutable std::vector<Spot> spot_buf;
 
   // depth
   std::int64_t depth_sum = 0, n_in_band = 0, n_shallow = 0, n_deep = 0, n_fat = 0;
@@ -1340,6 +1382,8 @@ void Scorer::State::pop() {
       if (distance_to_boundary_mm(poly, d.pos) <= kScarRingMm) --scar_ring[s];
     }
   }
+  dot_msg_memo.erase(dot_msg_memo.lower_bound(std::uint64_t{k} * kCodeCount),
+                     dot_msg_memo.lower_bound(std::uint64_t{k + 1} * kCodeCount));
   dots.pop_back();
 }
 
@@ -1347,15 +1391,6 @@ void Scorer::State::pop() {
 // Report assembly: O(target cells + regions + hairline pieces + scar cells + top findings).
 
 namespace {
-
-// A spot finding. Its message is formatted only if it makes the capped findings list: a dense
-// session can have a thousand clump cells, and printing each one cost more than the rest of
-// report() (docs/performance.md).
-struct Spot {
-  FKey key;
-  PointMm pos;
-  std::function<std::string()> message;
-};
 
 // The explanation from named factors (0..1): a positive summary when the weakest is fine, naming
 // it when it is not perfect; "Main problem: ..." when it is poor. Ties go to the first listed.
@@ -1394,13 +1429,41 @@ ScoreReport Scorer::State::report() const {
   ScoreReport rep;
   const std::int64_t n = static_cast<std::int64_t>(dots.size());
   rep.impression_count = dots.size();
-  std::vector<Spot> spots;
+  const std::lock_guard<std::mutex> memo_lock(memo_mu);
+  if (cell_memo.size() != cells.size()) cell_memo.assign(cells.size(), CellMemo{});
+  // Bound the memo: a long session lists many dots over time; only the current list matters.
+  if (dot_msg_memo.size() > 8 * kMaxFindings) dot_msg_memo.clear();
+  std::vector<Spot>& spots = spot_buf;
+  spots.clear();
   std::uint32_t spot_seq = 0;
   // No spot findings on an empty session: nothing has been done yet, so nothing is wrong yet.
   auto add_spot = [&](Code code, double sev, PointMm pos, std::function<std::string()> msg) {
     if (n == 0) return;
     spots.push_back(Spot{FKey{level_of(sev), -1, static_cast<std::uint8_t>(code), spot_seq++}, pos,
                          std::move(msg)});
+  };
+  auto add_cell_spot = [&](Code code, CellMemo& m, PointMm pos) {
+    if (n == 0) return;
+    // Fields written in place: building a temporary Spot and copying it stalled on the copy.
+    Spot& sp = spots.emplace_back();
+    sp.key.level = m.level;
+    sp.key.id = -1;
+    sp.key.code = static_cast<std::uint8_t>(code);
+    sp.key.seq = spot_seq++;
+    sp.pos = pos;
+    sp.cell = &m;
+  };
+  // A hole or clump message is a function of the count (e is the cell's own): formatted once
+  // per count.
+  auto cell_message = [](CellMemo& m) -> const std::string& {
+    if (m.msg_cnt != m.cnt) {
+      const double k = m.cnt;
+      m.msg = k / m.e < kHoleRatio
+                  ? fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.", k, m.e)
+                  : fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.", k, m.e);
+      m.msg_cnt = m.cnt;
+    }
+    return m.msg;
   };
   const char* kEmpty = "No impressions yet: there is nothing to judge, so this scores 0.";
 
@@ -1439,6 +1502,7 @@ ScoreReport Scorer::State::report() const {
     int holes = 0, clumps = 0, judged = 0, ordered_cells = 0, grid_cells = 0;
     double order_excess_sum = 0.0;
     std::vector<CellAgg> blocks(static_cast<std::size_t>(((L.anx + 1) / 2) * ((L.any + 1) / 2)));
+    if (block_memo.size() != blocks.size()) block_memo.assign(blocks.size(), BlockMemo{});
     std::vector<std::size_t> block_order;
     for (std::int32_t c : L.target_cells) {
       const std::size_t cu = static_cast<std::size_t>(c);
@@ -1449,24 +1513,24 @@ ScoreReport Scorer::State::report() const {
       if (L.cell_fraction[cu] >= kJudgedCellFraction && e >= kJudgedCellExpected) {
         ++judged;
         const double ratio = cnt / e;
-        dev_sum += e * std::fabs(std::log((cnt + 0.5) / (e + 0.5)));
+        CellMemo& m = cell_memo[cu];
+        if (m.cnt != cells[cu].count) {
+          m.cnt = cells[cu].count;
+          m.e = e;
+          m.dev = e * std::fabs(std::log((cnt + 0.5) / (e + 0.5)));
+          if (ratio < kHoleRatio)
+            m.level = level_of(clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)));
+          else if (ratio > kClumpRatio)
+            m.level = level_of(clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)));
+        }
+        dev_sum += m.dev;
         dev_w += e;
         if (ratio < kHoleRatio) {
           ++holes;
-          add_spot(kHole, clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)),
-                   L.acell_centre(c),
-                   [cnt, e] {
-                     return fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.",
-                                cnt, e);
-                   });
+          add_cell_spot(kHole, m, L.acell_centre(c));
         } else if (ratio > kClumpRatio) {
           ++clumps;
-          add_spot(kClump, clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)),
-                   L.acell_centre(c),
-                   [cnt, e] {
-                     return fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.",
-                                cnt, e);
-                   });
+          add_cell_spot(kClump, m, L.acell_centre(c));
         }
       }
       // Pool orientation sums into 10 mm blocks (2 x 2 cells): enough NN vectors per block
@@ -1484,13 +1548,20 @@ ScoreReport Scorer::State::report() const {
       // Bond-orientational order: |mean of e^{i k theta}| for k = 2 (rows), 4 (square grid),
       // 6 (hexagonal grid), the largest of the three; random directions give about
       // kOrderNoise / sqrt(n), lattices and rows close to 1.
-      const double nn = ca.n_ori;
-      double order = 0.0;
-      for (std::size_t h = 0; h < 3; ++h) {
-        const double cs = unfx(ca.ori[2 * h]) / nn, sn = unfx(ca.ori[2 * h + 1]) / nn;
-        order = std::max(order, std::sqrt(cs * cs + sn * sn));
+      // The excess is a function of the block's integer sums: reused while they are unchanged.
+      BlockMemo& bm = block_memo[bk];
+      if (!bm.valid || bm.agg.n_ori != ca.n_ori || bm.agg.ori != ca.ori) {
+        const double nn = ca.n_ori;
+        double order = 0.0;
+        for (std::size_t h = 0; h < 3; ++h) {
+          const double cs = unfx(ca.ori[2 * h]) / nn, sn = unfx(ca.ori[2 * h + 1]) / nn;
+          order = std::max(order, std::sqrt(cs * cs + sn * sn));
+        }
+        bm.excess = std::max(0.0, order - kOrderNoise / std::sqrt(nn));
+        bm.agg = ca;
+        bm.valid = true;
       }
-      const double excess = std::max(0.0, order - kOrderNoise / std::sqrt(nn));
+      const double excess = bm.excess;
       ++ordered_cells;
       order_excess_sum += excess;
       if (excess > kOrderSpot) {
@@ -1903,16 +1974,22 @@ ScoreReport Scorer::State::report() const {
   rep.passed = all && n > 0 && n_crit == 0 && rep.overall >= sc->pass_overall;
 
   // ---- findings: merge the ordered impression findings with the spot findings ----
-  // Sorted through an index: moving the Spots themselves (with their message closures) cost more.
-  std::vector<std::uint32_t> spot_order(spots.size());
-  for (std::uint32_t i = 0; i < spot_order.size(); ++i) spot_order[i] = i;
+  // Sorted through packed keys: every spot has id -1, so FKey order is (level descending, code,
+  // seq), and seq is the spot's index in `spots`. One integer compare instead of an FKey's.
+  std::vector<std::uint64_t> spot_order(spots.size());
+  for (std::size_t i = 0; i < spots.size(); ++i) {
+    const FKey& k = spots[i].key;
+    spot_order[i] = (static_cast<std::uint64_t>(kLevels - k.level) << 40) |
+                    (static_cast<std::uint64_t>(k.code) << 32) | k.seq;
+  }
   // Only the first kMaxFindings can be listed (keys are unique, so the prefix is the same).
   const std::size_t spot_keep = std::min<std::size_t>(kMaxFindings, spot_order.size());
-  std::partial_sort(
-      spot_order.begin(), spot_order.begin() + static_cast<std::ptrdiff_t>(spot_keep),
-      spot_order.end(),
-      [&](std::uint32_t a, std::uint32_t b) { return spots[a].key < spots[b].key; });
+  const auto keep_end = spot_order.begin() + static_cast<std::ptrdiff_t>(spot_keep);
+  if (spot_keep < spot_order.size())
+    std::nth_element(spot_order.begin(), keep_end, spot_order.end());
+  std::sort(spot_order.begin(), keep_end);
   spot_order.resize(spot_keep);
+  for (std::uint64_t& o : spot_order) o &= 0xffffffffu;  // back to the index
   auto dot_message = [&](const FKey& key, const Dot& d) -> std::string {
     const long long id = static_cast<long long>(d.ext_id);
     switch (static_cast<Code>(key.code)) {
@@ -1971,7 +2048,7 @@ ScoreReport Scorer::State::report() const {
       Finding f;
       f.criterion = kCodes[sp.key.code].criterion;
       f.code = kCodes[sp.key.code].code;
-      f.message = sp.message();
+      f.message = sp.cell != nullptr ? cell_message(*sp.cell) : sp.message();
       f.impression_id = -1;
       f.pos = sp.pos;
       f.severity = static_cast<double>(level) / kLevels;
@@ -2001,7 +2078,11 @@ ScoreReport Scorer::State::report() const {
       Finding f;
       f.criterion = kCodes[key.code].criterion;
       f.code = kCodes[key.code].code;
-      f.message = dot_message(key, d);
+      const std::uint64_t mk =
+          std::uint64_t{level_dots[i].first} * kCodeCount + level_dots[i].second;
+      auto it = dot_msg_memo.find(mk);
+      if (it == dot_msg_memo.end()) it = dot_msg_memo.emplace(mk, dot_message(key, d)).first;
+      f.message = it->second;
       f.impression_id = d.ext_id;
       f.pos = d.pos;
       f.severity = static_cast<double>(level) / kLevels;
