@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "file_util.h"
 #include "smp/report/badge.h"
 
 namespace smp::report {
@@ -30,16 +31,6 @@ std::array<unsigned char, crypto_generichash_BYTES_MAX> blake2b512(std::string_v
   return h;
 }
 
-// Reads a whole file; nullopt when it cannot be opened or exceeds max_bytes.
-std::optional<std::string> read_file(const fs::path& p, std::size_t max_bytes) {
-  std::error_code ec;
-  const auto size = fs::file_size(p, ec);
-  if (ec || size > max_bytes) return std::nullopt;
-  std::ifstream in(p, std::ios::binary);
-  std::string s(static_cast<std::size_t>(size), '\0');
-  if (!in.read(s.data(), static_cast<std::streamsize>(size))) return std::nullopt;
-  return s;
-}
 
 std::vector<std::string> split_lines(std::string_view text) {
   std::vector<std::string> lines;
@@ -146,11 +137,11 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
   const fs::path dir =
       record_path.parent_path().empty() ? fs::path(".") : record_path.parent_path();
 
-  const auto bytes = read_file(record_path, kMaxRecordBytes);
+  const auto bytes = detail::read_bounded(record_path, kMaxRecordBytes);
   if (!bytes)
     return finish(kVerifyUnknown, "UNREADABLE " + record_path.string() + ": cannot read it");
   const fs::path sig_path = fs::path(record_path.string() + ".sig");
-  const auto sig_text = read_file(sig_path, 64 * 1024);
+  const auto sig_text = detail::read_bounded(sig_path, 64 * 1024);
   if (!sig_text)
     return finish(kVerifyUnknown, "UNREADABLE " + sig_path.string() + ": cannot read it");
   auto sig = parse_minisign(*sig_text, sig_path.string());
@@ -224,7 +215,7 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
 
   // Every file the record names: present, same size, same SHA-256.
   for (const auto& f : r.files) {
-    const auto data = read_file(dir / f.name, kMaxNamedFileBytes);
+    const auto data = detail::read_bounded(dir / f.name, kMaxNamedFileBytes);
     if (!data)
       return finish(kVerifyTampered, "MISSING " + f.name + ": named in the record but unreadable");
     if (data->size() != f.bytes || sim::sha256_hex(*data) != f.sha256) {
@@ -238,7 +229,7 @@ VerifyOutcome verify_report(const std::string& dir_or_record, const TrustedKeys*
   const bool badge_named = std::any_of(r.files.begin(), r.files.end(),
                                        [](const FileRef& f) { return f.name == "badge.jws"; });
   if (badge_named) {
-    const auto jws = read_file(dir / "badge.jws", 1u << 20);
+    const auto jws = detail::read_bounded(dir / "badge.jws", 1u << 20);
     nlohmann::json jwk;
     if (tk && !tk->badge_jwk.is_null()) jwk = tk->badge_jwk;
     auto check = verify_badge(jws.value_or(""), r, jwk);

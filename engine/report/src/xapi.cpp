@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 
+#include "file_util.h"
 #include "smp/report/jcs.h"
 #include "smp/report/keys.h"
 
@@ -61,16 +62,6 @@ std::string activity_id(const ReportRecord& r) {
   return "urn:smp-trainer:scenario:" + pct_encode(r.scenario.id);
 }
 
-// Whole file by size (no istreambuf_iterator: GCC 12 warns inside it under -Wnull-dereference).
-std::optional<std::string> read_whole(const fs::path& p, std::uintmax_t max_bytes) {
-  std::error_code ec;
-  const auto size = fs::file_size(p, ec);
-  if (ec || size > max_bytes) return std::nullopt;
-  std::ifstream in(p, std::ios::binary);
-  std::string s(static_cast<std::size_t>(size), '\0');
-  if (!in.read(s.data(), static_cast<std::streamsize>(size))) return std::nullopt;
-  return s;
-}
 
 std::string uuid_of(const std::string& report_id) {
   constexpr std::string_view kPrefix = "urn:uuid:";
@@ -156,7 +147,7 @@ std::string statements_file_text(const std::vector<json>& statements) {
 
 sim::Result<std::vector<json>> load_statements_file(const std::string& path) {
   using R = sim::Result<std::vector<json>>;
-  const auto text = read_whole(path, 16u << 20);
+  const auto text = detail::read_bounded(path, 16u << 20);
   if (!text) return R::fail({path, "", "cannot read it (missing, unreadable or over 16 MiB)"});
   const json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return R::fail({path, "", "not a JSON object"});
@@ -316,7 +307,7 @@ SendOutcome send_statements(const std::vector<json>& statements, const SendOptio
   files = waiting();
   for (std::size_t i = 0; i < files.size(); ++i) {
     const fs::path& f = files[i];
-    const std::string body = read_whole(f, 16u << 20).value_or("");
+    const std::string body = detail::read_bounded(f, 16u << 20).value_or("");
     const json st = json::parse(body, nullptr, false);
     const std::string id = string_member(st, "id");
     const HttpReply rep = post_json(url, body, o);
