@@ -17,30 +17,19 @@ namespace {
 using detail::Align;
 using detail::Face;
 using detail::TextStyle;
+using detail::Ink;
+using detail::kAccent;
+using detail::kFail;
+using detail::kMuted;
+using detail::kPass;
+using detail::kText;
+using detail::style;
 
 // A4 landscape.
 constexpr double kW = 841.890, kH = 595.276;
 constexpr double kL = 40.0, kR = kW - 40.0, kTop = 34.0, kBottom = kH - 34.0;
 constexpr double kRowH = 34.0;
 
-struct Ink {
-  double r, g, b;
-};
-constexpr Ink kText{0.12, 0.12, 0.14};
-constexpr Ink kMuted{0.40, 0.40, 0.44};
-constexpr Ink kPass{0.094, 0.451, 0.294};
-constexpr Ink kFail{0.749, 0.153, 0.110};
-constexpr Ink kAccent{0.16, 0.27, 0.42};
-
-TextStyle style(double size, Face face = Face::kSans, Ink ink = kText) {
-  TextStyle st;
-  st.size_pt = size;
-  st.face = face;
-  st.r = ink.r;
-  st.g = ink.g;
-  st.b = ink.b;
-  return st;
-}
 TextStyle right(TextStyle st) {
   st.align = Align::kRight;
   return st;

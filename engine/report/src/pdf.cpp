@@ -26,6 +26,14 @@ namespace {
 using detail::Align;
 using detail::Face;
 using detail::TextStyle;
+using detail::Ink;
+using detail::kAccent;
+using detail::kFail;
+using detail::kMuted;
+using detail::kPass;
+using detail::kRule;
+using detail::kText;
+using detail::style;
 
 // A4 portrait in points, 17 mm side margins.
 constexpr double kPageW = 595.276, kPageH = 841.890;
@@ -34,25 +42,6 @@ constexpr double kTop = 40.0, kBottom = kPageH - 44.0;
 constexpr int kPages = 3;
 constexpr double kPictureDpi = 240.0;  // pictures embedded at print resolution, not screen
 
-struct Ink {
-  double r, g, b;
-};
-constexpr Ink kText{0.12, 0.12, 0.14};
-constexpr Ink kMuted{0.40, 0.40, 0.44};
-constexpr Ink kRule{0.80, 0.80, 0.83};
-constexpr Ink kPass{0.094, 0.451, 0.294};  // deep green; the word carries the meaning too
-constexpr Ink kFail{0.749, 0.153, 0.110};  // deep red
-constexpr Ink kAccent{0.16, 0.27, 0.42};   // academy blue-slate for headings and bars
-
-TextStyle style(double size, Face face = Face::kSans, Ink ink = kText) {
-  TextStyle st;
-  st.size_pt = size;
-  st.face = face;
-  st.r = ink.r;
-  st.g = ink.g;
-  st.b = ink.b;
-  return st;
-}
 TextStyle wrapped(TextStyle st, double width, Align align = Align::kLeft) {
   st.width_pt = width;
   st.align = align;

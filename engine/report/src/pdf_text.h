@@ -30,6 +30,27 @@ struct TextStyle {
   bool markup = false;        // text is Pango markup (escape every outside value: escape())
 };
 
+// The report's palette, shared by the certification report and the cohort summary.
+struct Ink {
+  double r, g, b;
+};
+inline constexpr Ink kText{0.12, 0.12, 0.14};
+inline constexpr Ink kMuted{0.40, 0.40, 0.44};
+inline constexpr Ink kRule{0.80, 0.80, 0.83};
+inline constexpr Ink kPass{0.094, 0.451, 0.294};  // deep green; the word carries the meaning too
+inline constexpr Ink kFail{0.749, 0.153, 0.110};  // deep red
+inline constexpr Ink kAccent{0.16, 0.27, 0.42};   // academy blue-slate for headings and bars
+
+inline TextStyle style(double size, Face face = Face::kSans, Ink ink = kText) {
+  TextStyle st;
+  st.size_pt = size;
+  st.face = face;
+  st.r = ink.r;
+  st.g = ink.g;
+  st.b = ink.b;
+  return st;
+}
+
 // Text made safe to put inside Pango markup.
 std::string escape(std::string_view utf8);
 
