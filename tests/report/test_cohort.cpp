@@ -153,7 +153,7 @@ TEST(Cohort, CsvIsQuotedUtf8WithOneRowPerTraineeAndScenario) {
 
 TEST(Cohort, SummaryPdfPaginatesAndIsReproducible) {
   if (!testing::have_tool("pdfinfo") || !testing::have_tool("pdftotext")) {
-    GTEST_SKIP() << "poppler-utils not installed";
+    FAIL() << "poppler-utils not installed: bash tools/dev.sh deps";
   }
   std::vector<CohortAttempt> in;
   for (int t = 0; t < 30; ++t) {

@@ -59,7 +59,7 @@ class PdfTest : public ::testing::Test {
   void SetUp() override {
     if (!testing::have_tool("pdfinfo") || !testing::have_tool("pdffonts") ||
         !testing::have_tool("pdftotext")) {
-      GTEST_SKIP() << "poppler-utils (pdfinfo, pdffonts, pdftotext) not installed";
+      FAIL() << "poppler-utils (pdfinfo, pdffonts, pdftotext) not installed: bash tools/dev.sh deps";
     }
   }
 };
