@@ -79,11 +79,34 @@ bool Autosaver::due(Clock::time_point now, double session_t_s, bool dirty) const
   return wall >= interval_s_ || session_t_s - last_session_t_ >= interval_s_;
 }
 
+int remove_stale_temporaries(const std::string& path, std::chrono::seconds min_age) {
+  const fs::path target(path);
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = target.filename().string() + ".tmp-";
+  const auto now = fs::file_time_type::clock::now();
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    // Exactly write_file_atomic's "NAME.tmp-XXXXXX" (mkstemp's six characters).
+    if (name.size() != prefix.size() + 6 || !name.starts_with(prefix)) continue;
+    std::error_code e2;
+    if (!e.is_regular_file(e2)) continue;
+    const auto mtime = e.last_write_time(e2);
+    if (e2 || now - mtime < min_age) continue;  // may be another writer's save in progress
+    if (fs::remove(e.path(), e2)) ++removed;
+  }
+  return removed;
+}
+
 sim::Result<bool> Autosaver::save(const sim::Session& s, Clock::time_point now,
                                   double session_t_s) {
   std::error_code ec;
   const fs::path dir = fs::path(path_).parent_path();
   if (!dir.empty()) fs::create_directories(dir, ec);
+  // A save killed half-way (power cut, SIGKILL) leaves its temporary file; the first save of the
+  // next run clears those, so they do not pile up beside the attempt.
+  if (saves_ == 0) remove_stale_temporaries(path_, std::chrono::seconds(60));
   auto r = sim::write_file_atomic(path_, sim::serialize_session(s));
   if (r.ok()) {
     last_wall_ = now;

@@ -26,6 +26,10 @@ ExistingSession inspect_session_file(const std::string& path, const std::string&
 // can start without destroying the old one. Returns the new path.
 sim::Result<std::string> set_aside(const std::string& path);
 
+// Removes temporary files a killed save left beside `path` ("NAME.tmp-XXXXXX", see
+// sim::write_file_atomic) that are at least `min_age` old. Returns how many went.
+int remove_stale_temporaries(const std::string& path, std::chrono::seconds min_age);
+
 // Autosave policy: save when there is something new and `interval_s` of wall-clock time or of
 // session time has passed since the last save (headless runs go faster than real time).
 class Autosaver {

@@ -1,7 +1,8 @@
 // `smp report` under faults: SIGKILL at every stage of writing a report directory, a full disk
-// and a read-only output folder. A report that `smp verify` accepts is always a complete one.
-#include <csignal>
+// and a read-only output folder. A report that `smp verify` accepts is always a complete one, and
+// a report already in the folder survives every failed or killed run.
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -26,8 +27,9 @@ struct Keys {
 Keys make_key() {
   Keys k;
   k.dir = temp_dir("report-key");
-  write_file(k.dir + "/academy.json",
-             R"({"format":"smp-academy/1","id":"https://academy.example/","name":"Fault Academy"})");
+  write_file(
+      k.dir + "/academy.json",
+      R"({"format":"smp-academy/1","id":"https://academy.example/","name":"Fault Academy"})");
   k.key = k.dir + "/key.json";
   const Outcome r = run_smp({"keygen", "--out", k.key, "--academy", k.dir + "/academy.json",
                              "--created-at", "2026-01-01T00:00:00Z"});
@@ -36,10 +38,23 @@ Keys make_key() {
 }
 
 std::vector<std::string> args_for(const Keys& k, const std::string& out, int attempt) {
-  return {"report",    "--scenario", kScenario, "--session",   kSession,
-          "--trainee", "t-1",        "--name",  "Fault Test",  "--key",
-          k.key,       "--attempt",  std::to_string(attempt),  "--issued-at",
-          "2026-02-01T10:00:00Z",    "--out",   out};
+  return {"report",
+          "--scenario",
+          kScenario,
+          "--session",
+          kSession,
+          "--trainee",
+          "t-1",
+          "--name",
+          "Fault Test",
+          "--key",
+          k.key,
+          "--attempt",
+          std::to_string(attempt),
+          "--issued-at",
+          "2026-02-01T10:00:00Z",
+          "--out",
+          out};
 }
 
 TEST(ReportFaults, SigkillWhileWritingNeverLeavesAHalfReportThatVerifies) {
@@ -69,6 +84,11 @@ TEST(ReportFaults, SigkillWhileWritingNeverLeavesAHalfReportThatVerifies) {
     const Outcome v = run_smp({"verify", out});
     SCOPED_TRACE("round " + std::to_string(round) + " killed after " +
                  std::to_string(delay_s * 1e3) + " ms; verify said: " + v.out + v.err);
+    if (round % 2 == 1) {
+      // Over a complete report the folder always holds a complete one: the earlier report
+      // until the new set is swapped in whole.
+      EXPECT_EQ(v.exit_code, 0) << "the earlier report was lost";
+    }
     if (v.exit_code == 0) {
       ++valid;
       // Accepted: then it is one of the two complete reports, byte for byte.
@@ -83,6 +103,37 @@ TEST(ReportFaults, SigkillWhileWritingNeverLeavesAHalfReportThatVerifies) {
   EXPECT_GT(rejected, 0) << "no kill landed while the report was being written";
   RecordProperty("valid", valid);
   RecordProperty("rejected", rejected);
+}
+
+TEST(ReportFaults, ANewReportReplacesTheOldSetAndKeepsOtherFiles) {
+  const Keys k = make_key();
+  const std::string out = temp_dir("report-replace") + "/T-1";
+  ASSERT_EQ(run_smp(args_for(k, out, 1)).exit_code, 0);
+  write_file(out + "/instructor-notes.txt", "kept");
+  const Outcome r = run_smp(args_for(k, out, 2));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(run_smp({"verify", out}).exit_code, 0);
+  EXPECT_NE(read_file(out + "/report.json").find("\"attempt\":2"), std::string::npos);
+  EXPECT_EQ(read_file(out + "/instructor-notes.txt"), "kept");
+  // Nothing is left beside the folder: no staging or set-aside copies.
+  int siblings = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(out).parent_path())) {
+    (void)e;
+    ++siblings;
+  }
+  EXPECT_EQ(siblings, 1);
+}
+
+TEST(ReportFaults, FullDiskKeepsTheEarlierReport) {
+  const Keys k = make_key();
+  const std::string out = temp_dir("report-full-over") + "/report";
+  ASSERT_EQ(run_smp(args_for(k, out, 1)).exit_code, 0);
+  const std::string before = read_file(out + "/report.json");
+  const Outcome r = run_smp(args_for(k, out, 2), Limits{64 << 10, false});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+  EXPECT_EQ(run_smp({"verify", out}).exit_code, 0);
+  EXPECT_EQ(read_file(out + "/report.json"), before);
 }
 
 TEST(ReportFaults, FullDiskGivesAClearErrorAndNoReportThatVerifies) {
@@ -104,8 +155,9 @@ TEST(ReportFaults, ReadOnlyOutputFolderGivesAClearError) {
     ASSERT_EQ(chown((dir + "/key.json").c_str(), 65534, 65534), 0);
   }
   fs::create_directories(dir + "/locked");
-  fs::permissions(dir + "/locked", fs::perms::owner_read | fs::perms::owner_exec |
-                                       fs::perms::others_read | fs::perms::others_exec,
+  fs::permissions(dir + "/locked",
+                  fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read |
+                      fs::perms::others_exec,
                   fs::perm_options::replace);
   Keys ro = k;
   ro.key = dir + "/key.json";
@@ -128,7 +180,9 @@ TEST(ReportFaults, KeyFileOverItsLimitIsRefusedByName) {
 }
 
 #else
-TEST(ReportFaults, NeedsEngineReport) { GTEST_SKIP() << "built without engine/report"; }
+TEST(ReportFaults, NeedsEngineReport) {
+  GTEST_SKIP() << "built without engine/report";
+}
 #endif
 
 }  // namespace

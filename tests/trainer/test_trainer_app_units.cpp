@@ -252,6 +252,20 @@ TEST(SessionStore, FindsResumableAndFinishedAttemptsAndSetsThemAside) {
   EXPECT_FALSE(fs::exists(path));
   EXPECT_TRUE(fs::exists(moved.value()));
   EXPECT_TRUE(moved->ends_with(".session.json"));
+  // A killed save's temporary file is cleared by the next run's first save; a fresh one (another
+  // writer's save in progress) and unrelated files stay.
+  const std::string stale = path + ".tmp-Ab3xYz", fresh = path + ".tmp-Qw9rTy";
+  const std::string other = dir + "/notes.tmp-Ab3xYz";
+  for (const auto& f : {stale, fresh, other}) smp::test::write_text(f, "partial");
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  fs::last_write_time(other, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  Autosaver next_run(path, 5.0);
+  ASSERT_TRUE(next_run.save(s, Autosaver::Clock::now(), 0.5).ok());
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(remove_stale_temporaries(path, std::chrono::seconds(0)), 1);  // now the fresh one
+  EXPECT_FALSE(fs::exists(fresh));
   smp::test::write_text(path, "{ torn");
   const auto bad = inspect_session_file(path, "frontal-hairline");
   EXPECT_EQ(bad.found, Found::kUnreadable);

@@ -1,9 +1,15 @@
 // `smp report`: the certification report of one assessed attempt (docs/report-format.md).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "cmd_report_common.h"
 #include "command.h"
@@ -62,6 +68,90 @@ std::string lower_trim(std::string s) {
   s = s.substr(i);
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// DIR without a trailing separator, absolute, so "reports/T-042/" and "." have a parent and a name.
+std::filesystem::path report_dir_path(const std::string& out_dir) {
+  std::filesystem::path p = std::filesystem::absolute(out_dir).lexically_normal();
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
+  return p;
+}
+
+// A new empty folder "DIR.partial-XXXXXX" beside DIR (same file system, so the final rename is
+// atomic). Prints "DIR: reason" and returns nothing on failure.
+std::optional<std::filesystem::path> make_staging_dir(const std::string& out_dir) {
+  const std::filesystem::path out = report_dir_path(out_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(out.parent_path(), ec);
+  if (ec) {
+    std::fprintf(stderr, "%s: cannot create the directory: %s\n", out_dir.c_str(),
+                 ec.message().c_str());
+    return std::nullopt;
+  }
+  std::string tmpl = out.string() + ".partial-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    std::fprintf(stderr, "%s: cannot create a staging folder beside it: %s\n", out_dir.c_str(),
+                 std::strerror(errno));
+    return std::nullopt;
+  }
+  return std::filesystem::path(tmpl);
+}
+
+void fsync_dir(const std::filesystem::path& d) {
+  const int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Puts the finished staging folder at DIR. An existing DIR is exchanged atomically
+// (renameat2 RENAME_EXCHANGE), then anything of its own that the new report does not replace
+// (files that are not part of a report) is moved back, and the old report is deleted. A kill
+// between these steps leaves DIR complete and the old content in the staging folder.
+bool swap_into_place(const std::filesystem::path& staging, const std::string& out_dir) {
+  const std::filesystem::path out = report_dir_path(out_dir);
+  auto fail = [&](const char* what) {
+    std::fprintf(stderr, "%s: %s: %s\n", out_dir.c_str(), what, std::strerror(errno));
+    return false;
+  };
+  std::error_code ec;
+  if (!std::filesystem::exists(out, ec)) {
+    if (::rename(staging.c_str(), out.c_str()) != 0) return fail("cannot move the report in");
+    fsync_dir(out.parent_path());
+    return true;
+  }
+  if (!std::filesystem::is_directory(out, ec)) {
+    errno = ENOTDIR;
+    return fail("cannot write the report there");
+  }
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) != 0) {
+    // File systems without exchange: move the old folder aside first (a short moment without
+    // DIR, but never a mixed or partial one).
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+      return fail("cannot move the report in");
+    std::string aside = out.string() + ".old-XXXXXX";
+    if (::mkdtemp(aside.data()) == nullptr) return fail("cannot move the earlier report aside");
+    std::filesystem::remove(aside, ec);
+    if (::rename(out.c_str(), aside.c_str()) != 0)
+      return fail("cannot move the earlier report aside");
+    if (::rename(staging.c_str(), out.c_str()) != 0) {
+      const int err = errno;
+      (void)::rename(aside.c_str(), out.c_str());
+      errno = err;
+      return fail("cannot move the report in");
+    }
+    std::filesystem::rename(aside, staging, ec);  // the old content, for the clean-up below
+  }
+  fsync_dir(out.parent_path());
+  // `staging` now holds the earlier content: give back what the new report does not replace.
+  for (const auto& entry : std::filesystem::directory_iterator(staging, ec)) {
+    const std::filesystem::path target = out / entry.path().filename();
+    std::error_code e2;
+    if (!std::filesystem::exists(target, e2)) std::filesystem::rename(entry.path(), target, e2);
+  }
+  fsync_dir(out);
+  return true;
 }
 
 int run_report(const std::vector<std::string>& args) {
@@ -167,23 +257,25 @@ int run_report(const std::vector<std::string>& args) {
   record.signer.key_fingerprint = report::key_fingerprint(k.ed25519_public);
   record.signer.badge_kid = k.badge_kid;
 
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "%s: cannot create the directory: %s\n", out_dir.c_str(),
-                 ec.message().c_str());
-    return kExitFailure;
-  }
-  const std::filesystem::path dir(out_dir);
+  // The whole set is written into a staging folder beside DIR and swapped into place at the end,
+  // so DIR always holds one complete report: the earlier one until the swap, the new one after
+  // (a kill or a full disk half-way never costs the academy the report it already had).
+  auto staging = make_staging_dir(out_dir);
+  if (!staging) return kExitFailure;
+  const std::filesystem::path dir(*staging);
   const auto& imps = replay.value().impressions;
-  // A previous report in DIR loses its record first: if this run stops half-way, the directory
-  // then holds no record at all rather than an old record beside new pictures.
-  std::filesystem::remove(dir / "report.json.sig", ec);
-  std::filesystem::remove(dir / "report.json", ec);
+  // On every return the staging folder goes; until the swap DIR is untouched.
+  struct Cleanup {
+    std::filesystem::path p;
+    ~Cleanup() {
+      std::error_code e;
+      if (!p.empty()) std::filesystem::remove_all(p, e);
+    }
+  } cleanup{dir};
 
   // Pictures, then the PDF (which prints their hashes), then the badge (evidence = those files),
   // then the statements; report.json lists them all and is signed last.
-  auto images = report::write_work_images(out_dir, loaded->scenario, loaded->catalogue, imps);
+  auto images = report::write_work_images(dir.string(), loaded->scenario, loaded->catalogue, imps);
   if (!images.ok()) {
     print_errors(images.errors());
     return kExitFailure;
@@ -221,6 +313,8 @@ int run_report(const std::vector<std::string>& args) {
       !write_output((dir / "report.json.sig").string(), sig)) {
     return kExitFailure;
   }
+  // After the swap the staging folder holds the earlier report (if any): the clean-up removes it.
+  if (!swap_into_place(dir, out_dir)) return kExitFailure;
   std::printf("%s: %s %s (%s), scenario %s v%d, overall %s (pass mark %s)\n", out_dir.c_str(),
               record.passed ? "PASSED" : "NOT PASSED", record.trainee.name.c_str(),
               record.trainee.id.c_str(), record.scenario.id.c_str(), record.scenario.version,
