@@ -101,7 +101,7 @@ TEST(TrainerScript, TapsLandWhereScriptedAndScoreLikeTheCli) {
   // The needle change is in the log and applies to the dot after it.
   const auto tools = events_of<smp::sim::ToolChange>(run.session);
   ASSERT_EQ(tools.size(), 1u);
-  EXPECT_EQ(tools[0].tool.needle.id, "3RL");
+  EXPECT_EQ(tools[0].tool().needle.id, "3RL");
   EXPECT_EQ(imps[4].needle.substr(0, 3), "1RL");
   EXPECT_EQ(imps[5].needle.substr(0, 3), "3RL");
   // Touch pressure reaches the simulation as scripted (the mouse uses the slider, set to 0.45).

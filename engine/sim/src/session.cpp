@@ -48,7 +48,6 @@ constexpr std::uint64_t kMaxUndo = 1000000;
 // every impression it places, so an unbounded one would multiply into gigabytes.
 constexpr std::size_t kMaxPigmentIdChars = 64;
 
-
 std::string fmt_double(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", v);
@@ -285,11 +284,10 @@ void parse_events(Checker& ck, const Json& arr, std::vector<SessionEvent>& out) 
         continue;
       }
       if (has_tool) {
-        ToolChange tc;
-        tc.t_s = t;
-        if (parse_tool(ck, e["tool"], ptr + "/tool", tc.tool) && ok) {
+        ToolState tool;
+        if (parse_tool(ck, e["tool"], ptr + "/tool", tool) && ok) {
           prev_t = t;
-          out.emplace_back(std::move(tc));
+          out.emplace_back(ToolChange{t, std::move(tool)});
         }
       } else {
         std::uint64_t n = 0;
@@ -702,7 +700,7 @@ std::string serialize_session(const Session& s) {
     } else if (const auto* tc = std::get_if<ToolChange>(&e)) {
       Json o;
       o["t_s"] = tc->t_s;
-      o["tool"] = tool_json(tc->tool);
+      o["tool"] = tool_json(tc->tool());
       out += dump(o);
     } else if (const auto* u = std::get_if<UndoEvent>(&e)) {
       Json o;

@@ -266,7 +266,7 @@ int Simulation::apply(const SessionEvent& e) {
     }
   } else if (const auto* tc = std::get_if<ToolChange>(&e)) {
     delta = end_contact(t);
-    tool_ = tc->tool;
+    tool_ = tc->tool();
   } else if (const auto* u = std::get_if<UndoEvent>(&e)) {
     delta = end_contact(t);
     // Assessment attempts cannot undo; replay_session refuses such logs, the live trainer never

@@ -2,6 +2,7 @@
 // and tool changes; and/or plain impressions produced elsewhere.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -33,10 +34,24 @@ struct ToolState {
   friend bool operator==(const ToolState&, const ToolState&) = default;
 };
 
-struct ToolChange {
+// The tool is held out of line and shared (immutable): a session log is mostly stylus samples, and
+// an inline ToolState (104 bytes) would make every event in the log's variant 120 bytes, not 64.
+class ToolChange {
+ public:
   double t_s = 0.0;
-  ToolState tool;
-  friend bool operator==(const ToolChange&, const ToolChange&) = default;
+  ToolChange() = default;
+  ToolChange(double t_s_, ToolState tool_state)
+      : t_s(t_s_), tool_(std::make_shared<const ToolState>(std::move(tool_state))) {}
+  const ToolState& tool() const {
+    static const ToolState kDefault;
+    return tool_ ? *tool_ : kDefault;
+  }
+  friend bool operator==(const ToolChange& a, const ToolChange& b) {
+    return a.t_s == b.t_s && a.tool() == b.tool();
+  }
+
+ private:
+  std::shared_ptr<const ToolState> tool_;
 };
 
 struct UndoEvent {  // practice mode: remove the last `count` impressions
@@ -50,11 +65,11 @@ double event_time_s(const SessionEvent& e);
 
 struct SessionHeader {
   std::string scenario_id;
-  std::string scenario_sha256;     // content hash of the scenario the session was made on
-  std::string simulator_version;   // SMP_VERSION_STRING of the writer
-  std::string trainee;             // trainee id (may be empty for interchange files)
+  std::string scenario_sha256;    // content hash of the scenario the session was made on
+  std::string simulator_version;  // SMP_VERSION_STRING of the writer
+  std::string trainee;            // trainee id (may be empty for interchange files)
   std::uint64_t seed = 0;
-  std::string started_at;          // ISO 8601 UTC, informative only (not used by replay)
+  std::string started_at;  // ISO 8601 UTC, informative only (not used by replay)
 };
 
 // What the writer computed, so `smp replay --verify` can compare.
@@ -76,12 +91,12 @@ struct ImpressionFieldsGiven {
 
 struct Session {
   SessionHeader header;
-  std::optional<ToolState> initial_tool;     // absent: the scenario's defaults
-  std::vector<SessionEvent> events;          // non-decreasing t_s
-  std::vector<Impression> impressions;       // interchange: plain impressions (scored as given)
+  std::optional<ToolState> initial_tool;  // absent: the scenario's defaults
+  std::vector<SessionEvent> events;       // non-decreasing t_s
+  std::vector<Impression> impressions;    // interchange: plain impressions (scored as given)
   std::vector<ImpressionFieldsGiven> impressions_given;  // see ImpressionFieldsGiven
   std::optional<RecordedResult> recorded;
-  bool finished = false;                     // the trainee ended the attempt
+  bool finished = false;  // the trainee ended the attempt
 };
 
 inline constexpr std::size_t kMaxSessionBytes = 256u << 20;
