@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <optional>
 #include <random>
@@ -145,6 +146,18 @@ std::string describe(const sim::ScoreReport& r, const sim::Scenario& s) {
   return out;
 }
 
+// A scenario's skin surface and the picking world over it (no GL: may be built on any thread).
+struct SceneGeometry {
+  std::unique_ptr<physics::SkinSurface> surface;
+  std::unique_ptr<physics::CollisionWorld> world;
+};
+SceneGeometry make_geometry(const sim::Scenario& scenario) {
+  SceneGeometry g;
+  g.surface = std::make_unique<physics::SkinSurface>(physics::SkinSurface::for_scenario(scenario));
+  g.world = std::make_unique<physics::CollisionWorld>(*g.surface);
+  return g;
+}
+
 class Trainer {
  public:
   explicit Trainer(const Options& opt) : opt_(opt) {}
@@ -218,6 +231,9 @@ class Trainer {
   std::string scenario_path_;
   std::unique_ptr<physics::SkinSurface> surface_;
   std::unique_ptr<physics::CollisionWorld> world_;
+  // The first scene's geometry, built on a worker thread while the window, GL context and shaders
+  // come up (start-up to first frame: both are CPU-bound and independent).
+  std::future<SceneGeometry> pending_geometry_;
   std::unique_ptr<render::Renderer> renderer_;
   render::OrbitCamera camera_;
   std::vector<ui::ScenarioEntry> scenario_entries_;
@@ -471,12 +487,17 @@ bool Trainer::open_window() {
 }
 
 void Trainer::build_scene() {
-  renderer_.reset();  // set_scene below; the renderer must not see a dead surface
+  // The renderer (its compiled shaders) is kept; set_scene() below replaces everything it holds
+  // of the old scene, and nothing is drawn in between, so it never reads the old surface.
   world_.reset();
-  surface_ = std::make_unique<physics::SkinSurface>(physics::SkinSurface::for_scenario(*scenario_));
-  world_ = std::make_unique<physics::CollisionWorld>(*surface_);
-  auto r = render::Renderer::create();
-  if (r.ok()) renderer_ = std::move(r).value();
+  surface_.reset();
+  SceneGeometry g = pending_geometry_.valid() ? pending_geometry_.get() : make_geometry(*scenario_);
+  surface_ = std::move(g.surface);
+  world_ = std::move(g.world);
+  if (renderer_ == nullptr) {
+    auto r = render::Renderer::create();
+    if (r.ok()) renderer_ = std::move(r).value();
+  }
   if (renderer_ != nullptr) renderer_->set_scene(*scenario_, *surface_, catalogue_);
   frame_scenario();
   section_valid_ = false;
@@ -1302,6 +1323,7 @@ int Trainer::run() {
   if (headless_ && !opt_.frames && opt_.script.empty()) opt_.frames = 3;
 
   if (const int rc = load_inputs(); rc != kExitOk) return rc;
+  pending_geometry_ = std::async(std::launch::async, make_geometry, std::cref(*scenario_));
   if (!open_window()) return kExitBadInput;
   if (opt_.months) view_.time_step = nearest_time_step(*opt_.months);
   list_scenarios();

@@ -1,0 +1,162 @@
+// Whole-program benchmarks of smp-trainer, run as a child process the way a trainee starts it:
+// BM_TrainerStartup (start to the first frame and out) and BM_TrainerPeakMemory/N (peak resident
+// memory with a session of N impressions resumed). Both use SDL's offscreen driver on the machine's
+// GL (Mesa llvmpipe here); docs/performance.md has the figures.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench_data.h"
+#include "smp/sim/session.h"
+
+extern char** environ;
+
+namespace smp::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string trainer_path() {
+  return (fs::read_symlink("/proc/self/exe").parent_path() / "smp-trainer").string();
+}
+
+fs::path scratch() {
+  static const fs::path dir = [] {
+    std::string t = (fs::temp_directory_path() / "smp-bench-XXXXXX").string();
+    if (mkdtemp(t.data()) == nullptr) return fs::temp_directory_path();
+    return fs::path(t);
+  }();
+  return dir;
+}
+
+struct Child {
+  bool ok = false;
+  int status = 0;
+  double wall_s = 0.0;
+  double cpu_s = 0.0;
+  long max_rss_kb = 0;
+};
+
+// Runs the trainer headless with its output discarded; waits and collects its resource usage.
+Child run_trainer(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_s{trainer_path()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  setenv("SDL_VIDEODRIVER", "offscreen", 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  Child c;
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return c;
+  rusage ru{};
+  if (wait4(pid, &c.status, 0, &ru) != pid) return c;
+  c.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  c.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+            1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  c.max_rss_kb = ru.ru_maxrss;
+  c.ok = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
+  return c;
+}
+
+// A resumable session of n taps on the benchmark scenario: each tap is three stylus samples
+// (needle in, pushed, lifted), 0.35 s apart, at the positions of impressions(n).
+std::string write_tap_session(std::size_t n) {
+  const fs::path path = scratch() / ("taps-" + std::to_string(n) + ".session.json");
+  const std::vector<sim::Impression> spots = impressions(n);
+  sim::Session s;
+  s.header.scenario_id = scenario().id;
+  s.header.scenario_sha256 = scenario().content_sha256;
+  s.header.simulator_version = SMP_VERSION_STRING;
+  s.header.trainee = "bench";
+  s.header.seed = 1;
+  s.events.reserve(3 * n);
+  double t = 1.0;
+  for (const sim::Impression& imp : spots) {
+    s.events.emplace_back(sim::StylusSample{t, imp.pos, 0.45, 0.1, 1.0, true});
+    s.events.emplace_back(sim::StylusSample{t + 0.06, imp.pos, 0.56, 0.1, 1.0, true});
+    s.events.emplace_back(sim::StylusSample{t + 0.12, imp.pos, 0.0, 0.0, 0.0, false});
+    t += 0.35;
+  }
+  std::ofstream(path, std::ios::binary) << sim::serialize_session(s);
+  return path.string();
+}
+
+const std::string kScenarioPath = std::string(SMP_SOURCE_DIR) + "/tests/bench/full-scalp.json";
+
+// BM_TrainerStartup: process start, scenario load, head mesh, picking world, GL scene, one frame
+// drawn, clean exit (so an upper bound of start-up to first frame). Wall time.
+void BM_TrainerStartup(benchmark::State& st) {
+  const std::string session = (scratch() / "startup.session.json").string();
+  double cpu = 0.0;
+  for (auto _ : st) {
+    fs::remove(session);
+    const Child c =
+        run_trainer({"--scenario", std::string(SMP_SOURCE_DIR) + "/scenarios/frontal-hairline.json",
+                     "--session", session, "--no-resume", "--frames", "1"});
+    if (!c.ok) {
+      st.SkipWithError("smp-trainer did not run (is it built beside smp-bench?)");
+      return;
+    }
+    st.SetIterationTime(c.wall_s);
+    cpu += c.cpu_s;
+  }
+  st.counters["cpu_s"] = benchmark::Counter(cpu, benchmark::Counter::kAvgIterations);
+}
+
+// BM_TrainerPeakMemory/N: peak resident set of the trainer that resumes a session of N taps
+// (replayed through the simulation, scored, drawn for 3 frames). N = 0 is the baseline;
+// bytes_per_impression is relative to it.
+void BM_TrainerPeakMemory(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  static long baseline_kb = 0;
+  const std::string fresh = n > 0 ? write_tap_session(n) : "";
+  const std::string session = (scratch() / "resume.session.json").string();
+  Child c;
+  for (auto _ : st) {
+    fs::remove(session);
+    if (n > 0) fs::copy_file(fresh, session);
+    c = run_trainer({"--scenario", kScenarioPath, "--session", session,
+                     n > 0 ? "--resume" : "--no-resume", "--frames", "3"});
+    if (!c.ok) {
+      st.SkipWithError("smp-trainer did not run (is it built beside smp-bench?)");
+      return;
+    }
+    st.SetIterationTime(c.wall_s);
+  }
+  if (n == 0) baseline_kb = c.max_rss_kb;
+  st.counters["peak_rss_MB"] = static_cast<double>(c.max_rss_kb) / 1024.0;
+  if (n > 0 && baseline_kb > 0)
+    st.counters["bytes_per_impression"] =
+        static_cast<double>(c.max_rss_kb - baseline_kb) * 1024.0 / static_cast<double>(n);
+}
+
+}  // namespace
+
+BENCHMARK(BM_TrainerStartup)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_TrainerPeakMemory)
+    ->Arg(0)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+}  // namespace smp::bench
