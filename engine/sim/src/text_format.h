@@ -1,0 +1,95 @@
+// printf-compatible text formatting without printf's cost, for the scorer's report (report()
+// formats a dozen figures per call; glibc's printf of a double costs about a microsecond).
+// Internal to engine/sim; tests/sim/test_text_format.cpp checks it against snprintf.
+#pragma once
+#include <charconv>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace smp::sim::detail {
+
+// Appends v as printf("%.<prec>f", v) writes it with glibc in the default rounding mode: the
+// exact binary value rounded to prec decimals, ties to even, "-" whenever the sign bit is set.
+// prec is 0..3. Returns false, appending nothing, for non-finite values and |v| >= 2^53 (the
+// caller then uses snprintf): below 2^53 the value times 10^prec fits 64 bits exactly.
+inline bool append_fixed(std::string& out, double v, int prec) {
+  if (!std::isfinite(v) || std::fabs(v) >= 0x1.0p53 || prec < 0 || prec > 3) return false;
+  static constexpr std::uint64_t kPow10[] = {1, 10, 100, 1000};
+  const std::uint64_t scale = kPow10[prec];
+  int ex = 0;
+  const double f = std::frexp(std::fabs(v), &ex);  // |v| = f * 2^ex, f in [0.5, 1) (or 0)
+  const std::uint64_t m = static_cast<std::uint64_t>(std::ldexp(f, 53));  // exact: 53 bits
+  const int shift = 53 - ex;          // |v| = m * 2^-shift, shift >= 0 since |v| < 2^53
+  const std::uint64_t p = m * scale;  // < 2^63
+  std::uint64_t r = 0;
+  if (shift == 0) {
+    r = p;
+  } else if (shift < 64) {
+    r = p >> shift;
+    const std::uint64_t rem = p & ((std::uint64_t{1} << shift) - 1);
+    const std::uint64_t half = std::uint64_t{1} << (shift - 1);
+    if (rem > half || (rem == half && (r & 1u) != 0)) ++r;
+  }  // else p * 2^-shift < 0.5: r = 0
+  char buf[48];
+  char* q = buf;
+  if (std::signbit(v)) *q++ = '-';
+  q = std::to_chars(q, buf + sizeof buf, r / scale).ptr;
+  if (prec > 0) {
+    *q++ = '.';
+    std::uint64_t frac = r % scale;
+    for (int i = prec - 1; i >= 0; --i) {
+      q[i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    q += prec;
+  }
+  out.append(buf, static_cast<std::size_t>(q - buf));
+  return true;
+}
+
+// vsnprintf into a string for the subset the scorer uses ("%%", "%d", "%lld", "%.Nf" with N in
+// 0..3), byte for byte what vsnprintf writes; anything else, or a value append_fixed declines,
+// goes to vsnprintf itself. Like the 512-byte buffer it replaces, output stops at 511 bytes.
+inline std::string vformat(const char* f, va_list ap) {
+  constexpr std::size_t kMax = 511;
+  va_list fallback;
+  va_copy(fallback, ap);
+  std::string out;
+  bool ok = true;
+  for (const char* c = f; *c != '\0' && ok; ++c) {
+    if (*c != '%') {
+      out.push_back(*c);
+      continue;
+    }
+    ++c;
+    char num[24];
+    if (*c == '%') {
+      out.push_back('%');
+    } else if (*c == 'd') {
+      out.append(num, std::to_chars(num, num + sizeof num, va_arg(ap, int)).ptr);
+    } else if (c[0] == 'l' && c[1] == 'l' && c[2] == 'd') {
+      c += 2;
+      out.append(num, std::to_chars(num, num + sizeof num, va_arg(ap, long long)).ptr);
+    } else if (c[0] == '.' && c[1] >= '0' && c[1] <= '3' && c[2] == 'f') {
+      ok = append_fixed(out, va_arg(ap, double), c[1] - '0');
+      c += 2;
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    char buf[kMax + 1];
+    const int n = std::vsnprintf(buf, sizeof buf, f, fallback);
+    va_end(fallback);
+    if (n < 0) return {};
+    return std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n), kMax));
+  }
+  va_end(fallback);
+  if (out.size() > kMax) out.resize(kMax);
+  return out;
+}
+
+}  // namespace smp::sim::detail
