@@ -11,12 +11,13 @@
 
 namespace smp::sim::detail {
 
-// Appends v as printf("%.<prec>f", v) writes it with glibc in the default rounding mode: the
+// Writes v as printf("%.<prec>f", v) writes it with glibc in the default rounding mode: the
 // exact binary value rounded to prec decimals, ties to even, "-" whenever the sign bit is set.
-// prec is 0..3. Returns false, appending nothing, for non-finite values and |v| >= 2^53 (the
-// caller then uses snprintf): below 2^53 the value times 10^prec fits 64 bits exactly.
-inline bool append_fixed(std::string& out, double v, int prec) {
-  if (!std::isfinite(v) || std::fabs(v) >= 0x1.0p53 || prec < 0 || prec > 3) return false;
+// prec is 0..3; out must have room for 40 characters. Returns the end of the text, or nullptr,
+// writing nothing, for non-finite values and |v| >= 2^53 (the caller then uses snprintf): below
+// 2^53 the value times 10^prec fits 64 bits exactly.
+inline char* write_fixed(char* out, double v, int prec) {
+  if (!std::isfinite(v) || std::fabs(v) >= 0x1.0p53 || prec < 0 || prec > 3) return nullptr;
   static constexpr std::uint64_t kPow10[] = {1, 10, 100, 1000};
   const std::uint64_t scale = kPow10[prec];
   int ex = 0;
@@ -33,10 +34,9 @@ inline bool append_fixed(std::string& out, double v, int prec) {
     const std::uint64_t half = std::uint64_t{1} << (shift - 1);
     if (rem > half || (rem == half && (r & 1u) != 0)) ++r;
   }  // else p * 2^-shift < 0.5: r = 0
-  char buf[48];
-  char* q = buf;
+  char* q = out;
   if (std::signbit(v)) *q++ = '-';
-  q = std::to_chars(q, buf + sizeof buf, r / scale).ptr;
+  q = std::to_chars(q, q + 24, r / scale).ptr;
   if (prec > 0) {
     *q++ = '.';
     std::uint64_t frac = r % scale;
@@ -46,50 +46,49 @@ inline bool append_fixed(std::string& out, double v, int prec) {
     }
     q += prec;
   }
-  out.append(buf, static_cast<std::size_t>(q - buf));
-  return true;
+  return q;
 }
 
 // vsnprintf into a string for the subset the scorer uses ("%%", "%d", "%lld", "%.Nf" with N in
-// 0..3), byte for byte what vsnprintf writes; anything else, or a value append_fixed declines,
+// 0..3), byte for byte what vsnprintf writes; anything else, or a value write_fixed declines,
 // goes to vsnprintf itself. Like the 512-byte buffer it replaces, output stops at 511 bytes.
 inline std::string vformat(const char* f, va_list ap) {
   constexpr std::size_t kMax = 511;
+  char buf[kMax + 1];
+  char* const end = buf + kMax;
+  char* q = buf;
   va_list fallback;
   va_copy(fallback, ap);
-  std::string out;
   bool ok = true;
+  // Room for the widest conversion (40 characters) is checked before each one.
   for (const char* c = f; *c != '\0' && ok; ++c) {
-    if (*c != '%') {
-      out.push_back(*c);
-      continue;
-    }
-    ++c;
-    char num[24];
-    if (*c == '%') {
-      out.push_back('%');
+    if (end - q < 48) {
+      ok = false;
+    } else if (*c != '%') {
+      *q++ = *c;
+    } else if (*++c == '%') {
+      *q++ = '%';
     } else if (*c == 'd') {
-      out.append(num, std::to_chars(num, num + sizeof num, va_arg(ap, int)).ptr);
+      q = std::to_chars(q, end, va_arg(ap, int)).ptr;
     } else if (c[0] == 'l' && c[1] == 'l' && c[2] == 'd') {
       c += 2;
-      out.append(num, std::to_chars(num, num + sizeof num, va_arg(ap, long long)).ptr);
+      q = std::to_chars(q, end, va_arg(ap, long long)).ptr;
     } else if (c[0] == '.' && c[1] >= '0' && c[1] <= '3' && c[2] == 'f') {
-      ok = append_fixed(out, va_arg(ap, double), c[1] - '0');
+      q = write_fixed(q, va_arg(ap, double), c[1] - '0');
+      ok = q != nullptr;
       c += 2;
     } else {
       ok = false;
     }
   }
   if (!ok) {
-    char buf[kMax + 1];
     const int n = std::vsnprintf(buf, sizeof buf, f, fallback);
     va_end(fallback);
     if (n < 0) return {};
     return std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n), kMax));
   }
   va_end(fallback);
-  if (out.size() > kMax) out.resize(kMax);
-  return out;
+  return std::string(buf, static_cast<std::size_t>(q - buf));
 }
 
 }  // namespace smp::sim::detail
