@@ -5,7 +5,8 @@
 // against score_batch() of the same impressions, field by field with ==. The sequences mix single
 // dots, clumps (touching, repeated passes), lattices (grid_like blocks), long runs without a
 // report, pops down to an empty session, and dots that are critical errors, so every memo is
-// built, reused and invalidated many times. The printf-compatible formatter the report uses is
+// built, reused and invalidated many times. report_into(), which writes over an existing report,
+// is checked the same way. The printf-compatible formatter the report uses is
 // checked against snprintf.
 #include <gtest/gtest.h>
 
@@ -137,9 +138,19 @@ struct Sequence {
     scorer.pop_back();
     imps.pop_back();
   }
+  // report() and report_into() against a fresh batch score. report_into() writes over a report
+  // last filled at another step, by another Scorer or for another scenario (shared by all tests):
+  // whatever it held must not show through.
   ::testing::AssertionResult check() {
     ++reports;
-    return same_report(scorer.report(), score_batch(sc, catalogue(), imps));
+    const ScoreReport batch = score_batch(sc, catalogue(), imps);
+    ::testing::AssertionResult fresh = same_report(scorer.report(), batch);
+    if (!fresh) return fresh << " (report())";
+    static ScoreReport reused;
+    scorer.report_into(reused);
+    ::testing::AssertionResult into = same_report(reused, batch);
+    if (!into) return into << " (report_into())";
+    return ::testing::AssertionSuccess();
   }
   // One random step: mostly single dots; sometimes a clump, a lattice patch or a long run.
   void step() {

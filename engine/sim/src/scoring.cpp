@@ -126,6 +126,26 @@ std::string fmt(const char* f, ...) {
   va_end(ap);
   return s;
 }
+// fmt into an existing string, replacing (fmt_to) or extending (fmt_add) its text: no allocation
+// once its capacity suffices (report_into() refreshes the same report every frame).
+void fmt_to(std::string& out, const char* f, ...) __attribute__((format(printf, 2, 3)));
+void fmt_to(std::string& out, const char* f, ...) {
+  char buf[detail::kFormatBuffer];
+  va_list ap;
+  va_start(ap, f);
+  const int n = detail::vformat_to(buf, f, ap);
+  va_end(ap);
+  out.assign(buf, static_cast<std::size_t>(std::max(n, 0)));
+}
+void fmt_add(std::string& out, const char* f, ...) __attribute__((format(printf, 2, 3)));
+void fmt_add(std::string& out, const char* f, ...) {
+  char buf[detail::kFormatBuffer];
+  va_list ap;
+  va_start(ap, f);
+  const int n = detail::vformat_to(buf, f, ap);
+  va_end(ap);
+  out.append(buf, static_cast<std::size_t>(std::max(n, 0)));
+}
 double pct(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
@@ -788,6 +808,7 @@ struct GridMemo {
   std::vector<std::int32_t> pos_of_cell;  // analysis cell -> position in L.target_cells, or -1
   std::vector<std::int32_t> block_of_cell;
   std::vector<std::uint8_t> judged;  // per position
+  std::vector<PointMm> centre;       // per position
   std::vector<CellMemo> cell;        // per position
   // Per position: min(count, expected), and expected x |ln ratio| for judged cells (0 for the
   // others: adding +0.0 leaves a sum of non-negative terms unchanged).
@@ -866,7 +887,8 @@ struct Scorer::State {
   mutable GridMemo grid;
   mutable std::map<std::uint64_t, std::string> dot_msg_memo;  // index * kCodeCount + code
   mutable std::vector<CritMemo> crit_memo;                    // per entry of `criticals`
-  mutable std::vector<Spot> spot_buf;                         // reused so it keeps its capacity
+  mutable std::vector<Spot> spot_buf;                         // reused so they keep their capacity
+  mutable std::vector<std::pair<std::uint32_t, std::uint8_t>> level_buf;
   // Analysis cells whose count or orientation sums changed since the last report().
   mutable std::vector<std::int32_t> dirty_cells;
   mutable std::vector<std::uint8_t> cell_dirty;
@@ -905,7 +927,7 @@ struct Scorer::State {
   void pop();
   void apply_mut(std::uint32_t j);
   void retract_mut(std::uint32_t j);
-  ScoreReport report() const;
+  void report_into(ScoreReport& rep) const;
   void push_imm(Dot& d, std::uint32_t idx, Code code, int level);
   void sync_touching(std::uint32_t j);
 };
@@ -1466,30 +1488,63 @@ namespace {
 
 // The explanation from named factors (0..1): a positive summary when the weakest is fine, naming
 // it when it is not perfect; "Main problem: ..." when it is poor. Ties go to the first listed.
-// Only the text used is formatted: text(i) gives factor i's phrase, good() the summary.
+// Only the text used is formatted, into out: text(i, out) appends factor i's phrase, good(out)
+// the summary.
 template <class Text, class Good>
-std::string explain(std::initializer_list<double> scores, Text&& text, Good&& good) {
+void explain(std::string& out, std::initializer_list<double> scores, Text&& text, Good&& good) {
   const double* s = scores.begin();
   std::size_t w = 0;
   for (std::size_t i = 1; i < scores.size(); ++i)
     if (s[i] < s[w]) w = i;
-  if (scores.size() == 0 || s[w] >= 0.95) return good();
-  if (s[w] >= 0.8) return good() + " Smallest weakness: " + text(w) + ".";
-  return "Main problem: " + text(w) + ".";
+  out.clear();
+  if (scores.size() == 0 || s[w] >= 0.95) {
+    good(out);
+  } else if (s[w] >= 0.8) {
+    good(out);
+    out += " Smallest weakness: ";
+    text(w, out);
+    out += '.';
+  } else {
+    out += "Main problem: ";
+    text(w, out);
+    out += '.';
+  }
 }
 
 using Metrics = std::vector<std::pair<std::string, double>>;
-// Appends named figures: one string built per key (an initializer list of pairs of strings
-// would build each key twice).
-void put(Metrics& m, std::initializer_list<std::pair<const char*, double>> kv) {
-  m.reserve(m.size() + kv.size());
-  for (const auto& [k, v] : kv) m.emplace_back(k, v);
-}
+// Writes a criterion's named figures over the ones already there (report_into() reuses their
+// strings); drops any left over at the end of its scope.
+class MetricWriter {
+ public:
+  explicit MetricWriter(Metrics& m) : m_(m) {}
+  MetricWriter(const MetricWriter&) = delete;
+  MetricWriter& operator=(const MetricWriter&) = delete;
+  ~MetricWriter() { m_.erase(m_.begin() + static_cast<std::ptrdiff_t>(i_), m_.end()); }
+  void put(std::initializer_list<std::pair<const char*, double>> kv) {
+    for (const auto& [k, v] : kv) {
+      if (i_ < m_.size()) {
+        m_[i_].first = k;
+        m_[i_].second = v;
+      } else {
+        m_.emplace_back(k, v);
+      }
+      ++i_;
+    }
+  }
 
-CriterionScore make_criterion(const char* key, const char* label) {
-  CriterionScore c;
+ private:
+  Metrics& m_;
+  std::size_t i_ = 0;
+};
+
+// Resets a criterion for report_into(): every field is written again below.
+CriterionScore& start_criterion(CriterionScore& c, const char* key, const char* label) {
   c.key = key;
   c.label = label;
+  c.score = 0.0;
+  c.pass_mark = 0.0;
+  c.weight = 1.0;
+  c.passed = false;
   return c;
 }
 
@@ -1637,6 +1692,7 @@ void Scorer::State::refresh_grid() const {
     g.pos_of_cell.assign(cells.size(), -1);
     g.block_of_cell.assign(cells.size(), -1);
     g.judged.assign(t, 0);
+    g.centre.resize(t);
     g.cell.assign(t, CellMemo{});
     g.cov_term.assign(t, 0.0);
     g.dev_term.assign(t, 0.0);
@@ -1652,6 +1708,7 @@ void Scorer::State::refresh_grid() const {
       const std::size_t cu = static_cast<std::size_t>(c);
       const double e = L.cell_expected[cu];
       g.pos_of_cell[cu] = static_cast<std::int32_t>(p);
+      g.centre[p] = L.acell_centre(c);
       g.total += e;
       if (L.cell_fraction[cu] >= kJudgedCellFraction && e >= kJudgedCellExpected) {
         g.judged[p] = 1;
@@ -1705,10 +1762,12 @@ void Scorer::State::refresh_grid() const {
   g.cov_from = g.dev_from = g.ex_from = std::numeric_limits<std::size_t>::max();
 }
 
-ScoreReport Scorer::State::report() const {
-  ScoreReport rep;
+void Scorer::State::report_into(ScoreReport& rep) const {
   const std::int64_t n = static_cast<std::int64_t>(dots.size());
+  rep.overall = 0.0;
+  rep.passed = false;
   rep.impression_count = dots.size();
+  rep.criteria.resize(5);
   const std::lock_guard<std::mutex> memo_lock(memo_mu);
   refresh_grid();
   const GridMemo& gm = grid;
@@ -1726,36 +1785,38 @@ ScoreReport Scorer::State::report() const {
   const char* kEmpty = "No impressions yet: there is nothing to judge, so this scores 0.";
 
   // ---- depth ----
-  CriterionScore depth = make_criterion("depth", "Depth accuracy");
+  CriterionScore& depth = start_criterion(rep.criteria[0], "depth", "Depth accuracy");
   {
+    MetricWriter metrics(depth.metrics);
     const double score = n > 0 ? 100.0 * unfx(depth_sum) / static_cast<double>(n) : 0.0;
     depth.score = score;
-    put(depth.metrics, {{"in_band_pct", pct(n_in_band, n)},
-                        {"too_shallow_pct", pct(n_shallow, n)},
-                        {"too_deep_pct", pct(n_deep, n)},
-                        {"in_fat_count", static_cast<double>(n_fat)},
-                        {"mean_error_outside_band_mm",
-                         n > 0 ? unfx(depth_err_sum_fx) / static_cast<double>(n) : 0.0}});
+    metrics.put({{"in_band_pct", pct(n_in_band, n)},
+                 {"too_shallow_pct", pct(n_shallow, n)},
+                 {"too_deep_pct", pct(n_deep, n)},
+                 {"in_fat_count", static_cast<double>(n_fat)},
+                 {"mean_error_outside_band_mm",
+                  n > 0 ? unfx(depth_err_sum_fx) / static_cast<double>(n) : 0.0}});
     if (n == 0) {
       depth.explanation = kEmpty;
     } else {
-      depth.explanation =
-          fmt("%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
-              "within weeks) and %.0f%% too deep (blur, blue cast).",
-              pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
+      fmt_to(depth.explanation,
+             "%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
+             "within weeks) and %.0f%% too deep (blur, blue cast).",
+             pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
       const std::int64_t n_out = n_shallow + n_deep + n_fat;
       if (n_out > 0)
-        depth.explanation += fmt(" Those outside miss the band by %.2f mm on average.",
-                                 unfx(depth_err_sum_fx) / static_cast<double>(n_out));
+        fmt_add(depth.explanation, " Those outside miss the band by %.2f mm on average.",
+                unfx(depth_err_sum_fx) / static_cast<double>(n_out));
       if (n_fat > 0)
-        depth.explanation += fmt(" %lld went into the fat layer (critical error: blowout).",
-                                 static_cast<long long>(n_fat));
+        fmt_add(depth.explanation, " %lld went into the fat layer (critical error: blowout).",
+                static_cast<long long>(n_fat));
     }
   }
 
   // ---- spacing ----
-  CriterionScore spacing = make_criterion("spacing", "Spacing and density");
+  CriterionScore& spacing = start_criterion(rep.criteria[1], "spacing", "Spacing and density");
   {
+    MetricWriter metrics(spacing.metrics);
     // The per-cell walk (coverage, evenness, holes, clumps, 10 mm orientation blocks) is kept
     // up to date by refresh_grid().
     const std::size_t t = L.target_cells.size();
@@ -1790,116 +1851,126 @@ ScoreReport Scorer::State::report() const {
     const double s_cover = clamp01((coverage - kCoverageZero) / (kCoverageFull - kCoverageZero));
     spacing.score =
         n > 0 ? 100.0 * min_mean_blend({s_nn, s_touch, s_regular, s_density, s_cover}) : 0;
-    put(spacing.metrics, {{"mean_nn_ratio", mean_q},
-                          {"nn_cv", cv},
-                          {"crowded_pct", 100.0 * crowded},
-                          {"touching_pct", 100.0 * touching},
-                          {"touching_pairs", static_cast<double>(touch_pairs)},
-                          {"orientation_order_excess", order_excess},
-                          {"coverage_pct", 100.0 * coverage},
-                          {"holes", static_cast<double>(holes)},
-                          {"clumps", static_cast<double>(clumps)},
-                          {"grid_like_cells", static_cast<double>(grid_cells)},
-                          {"density_deviation", dens_dev},
-                          {"expected_dots", total},
-                          {"sub_nn", 100.0 * s_nn},
-                          {"sub_touching", 100.0 * s_touch},
-                          {"sub_regularity", 100.0 * s_regular},
-                          {"sub_evenness", 100.0 * s_density},
-                          {"sub_coverage", 100.0 * s_cover}});
+    metrics.put({{"mean_nn_ratio", mean_q},
+                 {"nn_cv", cv},
+                 {"crowded_pct", 100.0 * crowded},
+                 {"touching_pct", 100.0 * touching},
+                 {"touching_pairs", static_cast<double>(touch_pairs)},
+                 {"orientation_order_excess", order_excess},
+                 {"coverage_pct", 100.0 * coverage},
+                 {"holes", static_cast<double>(holes)},
+                 {"clumps", static_cast<double>(clumps)},
+                 {"grid_like_cells", static_cast<double>(grid_cells)},
+                 {"density_deviation", dens_dev},
+                 {"expected_dots", total},
+                 {"sub_nn", 100.0 * s_nn},
+                 {"sub_touching", 100.0 * s_touch},
+                 {"sub_regularity", 100.0 * s_regular},
+                 {"sub_evenness", 100.0 * s_density},
+                 {"sub_coverage", 100.0 * s_cover}});
     if (n == 0) {
       spacing.explanation = kEmpty;
     } else {
-      spacing.explanation = explain(
-          {s_nn, s_touch, s_regular, s_cover, s_density},
-          [&](std::size_t i) -> std::string {
+      explain(
+          spacing.explanation, {s_nn, s_touch, s_regular, s_cover, s_density},
+          [&](std::size_t i, std::string& out) {
             switch (i) {
               case 0:
-                return n_nn == 0
-                           ? std::string("none of the dots is inside the treatment area")
-                           : fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded",
-                                 mean_q, 100.0 * crowded);
+                if (n_nn == 0) {
+                  out += "none of the dots is inside the treatment area";
+                  break;
+                }
+                fmt_add(out, "dots sit at %.2fx the expected spacing and %.0f%% are crowded",
+                        mean_q, 100.0 * crowded);
+                break;
               case 1:
-                return fmt("%.0f%% of dots touch a neighbour (dots must never touch)",
-                           100.0 * touching);
+                fmt_add(out, "%.0f%% of dots touch a neighbour (dots must never touch)",
+                        100.0 * touching);
+                break;
               case 2:
-                return "the pattern is too regular (grid or rows) instead of random";
+                out += "the pattern is too regular (grid or rows) instead of random";
+                break;
               case 3:
-                return fmt("only %.0f%% of the treat area is covered at the target density",
-                           100.0 * coverage);
+                fmt_add(out, "only %.0f%% of the treat area is covered at the target density",
+                        100.0 * coverage);
+                break;
               default:
-                return fmt("the density is uneven (%d holes, %d clumps in 5 mm squares)", holes,
-                           clumps);
+                fmt_add(out, "the density is uneven (%d holes, %d clumps in 5 mm squares)", holes,
+                        clumps);
+                break;
             }
           },
-          [&] {
-            return fmt("Even, irregular spacing: %.0f%% coverage at %.2fx the expected spacing.",
-                       100.0 * coverage, mean_q);
+          [&](std::string& out) {
+            fmt_add(out, "Even, irregular spacing: %.0f%% coverage at %.2fx the expected spacing.",
+                    100.0 * coverage, mean_q);
           });
     }
   }
 
   // ---- blurring ----
-  CriterionScore blur = make_criterion("blurring", "Blurring risk");
+  CriterionScore& blur = start_criterion(rep.criteria[2], "blurring", "Blurring risk");
   {
+    MetricWriter metrics(blur.metrics);
     const double mean_risk = n > 0 ? unfx(risk_sum) / static_cast<double>(n) : 0.0;
     blur.score = n > 0 ? 100.0 * clamp01(1.0 - kBlurScale * mean_risk) : 0.0;
-    put(blur.metrics, {{"mean_risk", mean_risk},
-                       {"risky_pct", pct(n_risky, n)},
-                       {"reticular_pct", pct(n_reticular, n)},
-                       {"heavy_dose_count", static_cast<double>(n_heavy)},
-                       {"repeat_pass_count", static_cast<double>(n_repeat)},
-                       {"touching_pct", pct(n_touching, n)},
-                       {"in_fat_count", static_cast<double>(n_fat)}});
+    metrics.put({{"mean_risk", mean_risk},
+                 {"risky_pct", pct(n_risky, n)},
+                 {"reticular_pct", pct(n_reticular, n)},
+                 {"heavy_dose_count", static_cast<double>(n_heavy)},
+                 {"repeat_pass_count", static_cast<double>(n_repeat)},
+                 {"touching_pct", pct(n_touching, n)},
+                 {"in_fat_count", static_cast<double>(n_fat)}});
     if (n == 0) {
       blur.explanation = kEmpty;
     } else if (n_risky == 0 && mean_risk < 0.05) {
       blur.explanation = "Low blurring risk: dots are shallow enough, separate and single.";
     } else {
-      blur.explanation =
-          fmt("%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
-              "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
-              pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
-              static_cast<long long>(n_heavy), pct(n_touching, n));
+      fmt_to(blur.explanation,
+             "%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
+             "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
+             pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
+             static_cast<long long>(n_heavy), pct(n_touching, n));
     }
   }
 
   // ---- colour ----
-  CriterionScore color = make_criterion("color", "Colour choice");
+  CriterionScore& color = start_criterion(rep.criteria[3], "color", "Colour choice");
   {
+    MetricWriter metrics(color.metrics);
     color.score = n > 0 ? 100.0 * unfx(color_sum) / static_cast<double>(n) : 0.0;
     const double mean_de = n_color > 0 ? unfx(de_sum) / static_cast<double>(n_color) : 0.0;
-    put(color.metrics, {{"mean_delta_e00", mean_de},
-                        {"target_L", L.target.L},
-                        {"target_a", L.target.a},
-                        {"target_b", L.target.b},
-                        {"black_in_temporary_count", static_cast<double>(n_black_temp)},
-                        {"darker_than_hair_count", static_cast<double>(n_dark_hair)},
-                        {"forbidden_pigment_count", static_cast<double>(n_crit_pigment)}});
+    metrics.put({{"mean_delta_e00", mean_de},
+                 {"target_L", L.target.L},
+                 {"target_a", L.target.a},
+                 {"target_b", L.target.b},
+                 {"black_in_temporary_count", static_cast<double>(n_black_temp)},
+                 {"darker_than_hair_count", static_cast<double>(n_dark_hair)},
+                 {"forbidden_pigment_count", static_cast<double>(n_crit_pigment)}});
     if (n == 0) {
       color.explanation = kEmpty;
     } else {
-      color.explanation =
-          fmt("Healed dots differ from the target shade by %.1f CIEDE2000 on average "
-              "(up to %.1f is invisible at dot size).",
-              mean_de, kColorTolerance);
+      fmt_to(color.explanation,
+             "Healed dots differ from the target shade by %.1f CIEDE2000 on average "
+             "(up to %.1f is invisible at dot size).",
+             mean_de, kColorTolerance);
       if (n_black_temp > 0)
-        color.explanation +=
-            fmt(" %lld dots use a black-containing pigment, which temporary "
+        fmt_add(color.explanation,
+                " %lld dots use a black-containing pigment, which temporary "
                 "technique avoids.",
                 static_cast<long long>(n_black_temp));
       if (n_dark_hair > 0)
-        color.explanation += fmt(" %lld dots heal darker than the client's hair.",
-                                 static_cast<long long>(n_dark_hair));
+        fmt_add(color.explanation, " %lld dots heal darker than the client's hair.",
+                static_cast<long long>(n_dark_hair));
       if (n_crit_pigment > 0)
-        color.explanation += fmt(" %lld dots use a pigment this scenario does not allow.",
-                                 static_cast<long long>(n_crit_pigment));
+        fmt_add(color.explanation, " %lld dots use a pigment this scenario does not allow.",
+                static_cast<long long>(n_crit_pigment));
     }
   }
 
   // ---- case goal ----
-  CriterionScore cg = make_criterion("case", case_label(sc->case_kind));
+  CriterionScore& cg = start_criterion(rep.criteria[4], "case", case_label(sc->case_kind));
   {
+    MetricWriter metrics(cg.metrics);
     const double stray =
         n > 0 ? static_cast<double>(n_outside + n_avoid) / static_cast<double>(n) : 0;
     const double s_stray = clamp01(1.0 - stray / kStrayZero);
@@ -1908,15 +1979,16 @@ ScoreReport Scorer::State::report() const {
     const double cov = expected_all > 0.0 ? coverage_all / expected_all : 0.0;
     const double s_cov = clamp01((cov - kCoverageZero) / (kCoverageFull - kCoverageZero));
     std::vector<double> parts;
-    put(cg.metrics, {{"stray_pct", 100.0 * stray},
-                     {"coverage_pct", 100.0 * cov},
-                     {"forbidden_region_count", static_cast<double>(n_crit_region)}});
-    std::string why;
+    metrics.put({{"stray_pct", 100.0 * stray},
+                 {"coverage_pct", 100.0 * cov},
+                 {"forbidden_region_count", static_cast<double>(n_crit_region)}});
+    std::string& why = cg.explanation;
+    why.clear();
     switch (sc->case_kind) {
       case CaseKind::kShavedLook: {
         const double front = n > 0 ? static_cast<double>(n_front) / static_cast<double>(n) : 0;
         const double s_front = clamp01(1.0 - front / kFrontZero);
-        put(cg.metrics, {{"in_front_of_hairline_count", static_cast<double>(n_front)}});
+        metrics.put({{"in_front_of_hairline_count", static_cast<double>(n_front)}});
         if (L.front.size() >= 2 &&
             L.band_expected[0] + L.band_expected[1] + L.band_expected[2] > 0) {
           // Ramp: each third of the transition zone at its own target density.
@@ -1956,16 +2028,16 @@ ScoreReport Scorer::State::report() const {
           const double s_shape = std::min(s_gaps, s_setback);
           const double s_irreg = filled > 1 ? clamp01(sd_off / kIrregularFullMm) : 0.0;
           parts = {s_front, s_ramp, s_shape, s_irreg, s_cov, s_stray};
-          put(cg.metrics, {{"front_band_density_ratio", ratio[0]},
-                           {"middle_band_density_ratio", ratio[1]},
-                           {"back_band_density_ratio", ratio[2]},
-                           {"hairline_pieces_reached_pct", 100.0 * s_gaps},
-                           {"hairline_mean_offset_mm", mean_off},
-                           {"hairline_offset_sd_mm", sd_off},
-                           {"sub_front", 100 * s_front},
-                           {"sub_ramp", 100 * s_ramp},
-                           {"sub_shape", 100 * s_shape},
-                           {"sub_irregularity", 100 * s_irreg}});
+          metrics.put({{"front_band_density_ratio", ratio[0]},
+                       {"middle_band_density_ratio", ratio[1]},
+                       {"back_band_density_ratio", ratio[2]},
+                       {"hairline_pieces_reached_pct", 100.0 * s_gaps},
+                       {"hairline_mean_offset_mm", mean_off},
+                       {"hairline_offset_sd_mm", sd_off},
+                       {"sub_front", 100 * s_front},
+                       {"sub_ramp", 100 * s_ramp},
+                       {"sub_shape", 100 * s_shape},
+                       {"sub_irregularity", 100 * s_irreg}});
           // Spot findings along the hairline.
           const auto& fr = L.front;
           auto point_at_arc = [&](double a) {
@@ -1989,44 +2061,51 @@ ScoreReport Scorer::State::report() const {
               add_spot(kStraightHairline, 0.6 * (1.0 - s_irreg),
                        point_at_arc(0.5 * L.front_length_mm), sd_off);
           }
-          why = explain(
-              {s_front, s_cov, s_ramp, s_shape, s_irreg, s_stray},
-              [&](std::size_t i) -> std::string {
+          explain(
+              why, {s_front, s_cov, s_ramp, s_shape, s_irreg, s_stray},
+              [&](std::size_t i, std::string& out) {
                 switch (i) {
                   case 0:
-                    return fmt("%lld dots are in front of the designed hairline",
-                               static_cast<long long>(n_front));
+                    fmt_add(out, "%lld dots are in front of the designed hairline",
+                            static_cast<long long>(n_front));
+                    break;
                   case 1:
-                    return fmt("only %.0f%% of the area is covered", 100 * cov);
+                    fmt_add(out, "only %.0f%% of the area is covered", 100 * cov);
+                    break;
                   case 2:
-                    return fmt(
-                        "the density across the transition zone does not follow the ramp "
-                        "toward the front (front/middle/back at %.0f%%/%.0f%%/%.0f%% of "
-                        "their targets)",
-                        100 * ratio[0], 100 * ratio[1], 100 * ratio[2]);
+                    fmt_add(out,
+                            "the density across the transition zone does not follow the ramp "
+                            "toward the front (front/middle/back at %.0f%%/%.0f%%/%.0f%% of "
+                            "their targets)",
+                            100 * ratio[0], 100 * ratio[1], 100 * ratio[2]);
+                    break;
                   case 3:
-                    return fmt(
-                        "the front edge does not follow the designed hairline (%.0f%% of it "
-                        "reached, front-most dots %.1f mm behind it on average)",
-                        100 * s_gaps, mean_off);
+                    fmt_add(out,
+                            "the front edge does not follow the designed hairline (%.0f%% of it "
+                            "reached, front-most dots %.1f mm behind it on average)",
+                            100 * s_gaps, mean_off);
+                    break;
                   case 4:
-                    return "the front edge is a straight, hard line instead of a soft irregular "
-                           "one";
+                    out +=
+                        "the front edge is a straight, hard line instead of a soft irregular "
+                        "one";
+                    break;
                   default:
-                    return fmt("%.0f%% of dots are outside the treatment area", 100 * stray);
+                    fmt_add(out, "%.0f%% of dots are outside the treatment area", 100 * stray);
+                    break;
                 }
               },
-              [] {
-                return std::string(
+              [](std::string& out) {
+                out +=
                     "A soft, irregular hairline that follows the design, with nothing in front "
-                    "of it.");
+                    "of it.";
               });
         } else {
           parts = {s_front, s_cov, s_stray};
-          why =
-              fmt("No hairline design in this scenario: judged on coverage (%.0f%%) and "
-                  "stray dots (%.0f%%).",
-                  100 * cov, 100 * stray);
+          fmt_to(why,
+                 "No hairline design in this scenario: judged on coverage (%.0f%%) and "
+                 "stray dots (%.0f%%).",
+                 100 * cov, 100 * stray);
         }
         break;
       }
@@ -2063,7 +2142,7 @@ ScoreReport Scorer::State::report() const {
         }
         if (L.scars.empty()) {
           parts = {s_cov, s_stray};
-          why = fmt("No scar region in this scenario: judged on coverage (%.0f%%).", 100 * cov);
+          fmt_to(why, "No scar region in this scenario: judged on coverage (%.0f%%).", 100 * cov);
         } else {
           const double in = in_exp > 0 ? in_count / in_exp : 0.0;
           const double ring = ring_exp > 0 ? ring_count / ring_exp : in;
@@ -2075,34 +2154,39 @@ ScoreReport Scorer::State::report() const {
                                                                   std::min(in_exp, ring_exp))
                                               : 1.0;
           parts = {s_fill, s_cells, s_blend, s_stray};
-          put(cg.metrics, {{"scar_density_ratio", in},
-                           {"scar_expected_dots", in_exp},
-                           {"scar_cells_covered_pct", 100 * cf},
-                           {"border_density_ratio", ring},
-                           {"sub_scar_density", 100 * s_fill},
-                           {"sub_scar_coverage", 100 * s_cells},
-                           {"sub_blend", 100 * s_blend}});
-          why = explain(
-              {s_fill, s_cells, s_blend, s_stray},
-              [&](std::size_t i) -> std::string {
+          metrics.put({{"scar_density_ratio", in},
+                       {"scar_expected_dots", in_exp},
+                       {"scar_cells_covered_pct", 100 * cf},
+                       {"border_density_ratio", ring},
+                       {"sub_scar_density", 100 * s_fill},
+                       {"sub_scar_coverage", 100 * s_cells},
+                       {"sub_blend", 100 * s_blend}});
+          explain(
+              why, {s_fill, s_cells, s_blend, s_stray},
+              [&](std::size_t i, std::string& out) {
                 switch (i) {
                   case 0:
-                    return fmt("the scars hold %.0f%% of their target density", 100 * in);
+                    fmt_add(out, "the scars hold %.0f%% of their target density", 100 * in);
+                    break;
                   case 1:
-                    return fmt("parts of the scar are left bare (%.0f%% of it covered)", 100 * cf);
+                    fmt_add(out, "parts of the scar are left bare (%.0f%% of it covered)",
+                            100 * cf);
+                    break;
                   case 2:
-                    return fmt(
-                        "the density just around the scars (%.0f%% of target) does not match "
-                        "their own (%.0f%%), so their edges show",
-                        100 * ring, 100 * in);
+                    fmt_add(out,
+                            "the density just around the scars (%.0f%% of target) does not match "
+                            "their own (%.0f%%), so their edges show",
+                            100 * ring, 100 * in);
+                    break;
                   default:
-                    return fmt("%.0f%% of dots are outside the treatment area", 100 * stray);
+                    fmt_add(out, "%.0f%% of dots are outside the treatment area", 100 * stray);
+                    break;
                 }
               },
-              [] {
-                return std::string(
+              [](std::string& out) {
+                out +=
                     "The scars are filled at the target density and blend into the skin around "
-                    "them.");
+                    "them.";
               });
         }
         break;
@@ -2114,35 +2198,39 @@ ScoreReport Scorer::State::report() const {
             L.total_expected > 0 ? static_cast<double>(n_target) / L.total_expected : 0.0;
         const double s_dens = count_ratio_score(ratio, L.total_expected);
         parts = {s_between, s_dens, s_cov, s_stray};
-        put(cg.metrics, {{"under_hair_pct", 100 * under},
-                         {"density_ratio", ratio},
-                         {"sub_between_hairs", 100 * s_between},
-                         {"sub_density", 100 * s_dens}});
-        why = explain(
-            {s_between, s_dens, s_cov, s_stray},
-            [&](std::size_t i) -> std::string {
+        metrics.put({{"under_hair_pct", 100 * under},
+                     {"density_ratio", ratio},
+                     {"sub_between_hairs", 100 * s_between},
+                     {"sub_density", 100 * s_dens}});
+        explain(
+            why, {s_between, s_dens, s_cov, s_stray},
+            [&](std::size_t i, std::string& out) {
               switch (i) {
                 case 0:
-                  return fmt("%.0f%% of dots sit under existing hairs, where they add nothing",
-                             100 * under);
+                  fmt_add(out, "%.0f%% of dots sit under existing hairs, where they add nothing",
+                          100 * under);
+                  break;
                 case 1:
-                  return fmt("the dot density is %.0f%% of what reduces the scalp-to-hair contrast",
-                             100 * ratio);
+                  fmt_add(out,
+                          "the dot density is %.0f%% of what reduces the scalp-to-hair contrast",
+                          100 * ratio);
+                  break;
                 case 2:
-                  return fmt("only %.0f%% of the thinning area is covered", 100 * cov);
+                  fmt_add(out, "only %.0f%% of the thinning area is covered", 100 * cov);
+                  break;
                 default:
-                  return fmt("%.0f%% of dots are outside the treatment area", 100 * stray);
+                  fmt_add(out, "%.0f%% of dots are outside the treatment area", 100 * stray);
+                  break;
               }
             },
-            [] {
-              return std::string(
-                  "Dots sit between the hairs at a density that hides the scalp's contrast.");
+            [](std::string& out) {
+              out += "Dots sit between the hairs at a density that hides the scalp's contrast.";
             });
         break;
       }
     }
     cg.score = n > 0 ? 100.0 * min_mean_blend(parts) : 0.0;
-    cg.explanation = n > 0 ? std::move(why) : std::string(kEmpty);
+    if (n == 0) cg.explanation = kEmpty;
   }
 
   // ---- marks, weights, overall ----
@@ -2158,10 +2246,6 @@ ScoreReport Scorer::State::report() const {
   color.weight = wt.color;
   cg.pass_mark = pm.case_goal;
   cg.weight = wt.case_goal;
-  // Moved in one by one (an initializer list would copy each criterion and its metrics).
-  rep.criteria.reserve(5);
-  for (CriterionScore* c : {&depth, &spacing, &blur, &color, &cg})
-    rep.criteria.push_back(std::move(*c));
   double wsum = 0.0, ssum = 0.0;
   bool all = true;
   for (CriterionScore& c : rep.criteria) {
@@ -2176,6 +2260,7 @@ ScoreReport Scorer::State::report() const {
   // Each dot's messages are a function of (id, depth, flags): reused while those are the same.
   constexpr std::uint32_t kCritFlags = kFlagFat | kFlagForbidden | kFlagBadPigment;
   if (crit_memo.size() > criticals.size()) crit_memo.resize(criticals.size());
+  std::size_t n_crit_out = 0;
   for (std::size_t ci = 0; ci < criticals.size(); ++ci) {
     const Dot& d = dots[criticals[ci]];
     if (ci == crit_memo.size()) crit_memo.emplace_back();
@@ -2197,14 +2282,20 @@ ScoreReport Scorer::State::report() const {
         cm.pigment = fmt("Dot %lld uses a pigment this scenario does not allow.", id);
     }
     auto push = [&](const char* code, const std::string& msg) {
-      if (rep.critical_errors.size() < kMaxFindings)
-        rep.critical_errors.push_back(CriticalError{code, msg, d.ext_id, d.pos});
+      if (n_crit_out >= kMaxFindings) return;
+      if (n_crit_out == rep.critical_errors.size()) rep.critical_errors.emplace_back();
+      CriticalError& e = rep.critical_errors[n_crit_out++];
+      e.code = code;
+      e.message = msg;
+      e.impression_id = d.ext_id;
+      e.pos = d.pos;
     };
     if (d.flags & kFlagFat) push("pigment_in_fat", cm.fat);
     if (d.flags & kFlagForbidden) push("forbidden_region", cm.region);
     if (d.flags & kFlagBadPigment) push("forbidden_pigment", cm.pigment);
-    if (rep.critical_errors.size() >= kMaxFindings) break;
+    if (n_crit_out >= kMaxFindings) break;
   }
+  rep.critical_errors.resize(n_crit_out);
   const std::int64_t n_crit = n_crit_fat + n_crit_region + n_crit_pigment;
   rep.passed = all && n > 0 && n_crit == 0 && rep.overall >= sc->pass_overall;
 
@@ -2217,11 +2308,15 @@ ScoreReport Scorer::State::report() const {
   const auto grid_end = n > 0 ? gm.spots.end() : gm.spots.begin();
   std::size_t si = 0;
   const CodeStrings& cs = code_strings();
-  rep.findings.reserve(std::min<std::size_t>(
-      kMaxFindings,
-      (n > 0 ? gm.spots.size() : 0) + spots.size() + imm_findings.size() + touching_set.size()));
+  const std::size_t most =
+      std::min<std::size_t>(kMaxFindings, (n > 0 ? gm.spots.size() : 0) + spots.size() +
+                                              imm_findings.size() + touching_set.size());
+  if (rep.findings.capacity() < most) rep.findings.reserve(most);
+  // Findings are written over the ones already in rep (their strings keep their storage).
+  std::size_t nf = 0;
   auto new_finding = [&](std::uint8_t code, std::int64_t id, PointMm pos, int level) -> Finding& {
-    Finding& f = rep.findings.emplace_back();
+    if (nf == rep.findings.size()) rep.findings.emplace_back();
+    Finding& f = rep.findings[nf++];
     f.criterion = cs.criterion[code];
     f.code = cs.code[code];
     f.impression_id = id;
@@ -2255,8 +2350,7 @@ ScoreReport Scorer::State::report() const {
           spot_level(key))
           .message = "Grid or row pattern: neighbouring dots line up in the same directions.";
     } else {
-      new_finding(code, -1, L.acell_centre(L.target_cells[pos]), spot_level(key)).message =
-          cell_message(pos);
+      new_finding(code, -1, gm.centre[pos], spot_level(key)).message = cell_message(pos);
     }
   };
   auto emit_spot = [&](const Spot& sp) {
@@ -2266,19 +2360,19 @@ ScoreReport Scorer::State::report() const {
         f.message = "Gap: no dots in this stretch of the hairline transition zone.";
         break;
       case kStraightHairline:
-        f.message =
-            fmt("The hairline edge is a straight line (front-most dots vary by only %.2f mm): make "
-                "it softly irregular.",
-                sp.a);
+        fmt_to(f.message,
+               "The hairline edge is a straight line (front-most dots vary by only %.2f mm): make "
+               "it softly irregular.",
+               sp.a);
         break;
       case kScarUncovered:
         f.message = "Uncovered scar: this part of the scar has no dots yet.";
         break;
       default:  // kScarBorder
-        f.message =
-            fmt("The scar does not blend: %.0f%% of target density inside, %.0f%% in the 3 mm "
-                "around it.",
-                100 * sp.a, 100 * sp.b);
+        fmt_to(f.message,
+               "The scar does not blend: %.0f%% of target density inside, %.0f%% in the 3 mm "
+               "around it.",
+               100 * sp.a, 100 * sp.b);
         break;
     }
   };
@@ -2331,9 +2425,9 @@ ScoreReport Scorer::State::report() const {
   };
   // Walk the severity levels from the top; within a level, spots first, then impressions by index
   // and code. Each (level, code) stack is already sorted by index (dots are added in order).
-  std::vector<std::pair<std::uint32_t, std::uint8_t>> level_dots;
-  for (int level = kLevels; level >= 1 && rep.findings.size() < kMaxFindings; --level) {
-    while (rep.findings.size() < kMaxFindings) {
+  std::vector<std::pair<std::uint32_t, std::uint8_t>>& level_dots = level_buf;
+  for (int level = kLevels; level >= 1 && nf < kMaxFindings; --level) {
+    while (nf < kMaxFindings) {
       const bool grid_next = grid_it != grid_end && spot_level(*grid_it) == level;
       const bool other_next = si < spots.size() && spot_level(spots[si].key) == level;
       if (grid_next && (!other_next || *grid_it < spots[si].key)) {
@@ -2344,7 +2438,7 @@ ScoreReport Scorer::State::report() const {
         break;
       }
     }
-    const std::size_t room = kMaxFindings - rep.findings.size();
+    const std::size_t room = kMaxFindings - nf;
     if (room == 0) break;
     if (level_count[static_cast<std::size_t>(level)] == 0 &&
         (level != kSevTouching || touching_set.empty()))
@@ -2371,7 +2465,7 @@ ScoreReport Scorer::State::report() const {
       new_finding(code, d.ext_id, d.pos, level).message = it->second;
     }
   }
-  return rep;
+  rep.findings.resize(nf);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2392,7 +2486,12 @@ std::size_t Scorer::size() const {
   return s_->dots.size();
 }
 ScoreReport Scorer::report() const {
-  return s_->report();
+  ScoreReport rep;
+  s_->report_into(rep);
+  return rep;
+}
+void Scorer::report_into(ScoreReport& out) const {
+  s_->report_into(out);
 }
 DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;

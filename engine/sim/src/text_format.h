@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace smp::sim::detail {
@@ -49,23 +50,33 @@ inline char* write_fixed(char* out, double v, int prec) {
   return q;
 }
 
-// vsnprintf into a string for the subset the scorer uses ("%%", "%d", "%lld", "%.Nf" with N in
-// 0..3), byte for byte what vsnprintf writes; anything else, or a value write_fixed declines,
-// goes to vsnprintf itself. Like the 512-byte buffer it replaces, output stops at 511 bytes.
-inline std::string vformat(const char* f, va_list ap) {
-  constexpr std::size_t kMax = 511;
-  char buf[kMax + 1];
-  char* const end = buf + kMax;
+// vsnprintf into buf (kFormatBuffer bytes) for the subset the scorer uses ("%%", "%d", "%lld",
+// "%.Nf" with N in 0..3), byte for byte what vsnprintf writes; anything else, or a value
+// write_fixed declines, goes to vsnprintf itself. Returns the length; like vsnprintf into a
+// 512-byte buffer, the text stops at 511 bytes. -1 on an encoding error.
+inline constexpr std::size_t kFormatBuffer = 512;
+inline int vformat_to(char* buf, const char* f, va_list ap) {
+  char* const end = buf + kFormatBuffer - 1;
   char* q = buf;
   va_list fallback;
   va_copy(fallback, ap);
   bool ok = true;
-  // Room for the widest conversion (40 characters) is checked before each one.
-  for (const char* c = f; *c != '\0' && ok; ++c) {
-    if (end - q < 48) {
+  // Room for a run of plain text, or for the widest conversion (40 characters), is checked
+  // before it is written.
+  for (const char* c = f; ok && *c != '\0'; ++c) {
+    if (*c != '%') {
+      const char* run = c;
+      while (run[1] != '\0' && run[1] != '%') ++run;
+      const std::size_t len = static_cast<std::size_t>(run - c) + 1;
+      if (static_cast<std::size_t>(end - q) < len + 48) {
+        ok = false;
+      } else {
+        std::memcpy(q, c, len);
+        q += len;
+        c = run;
+      }
+    } else if (end - q < 48) {
       ok = false;
-    } else if (*c != '%') {
-      *q++ = *c;
     } else if (*++c == '%') {
       *q++ = '%';
     } else if (*c == 'd') {
@@ -81,14 +92,21 @@ inline std::string vformat(const char* f, va_list ap) {
       ok = false;
     }
   }
+  int n = static_cast<int>(q - buf);
   if (!ok) {
-    const int n = std::vsnprintf(buf, sizeof buf, f, fallback);
-    va_end(fallback);
-    if (n < 0) return {};
-    return std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n), kMax));
+    n = std::vsnprintf(buf, kFormatBuffer, f, fallback);
+    if (n > static_cast<int>(kFormatBuffer) - 1) n = static_cast<int>(kFormatBuffer) - 1;
   }
   va_end(fallback);
-  return std::string(buf, static_cast<std::size_t>(q - buf));
+  return n;
+}
+
+// The same as a new string.
+inline std::string vformat(const char* f, va_list ap) {
+  char buf[kFormatBuffer];
+  const int n = vformat_to(buf, f, ap);
+  if (n < 0) return {};
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace smp::sim::detail
