@@ -15,12 +15,10 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "smp/sim/healing.h"
@@ -248,18 +246,9 @@ inline int level_of(double sev) {
   return static_cast<int>(std::clamp<long>(std::lround(sev * kLevels), 1, kLevels));
 }
 
-// Ordering of findings: most severe first, then impression index (spots, -1, first), then code,
-// then a sequence number that keeps spot findings in their deterministic generation order.
-struct FKey {
-  int level;
-  std::int64_t id;
-  std::uint8_t code;
-  std::uint32_t seq;
-  bool operator<(const FKey& o) const {
-    if (level != o.level) return level > o.level;
-    return std::tie(id, code, seq) < std::tie(o.id, o.code, o.seq);
-  }
-};
+// Ordering of findings: most severe first, then spots before impressions, then impressions by
+// index, then code; spots of one level by code, then in their deterministic generation order
+// (spot_key below).
 
 struct Box {
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
@@ -828,8 +817,9 @@ struct GridMemo {
   std::set<std::uint64_t> spots;
 };
 
-// Spot order: most severe first, then code, then the spot's position in its own generation order
-// (which is the order of FKey::seq among spots of one code). One integer compare.
+// Spot order: most severe first, then code, then the spot's position in its own generation loop
+// (analysis cells in L.target_cells order, 10 mm blocks by index, hairline pieces, scar cells,
+// scars: every code has one loop). One integer compare.
 inline std::uint64_t spot_key(int level, std::uint8_t code, std::uint32_t pos) {
   return (static_cast<std::uint64_t>(kLevels - level) << 40) |
          (static_cast<std::uint64_t>(code) << 32) | pos;
@@ -1521,6 +1511,7 @@ class MetricWriter {
   MetricWriter& operator=(const MetricWriter&) = delete;
   ~MetricWriter() { m_.erase(m_.begin() + static_cast<std::ptrdiff_t>(i_), m_.end()); }
   void put(std::initializer_list<std::pair<const char*, double>> kv) {
+    if (m_.capacity() < i_ + kv.size()) m_.reserve(i_ + kv.size());
     for (const auto& [k, v] : kv) {
       if (i_ < m_.size()) {
         m_[i_].first = k;
@@ -2302,7 +2293,7 @@ void Scorer::State::report_into(ScoreReport& rep) const {
   // ---- findings: merge the ordered impression findings with the spot findings ----
   // Two spot streams, each in list order: the hole, clump and grid_like spots (gm.spots, kept
   // sorted between calls) and the few others (sorted here). Their codes differ, so comparing
-  // packed keys merges them in FKey order.
+  // packed keys merges them in list order.
   std::sort(spots.begin(), spots.end(), [](const Spot& a, const Spot& b) { return a.key < b.key; });
   auto grid_it = gm.spots.begin();
   const auto grid_end = n > 0 ? gm.spots.end() : gm.spots.begin();
