@@ -981,7 +981,11 @@ void Trainer::refresh_report() {
     if (n == report_count_ && gen == report_generation_) return;
     report_count_ = n;
     report_generation_ = gen;
-    report_ = replay_final_ ? replay_final_->report : sim_->scorer().report();
+    if (replay_final_) {
+      report_ = replay_final_->report;
+    } else {
+      sim_->scorer().report_into(report_);  // in place: no allocation per frame
+    }
     return;
   }
   if (sim_ == nullptr) return;
@@ -990,7 +994,7 @@ void Trainer::refresh_report() {
   if (n == report_count_ && session_.events.size() == report_generation_) return;
   report_count_ = n;
   report_generation_ = session_.events.size();
-  report_ = sim_->scorer().report();
+  sim_->scorer().report_into(report_);  // in place: no allocation per frame
   if (report_.critical_errors.size() > critical_seen_) {
     banner_ = report_.critical_errors.back().message;
     ++banner_id_;

@@ -109,27 +109,41 @@ std::vector<sim::Impression> extra_impressions(std::size_t n, std::size_t count)
 }
 
 // BM_ScoreIncremental/N: what the trainer does per new impression (Simulation::apply ->
-// Scorer::add, then Trainer::refresh_report -> Scorer::report) on a session of N impressions.
-// Only add + report is timed; pop_back (untimed) puts the session back to exactly N.
-void BM_ScoreIncremental(benchmark::State& st) {
+// Scorer::add, then Trainer::refresh_report -> Scorer::report_into its one report) on a session
+// of N impressions. Only add + report is timed; pop_back (untimed) puts the session back to
+// exactly N. BM_ScoreIncrementalFresh is the same with report() (a new ScoreReport each time).
+void score_incremental(benchmark::State& st, bool in_place) {
   const auto n = static_cast<std::size_t>(st.range(0));
   const auto base = impressions(n);
   auto extra = extra_impressions(n, 512);
   sim::Scorer scorer(scenario(), catalogue());
   for (const auto& imp : base) scorer.add(imp);
+  sim::ScoreReport kept = scorer.report();
   std::size_t j = 0;
   for (auto _ : st) {
     sim::Impression& imp = extra[j++ % extra.size()];
     imp.id = static_cast<std::uint32_t>(n);
+    sim::ScoreReport fresh;  // destroyed after the timed part, as the trainer's old report was
     const auto t0 = Clock::now();
     scorer.add(imp);
-    sim::ScoreReport r = scorer.report();
+    if (in_place) {
+      scorer.report_into(kept);
+    } else {
+      fresh = scorer.report();
+    }
     const auto t1 = Clock::now();
-    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(kept);
+    benchmark::DoNotOptimize(fresh);
     st.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     scorer.pop_back();
   }
   st.counters["impressions"] = static_cast<double>(n);
+}
+void BM_ScoreIncremental(benchmark::State& st) {
+  score_incremental(st, true);
+}
+void BM_ScoreIncrementalFresh(benchmark::State& st) {
+  score_incremental(st, false);
 }
 
 // The two halves of the above, to show where the time goes.
@@ -159,6 +173,19 @@ void BM_ScoreReport(benchmark::State& st) {
   for (auto _ : st) {
     sim::ScoreReport r = scorer.report();
     benchmark::DoNotOptimize(r);
+  }
+}
+
+// report_into one kept report, as the trainer refreshes it.
+void BM_ScoreReportInto(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  const auto base = impressions(n);
+  sim::Scorer scorer(scenario(), catalogue());
+  for (const auto& imp : base) scorer.add(imp);
+  sim::ScoreReport kept;
+  for (auto _ : st) {
+    scorer.report_into(kept);
+    benchmark::DoNotOptimize(kept);
   }
 }
 
@@ -301,9 +328,12 @@ void BM_SimulationMemory(benchmark::State& st) {
 
 BENCHMARK(BM_ScoreIncremental)->Arg(1000)->Arg(10000)->Arg(100000)->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ScoreIncrementalFresh)->Arg(1000)->Arg(10000)->Arg(100000)->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ScoreAddOnly)->Arg(1000)->Arg(10000)->Arg(100000)->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ScoreReport)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ScoreReportInto)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_NanoflannIncremental)->Arg(1000)->Arg(10000)->Arg(100000)->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ScoreBatch)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);

@@ -14,15 +14,15 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
-#include <functional>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "smp/sim/healing.h"
+#include "text_format.h"
 
 namespace smp::sim {
 namespace {
@@ -118,13 +118,31 @@ inline double dist2(PointMm a, PointMm b) {
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 std::string fmt(const char* f, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, f);
-  const int n = std::vsnprintf(buf, sizeof buf, f, ap);
+  std::string s = detail::vformat(f, ap);
   va_end(ap);
-  if (n < 0) return {};
-  return std::string(buf, static_cast<std::size_t>(std::min<int>(n, sizeof buf - 1)));
+  return s;
+}
+// fmt into an existing string, replacing (fmt_to) or extending (fmt_add) its text: no allocation
+// once its capacity suffices (report_into() refreshes the same report every frame).
+void fmt_to(std::string& out, const char* f, ...) __attribute__((format(printf, 2, 3)));
+void fmt_to(std::string& out, const char* f, ...) {
+  char buf[detail::kFormatBuffer];
+  va_list ap;
+  va_start(ap, f);
+  const int n = detail::vformat_to(buf, f, ap);
+  va_end(ap);
+  out.assign(buf, static_cast<std::size_t>(std::max(n, 0)));
+}
+void fmt_add(std::string& out, const char* f, ...) __attribute__((format(printf, 2, 3)));
+void fmt_add(std::string& out, const char* f, ...) {
+  char buf[detail::kFormatBuffer];
+  va_list ap;
+  va_start(ap, f);
+  const int n = detail::vformat_to(buf, f, ap);
+  va_end(ap);
+  out.append(buf, static_cast<std::size_t>(std::max(n, 0)));
 }
 double pct(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
@@ -228,18 +246,9 @@ inline int level_of(double sev) {
   return static_cast<int>(std::clamp<long>(std::lround(sev * kLevels), 1, kLevels));
 }
 
-// Ordering of findings: most severe first, then impression index (spots, -1, first), then code,
-// then a sequence number that keeps spot findings in their deterministic generation order.
-struct FKey {
-  int level;
-  std::int64_t id;
-  std::uint8_t code;
-  std::uint32_t seq;
-  bool operator<(const FKey& o) const {
-    if (level != o.level) return level > o.level;
-    return std::tie(id, code, seq) < std::tie(o.id, o.code, o.seq);
-  }
-};
+// Ordering of findings: most severe first, then spots before impressions, then impressions by
+// index, then code; spots of one level by code, then in their deterministic generation order
+// (spot_key below).
 
 struct Box {
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
@@ -755,34 +764,91 @@ struct CellAgg {
   std::array<std::int64_t, 6> ori{};  // sums of cos/sin of 2, 4, 6 x the NN angle (fixed-point)
 };
 
-// A 10 mm block's orientation sums and the order excess report() derived from them.
+// A 10 mm block's orientation sums and what report() derived from them: functions of the
+// integer sums, so a reused value is the same bits as a fresh one.
 struct BlockMemo {
   CellAgg agg;
   bool valid = false;
-  double excess = 0.0;
+  bool ordered = false;  // enough NN vectors to be judged
+  bool grid = false;     // ordered enough for a grid_like spot
+  int level = 0;         // the spot's severity level
+  double excess = 0.0;   // order excess (0 when not judged)
 };
 
-// What report() derives from one analysis cell's count, kept for the next call: between two
-// reports only the cells a new dot falls in change, and the logs and the hole/clump message are
-// pure functions of (count, expected), so a reused value is the same bits as a fresh one.
+constexpr std::uint8_t kNoSpot = 0xff;
+
+// What report() derives from one target cell's count: the hole/clump class, its severity level
+// and its message, pure functions of (count, expected), so a reused value is the same bits.
 struct CellMemo {
-  std::int32_t cnt = -1;      // count the figures below belong to (-1: none yet)
-  double dev = 0.0;           // e * |ln((cnt + 0.5) / (e + 0.5))|
-  int level = 0;              // hole or clump severity level
+  std::int32_t cnt = -1;        // count the figures below belong to (-1: none yet)
+  std::uint8_t kind = kNoSpot;  // kHole, kClump or kNoSpot
+  int level = 0;
   std::int32_t msg_cnt = -1;  // count the message belongs to (formatted only when listed)
-  double e = 0.0;
   std::string msg;
 };
 
-// A spot finding. Its message is formatted only if it makes the capped findings list: a dense
-// session can have a thousand clump cells, and printing each one cost more than the rest of
-// report() (docs/performance.md). Hole and clump spots (the many) take their message from the
-// cell's memo instead of a closure.
+// report()'s running view of the analysis grid (speed only, never results). Between two reports
+// only the cells a new or removed dot touched change (State::mark_cell lists them), so only those
+// are re-derived. The floating sums over cells keep their order: they are running sums in
+// L.target_cells order, recomputed from the first position whose term changed (a term that did
+// not change leaves the sums alone), so they are the same bits as one pass over all cells.
+struct GridMemo {
+  bool ready = false;
+  std::vector<std::int32_t> pos_of_cell;  // analysis cell -> position in L.target_cells, or -1
+  std::vector<std::int32_t> block_of_cell;
+  std::vector<std::uint8_t> judged;  // per position
+  std::vector<PointMm> centre;       // per position
+  std::vector<CellMemo> cell;        // per position
+  // Per position: min(count, expected), and expected x |ln ratio| for judged cells (0 for the
+  // others: adding +0.0 leaves a sum of non-negative terms unchanged).
+  std::vector<double> cov_term, dev_term;
+  std::vector<double> cov_sum, dev_sum;    // [p]: the sum of the terms before p
+  std::size_t cov_from = 0, dev_from = 0;  // first position whose running sum is stale
+  double total = 0.0, dev_w = 0.0;         // fixed by the layout
+  int judged_count = 0, holes = 0, clumps = 0;
+  std::vector<std::vector<std::int32_t>> block_cells;  // target cells of each 10 mm block
+  std::vector<BlockMemo> block;
+  std::vector<std::uint8_t> block_dirty;
+  std::vector<std::uint32_t> dirty_blocks;
+  std::vector<double> ex_term, ex_sum;  // order excess per block (0 when not judged), running
+  std::size_t ex_from = 0;
+  int ordered = 0, grid = 0;
+  // Hole, clump and grid_like spots by packed key (spot_key): the list's order, kept sorted.
+  std::set<std::uint64_t> spots;
+};
+
+// Spot order: most severe first, then code, then the spot's position in its own generation loop
+// (analysis cells in L.target_cells order, 10 mm blocks by index, hairline pieces, scar cells,
+// scars: every code has one loop). One integer compare.
+inline std::uint64_t spot_key(int level, std::uint8_t code, std::uint32_t pos) {
+  return (static_cast<std::uint64_t>(kLevels - level) << 40) |
+         (static_cast<std::uint64_t>(code) << 32) | pos;
+}
+inline int spot_level(std::uint64_t key) {
+  return kLevels - static_cast<int>(key >> 40);
+}
+inline std::uint8_t spot_code(std::uint64_t key) {
+  return static_cast<std::uint8_t>((key >> 32) & 0xffu);
+}
+inline bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// The other spot findings (hairline gaps, straight hairline, scars): few, generated per report.
+// The message is formatted only if the spot makes the list, from the figures a and b.
 struct Spot {
-  FKey key;
+  std::uint64_t key;
   PointMm pos;
-  std::function<std::string()> message;
-  CellMemo* cell = nullptr;
+  double a = 0.0, b = 0.0;
+};
+
+// A critical error's messages, with the inputs they are a function of.
+struct CritMemo {
+  std::int64_t ext_id = -1;
+  double depth_mm = 0.0;
+  std::uint32_t flags = 0;
+  bool valid = false;
+  std::string fat, region, pigment;
 };
 
 }  // namespace
@@ -798,20 +864,32 @@ struct Scorer::State {
   std::vector<Undo> undo;
   std::vector<std::uint32_t> imm_findings;  // bucket index of each immutable finding, stacked
   std::vector<std::vector<std::uint32_t>> buckets;  // [code * (kLevels + 1) + level] -> dot indices
-  std::vector<std::uint32_t> level_count;  // immutable findings per level: report() skips empty ones
+  std::vector<std::uint32_t>
+      level_count;                       // immutable findings per level: report() skips empty ones
   std::set<std::uint32_t> touching_set;  // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
-  // report() memos (speed only, never results): per-cell figures and messages, and the message of
-  // each listed (dot, code), formatted once. A dot's message depends only on what add() fixed, so
-  // pop() forgets the popped index. report() is const: the mutex keeps concurrent calls safe.
+  // report() memos (speed only, never results): the analysis grid's derived figures, the
+  // message of each listed (dot, code) and of each critical error, formatted once. A dot's
+  // message depends only on what add() fixed, so pop() forgets the popped index. report() is
+  // const: the mutex keeps concurrent calls safe.
   mutable std::mutex memo_mu;
-  mutable std::vector<CellMemo> cell_memo;
-  // one per 10 mm orientation block
-  mutable std::vector<BlockMemo> block_memo;
+  mutable GridMemo grid;
   mutable std::map<std::uint64_t, std::string> dot_msg_memo;  // index * kCodeCount + code
-  // report()'s spot list, reused so it keeps its capacity
-  mutable std::vector<Spot> spot_buf;
+  mutable std::vector<CritMemo> crit_memo;                    // per entry of `criticals`
+  mutable std::vector<Spot> spot_buf;                         // reused so they keep their capacity
+  mutable std::vector<std::pair<std::uint32_t, std::uint8_t>> level_buf;
+  // Analysis cells whose count or orientation sums changed since the last report().
+  mutable std::vector<std::int32_t> dirty_cells;
+  mutable std::vector<std::uint8_t> cell_dirty;
+  void mark_cell(std::int32_t c) {
+    if (c < 0 || cell_dirty[static_cast<std::size_t>(c)]) return;
+    cell_dirty[static_cast<std::size_t>(c)] = 1;
+    dirty_cells.push_back(c);
+  }
+  void refresh_grid() const;
+  void update_cell(std::size_t p) const;
+  void update_block(std::size_t bk) const;
 
   // depth
   std::int64_t depth_sum = 0, n_in_band = 0, n_shallow = 0, n_deep = 0, n_fat = 0;
@@ -839,7 +917,7 @@ struct Scorer::State {
   void pop();
   void apply_mut(std::uint32_t j);
   void retract_mut(std::uint32_t j);
-  ScoreReport report() const;
+  void report_into(ScoreReport& rep) const;
   void push_imm(Dot& d, std::uint32_t idx, Code code, int level);
   void sync_touching(std::uint32_t j);
 };
@@ -848,6 +926,7 @@ Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
     : sc(&s), cat(&c), L(build_layout(s)) {
   hash.resize(static_cast<std::size_t>(L.hnx) * static_cast<std::size_t>(L.hny));
   cells.resize(L.cell_expected.size());
+  cell_dirty.assign(cells.size(), 0);
   seg_min_fx.assign(static_cast<std::size_t>(L.segments), kNoSegment);
   buckets.resize(static_cast<std::size_t>(kCodeCount) * (kLevels + 1));
   level_count.assign(kLevels + 1, 0);
@@ -911,6 +990,7 @@ void Scorer::State::apply_mut(std::uint32_t j) {
         CellAgg& cell = cells[static_cast<std::size_t>(d.acell)];
         for (std::size_t k = 0; k < 6; ++k) cell.ori[k] += d.ori_fx[k];
         ++cell.n_ori;
+        mark_cell(d.acell);
         d.ori_applied = true;
       }
     }
@@ -937,6 +1017,7 @@ void Scorer::State::retract_mut(std::uint32_t j) {
     CellAgg& cell = cells[static_cast<std::size_t>(d.acell)];
     for (std::size_t k = 0; k < 6; ++k) cell.ori[k] -= d.ori_fx[k];
     --cell.n_ori;
+    mark_cell(d.acell);
     d.ori_applied = false;
   }
   if (d.touching) --n_touching;
@@ -1066,6 +1147,7 @@ void Scorer::State::add(const Impression& raw) {
     d.cap_mm = std::min(kNnCapFactor * d.expected_nn_mm, kNnCapMaxMm);
     d.acell = L.acell_of(imp.pos);
     if (d.acell >= 0) ++cells[static_cast<std::size_t>(d.acell)].count;
+    mark_cell(d.acell);
     if (loc.band >= 0) {
       d.band = loc.band;
       ++band_count[static_cast<std::size_t>(loc.band)];
@@ -1367,6 +1449,7 @@ void Scorer::State::pop() {
   if (d.expected_nn_mm > 0.0) {
     --n_target;
     if (d.acell >= 0) --cells[static_cast<std::size_t>(d.acell)].count;
+    mark_cell(d.acell);
     if (d.band >= 0) --band_count[static_cast<std::size_t>(d.band)];
   }
   if (d.seg >= 0) seg_min_fx[static_cast<std::size_t>(d.seg)] = d.seg_prev_fx;
@@ -1388,30 +1471,75 @@ void Scorer::State::pop() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Report assembly: O(target cells + regions + hairline pieces + scar cells + top findings).
+// Report assembly: O(changed cells + positions after the first changed sum term + regions +
+// hairline pieces + scar cells + top findings).
 
 namespace {
 
 // The explanation from named factors (0..1): a positive summary when the weakest is fine, naming
 // it when it is not perfect; "Main problem: ..." when it is poor. Ties go to the first listed.
-std::string explain(const std::vector<std::pair<double, std::string>>& parts,
-                    const std::string& good) {
+// Only the text used is formatted, into out: text(i, out) appends factor i's phrase, good(out)
+// the summary.
+template <class Text, class Good>
+void explain(std::string& out, std::initializer_list<double> scores, Text&& text, Good&& good) {
+  const double* s = scores.begin();
   std::size_t w = 0;
-  for (std::size_t i = 1; i < parts.size(); ++i)
-    if (parts[i].first < parts[w].first) w = i;
-  if (parts.empty() || parts[w].first >= 0.95) return good;
-  if (parts[w].first >= 0.8) return good + " Smallest weakness: " + parts[w].second + ".";
-  return "Main problem: " + parts[w].second + ".";
+  for (std::size_t i = 1; i < scores.size(); ++i)
+    if (s[i] < s[w]) w = i;
+  out.clear();
+  if (scores.size() == 0 || s[w] >= 0.95) {
+    good(out);
+  } else if (s[w] >= 0.8) {
+    good(out);
+    out += " Smallest weakness: ";
+    text(w, out);
+    out += '.';
+  } else {
+    out += "Main problem: ";
+    text(w, out);
+    out += '.';
+  }
 }
 
-CriterionScore make_criterion(std::string key, std::string label) {
-  CriterionScore c;
-  c.key = std::move(key);
-  c.label = std::move(label);
+using Metrics = std::vector<std::pair<std::string, double>>;
+// Writes a criterion's named figures over the ones already there (report_into() reuses their
+// strings); drops any left over at the end of its scope.
+class MetricWriter {
+ public:
+  explicit MetricWriter(Metrics& m) : m_(m) {}
+  MetricWriter(const MetricWriter&) = delete;
+  MetricWriter& operator=(const MetricWriter&) = delete;
+  ~MetricWriter() { m_.erase(m_.begin() + static_cast<std::ptrdiff_t>(i_), m_.end()); }
+  void put(std::initializer_list<std::pair<const char*, double>> kv) {
+    if (m_.capacity() < i_ + kv.size()) m_.reserve(i_ + kv.size());
+    for (const auto& [k, v] : kv) {
+      if (i_ < m_.size()) {
+        m_[i_].first = k;
+        m_[i_].second = v;
+      } else {
+        m_.emplace_back(k, v);
+      }
+      ++i_;
+    }
+  }
+
+ private:
+  Metrics& m_;
+  std::size_t i_ = 0;
+};
+
+// Resets a criterion for report_into(): every field is written again below.
+CriterionScore& start_criterion(CriterionScore& c, const char* key, const char* label) {
+  c.key = key;
+  c.label = label;
+  c.score = 0.0;
+  c.pass_mark = 0.0;
+  c.weight = 1.0;
+  c.passed = false;
   return c;
 }
 
-std::string case_label(CaseKind k) {
+const char* case_label(CaseKind k) {
   switch (k) {
     case CaseKind::kShavedLook:
       return "Case goal: hairline and shaved look";
@@ -1423,160 +1551,271 @@ std::string case_label(CaseKind k) {
   return "Case goal";
 }
 
+// Each code's criterion and key as strings, built once (a copy of a short string allocates
+// nothing).
+struct CodeStrings {
+  std::array<std::string, kCodeCount> criterion, code;
+  CodeStrings() {
+    for (std::size_t i = 0; i < kCodeCount; ++i) {
+      criterion[i] = kCodes[i].criterion;
+      code[i] = kCodes[i].code;
+    }
+  }
+};
+const CodeStrings& code_strings() {
+  static const CodeStrings s;
+  return s;
+}
+
 }  // namespace
 
-ScoreReport Scorer::State::report() const {
-  ScoreReport rep;
+void Scorer::State::update_cell(std::size_t p) const {
+  GridMemo& g = grid;
+  const std::size_t c = static_cast<std::size_t>(L.target_cells[p]);
+  CellMemo& m = g.cell[p];
+  const std::int32_t count = cells[c].count;
+  if (m.cnt == count) return;
+  m.cnt = count;
+  const double e = L.cell_expected[c];
+  const double cnt = count;
+  const double cov = std::min(cnt, e);
+  if (!same_bits(cov, g.cov_term[p])) {
+    g.cov_term[p] = cov;
+    g.cov_from = std::min(g.cov_from, p);
+  }
+  if (!g.judged[p]) return;
+  const double ratio = cnt / e;
+  const double dev = e * std::fabs(std::log((cnt + 0.5) / (e + 0.5)));
+  if (!same_bits(dev, g.dev_term[p])) {
+    g.dev_term[p] = dev;
+    g.dev_from = std::min(g.dev_from, p);
+  }
+  std::uint8_t kind = kNoSpot;
+  int level = 0;
+  if (ratio < kHoleRatio) {
+    kind = kHole;
+    level = level_of(clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)));
+  } else if (ratio > kClumpRatio) {
+    kind = kClump;
+    level = level_of(clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)));
+  }
+  if (kind == m.kind && level == m.level) return;
+  const std::uint32_t pos = static_cast<std::uint32_t>(p);
+  if (m.kind != kNoSpot) {
+    g.spots.erase(spot_key(m.level, m.kind, pos));
+    --(m.kind == kHole ? g.holes : g.clumps);
+  }
+  if (kind != kNoSpot) {
+    g.spots.insert(spot_key(level, kind, pos));
+    ++(kind == kHole ? g.holes : g.clumps);
+  }
+  m.kind = kind;
+  m.level = level;
+}
+
+void Scorer::State::update_block(std::size_t bk) const {
+  GridMemo& g = grid;
+  CellAgg agg;
+  for (std::int32_t c : g.block_cells[bk]) {
+    const CellAgg& ca = cells[static_cast<std::size_t>(c)];
+    agg.n_ori += ca.n_ori;
+    for (std::size_t h = 0; h < 6; ++h) agg.ori[h] += ca.ori[h];
+  }
+  BlockMemo& bm = g.block[bk];
+  if (bm.valid && bm.agg.n_ori == agg.n_ori && bm.agg.ori == agg.ori) return;
+  bm.agg = agg;
+  bm.valid = true;
+  // Bond-orientational order: |mean of e^{i k theta}| for k = 2 (rows), 4 (square grid),
+  // 6 (hexagonal grid), the largest of the three; random directions give about
+  // kOrderNoise / sqrt(n), lattices and rows close to 1. Blocks with too few NN vectors are not
+  // judged.
+  const bool ordered = agg.n_ori >= kOrderMinDots;
+  double excess = 0.0;
+  if (ordered) {
+    const double nn = agg.n_ori;
+    double order = 0.0;
+    for (std::size_t h = 0; h < 3; ++h) {
+      const double cs = unfx(agg.ori[2 * h]) / nn, sn = unfx(agg.ori[2 * h + 1]) / nn;
+      order = std::max(order, std::sqrt(cs * cs + sn * sn));
+    }
+    excess = std::max(0.0, order - kOrderNoise / std::sqrt(nn));
+  }
+  if (!same_bits(excess, g.ex_term[bk])) {
+    g.ex_term[bk] = excess;
+    g.ex_from = std::min(g.ex_from, bk);
+  }
+  g.ordered += static_cast<int>(ordered) - static_cast<int>(bm.ordered);
+  const bool grid_spot = ordered && excess > kOrderSpot;
+  const int level = grid_spot ? level_of(clamp01(excess)) : 0;
+  if (grid_spot != bm.grid || level != bm.level) {
+    const std::uint32_t pos = static_cast<std::uint32_t>(bk);
+    if (bm.grid) {
+      g.spots.erase(spot_key(bm.level, kGridLike, pos));
+      --g.grid;
+    }
+    if (grid_spot) {
+      g.spots.insert(spot_key(level, kGridLike, pos));
+      ++g.grid;
+    }
+  }
+  bm.ordered = ordered;
+  bm.grid = grid_spot;
+  bm.level = level;
+  bm.excess = excess;
+}
+
+void Scorer::State::refresh_grid() const {
+  GridMemo& g = grid;
+  const std::size_t t = L.target_cells.size();
+  const std::size_t bw = static_cast<std::size_t>((L.anx + 1) / 2);
+  const std::size_t nb = bw * static_cast<std::size_t>((L.any + 1) / 2);
+  auto block_of = [&](std::int32_t c) {
+    return static_cast<std::size_t>((c / L.anx) / 2) * bw +
+           static_cast<std::size_t>((c % L.anx) / 2);
+  };
+  auto mark_block = [&](std::size_t bk) {
+    if (g.block_dirty[bk]) return;
+    g.block_dirty[bk] = 1;
+    g.dirty_blocks.push_back(static_cast<std::uint32_t>(bk));
+  };
+  if (!g.ready) {
+    // Layout constants, summed in the same order as the per-cell terms.
+    g.pos_of_cell.assign(cells.size(), -1);
+    g.block_of_cell.assign(cells.size(), -1);
+    g.judged.assign(t, 0);
+    g.centre.resize(t);
+    g.cell.assign(t, CellMemo{});
+    g.cov_term.assign(t, 0.0);
+    g.dev_term.assign(t, 0.0);
+    g.cov_sum.assign(t + 1, 0.0);
+    g.dev_sum.assign(t + 1, 0.0);
+    g.block_cells.assign(nb, {});
+    g.block.assign(nb, BlockMemo{});
+    g.block_dirty.assign(nb, 0);
+    g.ex_term.assign(nb, 0.0);
+    g.ex_sum.assign(nb + 1, 0.0);
+    for (std::size_t p = 0; p < t; ++p) {
+      const std::int32_t c = L.target_cells[p];
+      const std::size_t cu = static_cast<std::size_t>(c);
+      const double e = L.cell_expected[cu];
+      g.pos_of_cell[cu] = static_cast<std::int32_t>(p);
+      g.centre[p] = L.acell_centre(c);
+      g.total += e;
+      if (L.cell_fraction[cu] >= kJudgedCellFraction && e >= kJudgedCellExpected) {
+        g.judged[p] = 1;
+        ++g.judged_count;
+        g.dev_w += e;
+      }
+      const std::size_t bk = block_of(c);
+      g.block_of_cell[cu] = static_cast<std::int32_t>(bk);
+      g.block_cells[bk].push_back(c);
+    }
+    for (std::size_t p = 0; p < t; ++p) update_cell(p);
+    for (std::size_t bk = 0; bk < nb; ++bk)
+      if (!g.block_cells[bk].empty()) mark_block(bk);
+    g.cov_from = g.dev_from = g.ex_from = 0;
+    for (std::int32_t c : dirty_cells) cell_dirty[static_cast<std::size_t>(c)] = 0;
+    dirty_cells.clear();
+    g.ready = true;
+  }
+  for (std::int32_t c : dirty_cells) {
+    const std::size_t cu = static_cast<std::size_t>(c);
+    cell_dirty[cu] = 0;
+    const std::int32_t p = g.pos_of_cell[cu];
+    if (p < 0) continue;  // not a target cell: in no sum and no block
+    update_cell(static_cast<std::size_t>(p));
+    mark_block(static_cast<std::size_t>(g.block_of_cell[cu]));
+  }
+  dirty_cells.clear();
+  for (std::uint32_t bk : g.dirty_blocks) {
+    g.block_dirty[bk] = 0;
+    update_block(bk);
+  }
+  g.dirty_blocks.clear();
+  // Running sums from the first changed term on (both chains in one loop: they overlap).
+  const std::size_t from = std::min(g.cov_from, g.dev_from);
+  if (from < t) {
+    double cov = g.cov_sum[from], dev = g.dev_sum[from];
+    for (std::size_t p = from; p < t; ++p) {
+      cov += g.cov_term[p];
+      dev += g.dev_term[p];
+      g.cov_sum[p + 1] = cov;
+      g.dev_sum[p + 1] = dev;
+    }
+  }
+  if (g.ex_from < nb) {
+    double ex = g.ex_sum[g.ex_from];
+    for (std::size_t bk = g.ex_from; bk < nb; ++bk) {
+      ex += g.ex_term[bk];
+      g.ex_sum[bk + 1] = ex;
+    }
+  }
+  g.cov_from = g.dev_from = g.ex_from = std::numeric_limits<std::size_t>::max();
+}
+
+void Scorer::State::report_into(ScoreReport& rep) const {
   const std::int64_t n = static_cast<std::int64_t>(dots.size());
+  rep.overall = 0.0;
+  rep.passed = false;
   rep.impression_count = dots.size();
+  rep.criteria.resize(5);
   const std::lock_guard<std::mutex> memo_lock(memo_mu);
-  if (cell_memo.size() != cells.size()) cell_memo.assign(cells.size(), CellMemo{});
+  refresh_grid();
+  const GridMemo& gm = grid;
   // Bound the memo: a long session lists many dots over time; only the current list matters.
   if (dot_msg_memo.size() > 8 * kMaxFindings) dot_msg_memo.clear();
   std::vector<Spot>& spots = spot_buf;
   spots.clear();
-  std::uint32_t spot_seq = 0;
   // No spot findings on an empty session: nothing has been done yet, so nothing is wrong yet.
-  auto add_spot = [&](Code code, double sev, PointMm pos, std::function<std::string()> msg) {
+  auto add_spot = [&](Code code, double sev, PointMm pos, double a = 0.0, double b = 0.0) {
     if (n == 0) return;
-    spots.push_back(Spot{FKey{level_of(sev), -1, static_cast<std::uint8_t>(code), spot_seq++}, pos,
-                         std::move(msg)});
-  };
-  auto add_cell_spot = [&](Code code, CellMemo& m, PointMm pos) {
-    if (n == 0) return;
-    // Fields written in place: building a temporary Spot and copying it stalled on the copy.
-    Spot& sp = spots.emplace_back();
-    sp.key.level = m.level;
-    sp.key.id = -1;
-    sp.key.code = static_cast<std::uint8_t>(code);
-    sp.key.seq = spot_seq++;
-    sp.pos = pos;
-    sp.cell = &m;
-  };
-  // A hole or clump message is a function of the count (e is the cell's own): formatted once
-  // per count.
-  auto cell_message = [](CellMemo& m) -> const std::string& {
-    if (m.msg_cnt != m.cnt) {
-      const double k = m.cnt;
-      m.msg = k / m.e < kHoleRatio
-                  ? fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.", k, m.e)
-                  : fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.", k, m.e);
-      m.msg_cnt = m.cnt;
-    }
-    return m.msg;
+    spots.push_back(Spot{spot_key(level_of(sev), static_cast<std::uint8_t>(code),
+                                  static_cast<std::uint32_t>(spots.size())),
+                         pos, a, b});
   };
   const char* kEmpty = "No impressions yet: there is nothing to judge, so this scores 0.";
 
   // ---- depth ----
-  CriterionScore depth = make_criterion("depth", "Depth accuracy");
+  CriterionScore& depth = start_criterion(rep.criteria[0], "depth", "Depth accuracy");
   {
+    MetricWriter metrics(depth.metrics);
     const double score = n > 0 ? 100.0 * unfx(depth_sum) / static_cast<double>(n) : 0.0;
     depth.score = score;
-    depth.metrics = {{"in_band_pct", pct(n_in_band, n)},
-                     {"too_shallow_pct", pct(n_shallow, n)},
-                     {"too_deep_pct", pct(n_deep, n)},
-                     {"in_fat_count", static_cast<double>(n_fat)},
-                     {"mean_error_outside_band_mm",
-                      n > 0 ? unfx(depth_err_sum_fx) / static_cast<double>(n) : 0.0}};
+    metrics.put({{"in_band_pct", pct(n_in_band, n)},
+                 {"too_shallow_pct", pct(n_shallow, n)},
+                 {"too_deep_pct", pct(n_deep, n)},
+                 {"in_fat_count", static_cast<double>(n_fat)},
+                 {"mean_error_outside_band_mm",
+                  n > 0 ? unfx(depth_err_sum_fx) / static_cast<double>(n) : 0.0}});
     if (n == 0) {
       depth.explanation = kEmpty;
     } else {
-      depth.explanation =
-          fmt("%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
-              "within weeks) and %.0f%% too deep (blur, blue cast).",
-              pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
+      fmt_to(depth.explanation,
+             "%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
+             "within weeks) and %.0f%% too deep (blur, blue cast).",
+             pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
       const std::int64_t n_out = n_shallow + n_deep + n_fat;
       if (n_out > 0)
-        depth.explanation += fmt(" Those outside miss the band by %.2f mm on average.",
-                                 unfx(depth_err_sum_fx) / static_cast<double>(n_out));
+        fmt_add(depth.explanation, " Those outside miss the band by %.2f mm on average.",
+                unfx(depth_err_sum_fx) / static_cast<double>(n_out));
       if (n_fat > 0)
-        depth.explanation += fmt(" %lld went into the fat layer (critical error: blowout).",
-                                 static_cast<long long>(n_fat));
+        fmt_add(depth.explanation, " %lld went into the fat layer (critical error: blowout).",
+                static_cast<long long>(n_fat));
     }
   }
 
   // ---- spacing ----
-  CriterionScore spacing = make_criterion("spacing", "Spacing and density");
+  CriterionScore& spacing = start_criterion(rep.criteria[1], "spacing", "Spacing and density");
   {
-    double covered = 0.0, total = 0.0, dev_w = 0.0, dev_sum = 0.0;
-    int holes = 0, clumps = 0, judged = 0, ordered_cells = 0, grid_cells = 0;
-    double order_excess_sum = 0.0;
-    std::vector<CellAgg> blocks(static_cast<std::size_t>(((L.anx + 1) / 2) * ((L.any + 1) / 2)));
-    if (block_memo.size() != blocks.size()) block_memo.assign(blocks.size(), BlockMemo{});
-    std::vector<std::size_t> block_order;
-    for (std::int32_t c : L.target_cells) {
-      const std::size_t cu = static_cast<std::size_t>(c);
-      const double e = L.cell_expected[cu];
-      const double cnt = cells[cu].count;
-      covered += std::min(cnt, e);
-      total += e;
-      if (L.cell_fraction[cu] >= kJudgedCellFraction && e >= kJudgedCellExpected) {
-        ++judged;
-        const double ratio = cnt / e;
-        CellMemo& m = cell_memo[cu];
-        if (m.cnt != cells[cu].count) {
-          m.cnt = cells[cu].count;
-          m.e = e;
-          m.dev = e * std::fabs(std::log((cnt + 0.5) / (e + 0.5)));
-          if (ratio < kHoleRatio)
-            m.level = level_of(clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)));
-          else if (ratio > kClumpRatio)
-            m.level = level_of(clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)));
-        }
-        dev_sum += m.dev;
-        dev_w += e;
-        if (ratio < kHoleRatio) {
-          ++holes;
-          add_cell_spot(kHole, m, L.acell_centre(c));
-        } else if (ratio > kClumpRatio) {
-          ++clumps;
-          add_cell_spot(kClump, m, L.acell_centre(c));
-        }
-      }
-      // Pool orientation sums into 10 mm blocks (2 x 2 cells): enough NN vectors per block
-      // for the order measure to rise above its noise.
-      const int bi = (c % L.anx) / 2, bj = (c / L.anx) / 2;
-      const std::size_t bk = static_cast<std::size_t>(bj * ((L.anx + 1) / 2) + bi);
-      if (blocks[bk].n_ori == 0 && cells[cu].n_ori > 0) block_order.push_back(bk);
-      blocks[bk].n_ori += cells[cu].n_ori;
-      for (std::size_t h = 0; h < 6; ++h) blocks[bk].ori[h] += cells[cu].ori[h];
-    }
-    std::sort(block_order.begin(), block_order.end());
-    for (std::size_t bk : block_order) {
-      const CellAgg& ca = blocks[bk];
-      if (ca.n_ori < kOrderMinDots) continue;
-      // Bond-orientational order: |mean of e^{i k theta}| for k = 2 (rows), 4 (square grid),
-      // 6 (hexagonal grid), the largest of the three; random directions give about
-      // kOrderNoise / sqrt(n), lattices and rows close to 1.
-      // The excess is a function of the block's integer sums: reused while they are unchanged.
-      BlockMemo& bm = block_memo[bk];
-      if (!bm.valid || bm.agg.n_ori != ca.n_ori || bm.agg.ori != ca.ori) {
-        const double nn = ca.n_ori;
-        double order = 0.0;
-        for (std::size_t h = 0; h < 3; ++h) {
-          const double cs = unfx(ca.ori[2 * h]) / nn, sn = unfx(ca.ori[2 * h + 1]) / nn;
-          order = std::max(order, std::sqrt(cs * cs + sn * sn));
-        }
-        bm.excess = std::max(0.0, order - kOrderNoise / std::sqrt(nn));
-        bm.agg = ca;
-        bm.valid = true;
-      }
-      const double excess = bm.excess;
-      ++ordered_cells;
-      order_excess_sum += excess;
-      if (excess > kOrderSpot) {
-        ++grid_cells;
-        const int bx = static_cast<int>(bk % static_cast<std::size_t>((L.anx + 1) / 2));
-        const int by = static_cast<int>(bk / static_cast<std::size_t>((L.anx + 1) / 2));
-        add_spot(kGridLike, clamp01(excess),
-                 PointMm{L.ax0 + (bx + 0.5) * 2 * kDensityCellMm,
-                         L.ay0 + (by + 0.5) * 2 * kDensityCellMm},
-                 [] {
-                   return std::string(
-                       "Grid or row pattern: neighbouring dots line up in the same directions.");
-                 });
-      }
-    }
+    MetricWriter metrics(spacing.metrics);
+    // The per-cell walk (coverage, evenness, holes, clumps, 10 mm orientation blocks) is kept
+    // up to date by refresh_grid().
+    const std::size_t t = L.target_cells.size();
+    const double covered = gm.cov_sum[t], total = gm.total, dev_w = gm.dev_w;
+    const double dev_sum = gm.dev_sum[t];
+    const int holes = gm.holes, clumps = gm.clumps, judged = gm.judged_count;
+    const int ordered_cells = gm.ordered, grid_cells = gm.grid;
+    const double order_excess_sum = gm.ex_sum.back();
     const double coverage = total > 0.0 ? covered / total : 0.0;
     const double mean_q = n_nn > 0 ? unfx(q_sum) / static_cast<double>(n_nn) : 0.0;
     const double var_q =
@@ -1603,124 +1842,144 @@ ScoreReport Scorer::State::report() const {
     const double s_cover = clamp01((coverage - kCoverageZero) / (kCoverageFull - kCoverageZero));
     spacing.score =
         n > 0 ? 100.0 * min_mean_blend({s_nn, s_touch, s_regular, s_density, s_cover}) : 0;
-    spacing.metrics = {{"mean_nn_ratio", mean_q},
-                       {"nn_cv", cv},
-                       {"crowded_pct", 100.0 * crowded},
-                       {"touching_pct", 100.0 * touching},
-                       {"touching_pairs", static_cast<double>(touch_pairs)},
-                       {"orientation_order_excess", order_excess},
-                       {"coverage_pct", 100.0 * coverage},
-                       {"holes", static_cast<double>(holes)},
-                       {"clumps", static_cast<double>(clumps)},
-                       {"grid_like_cells", static_cast<double>(grid_cells)},
-                       {"density_deviation", dens_dev},
-                       {"expected_dots", total},
-                       {"sub_nn", 100.0 * s_nn},
-                       {"sub_touching", 100.0 * s_touch},
-                       {"sub_regularity", 100.0 * s_regular},
-                       {"sub_evenness", 100.0 * s_density},
-                       {"sub_coverage", 100.0 * s_cover}};
+    metrics.put({{"mean_nn_ratio", mean_q},
+                 {"nn_cv", cv},
+                 {"crowded_pct", 100.0 * crowded},
+                 {"touching_pct", 100.0 * touching},
+                 {"touching_pairs", static_cast<double>(touch_pairs)},
+                 {"orientation_order_excess", order_excess},
+                 {"coverage_pct", 100.0 * coverage},
+                 {"holes", static_cast<double>(holes)},
+                 {"clumps", static_cast<double>(clumps)},
+                 {"grid_like_cells", static_cast<double>(grid_cells)},
+                 {"density_deviation", dens_dev},
+                 {"expected_dots", total},
+                 {"sub_nn", 100.0 * s_nn},
+                 {"sub_touching", 100.0 * s_touch},
+                 {"sub_regularity", 100.0 * s_regular},
+                 {"sub_evenness", 100.0 * s_density},
+                 {"sub_coverage", 100.0 * s_cover}});
     if (n == 0) {
       spacing.explanation = kEmpty;
     } else {
-      spacing.explanation = explain(
-          {{s_nn, n_nn == 0 ? std::string("none of the dots is inside the treatment area")
-                            : fmt("dots sit at %.2fx the expected spacing and %.0f%% are crowded",
-                                  mean_q, 100.0 * crowded)},
-           {s_touch,
-            fmt("%.0f%% of dots touch a neighbour (dots must never touch)", 100.0 * touching)},
-           {s_regular, "the pattern is too regular (grid or rows) instead of random"},
-           {s_cover, fmt("only %.0f%% of the treat area is covered at the target density",
-                         100.0 * coverage)},
-           {s_density,
-            fmt("the density is uneven (%d holes, %d clumps in 5 mm squares)", holes, clumps)}},
-          fmt("Even, irregular spacing: %.0f%% coverage at %.2fx the expected spacing.",
-              100.0 * coverage, mean_q));
+      explain(
+          spacing.explanation, {s_nn, s_touch, s_regular, s_cover, s_density},
+          [&](std::size_t i, std::string& out) {
+            switch (i) {
+              case 0:
+                if (n_nn == 0) {
+                  out += "none of the dots is inside the treatment area";
+                  break;
+                }
+                fmt_add(out, "dots sit at %.2fx the expected spacing and %.0f%% are crowded",
+                        mean_q, 100.0 * crowded);
+                break;
+              case 1:
+                fmt_add(out, "%.0f%% of dots touch a neighbour (dots must never touch)",
+                        100.0 * touching);
+                break;
+              case 2:
+                out += "the pattern is too regular (grid or rows) instead of random";
+                break;
+              case 3:
+                fmt_add(out, "only %.0f%% of the treat area is covered at the target density",
+                        100.0 * coverage);
+                break;
+              default:
+                fmt_add(out, "the density is uneven (%d holes, %d clumps in 5 mm squares)", holes,
+                        clumps);
+                break;
+            }
+          },
+          [&](std::string& out) {
+            fmt_add(out, "Even, irregular spacing: %.0f%% coverage at %.2fx the expected spacing.",
+                    100.0 * coverage, mean_q);
+          });
     }
   }
 
   // ---- blurring ----
-  CriterionScore blur = make_criterion("blurring", "Blurring risk");
+  CriterionScore& blur = start_criterion(rep.criteria[2], "blurring", "Blurring risk");
   {
+    MetricWriter metrics(blur.metrics);
     const double mean_risk = n > 0 ? unfx(risk_sum) / static_cast<double>(n) : 0.0;
     blur.score = n > 0 ? 100.0 * clamp01(1.0 - kBlurScale * mean_risk) : 0.0;
-    blur.metrics = {{"mean_risk", mean_risk},
-                    {"risky_pct", pct(n_risky, n)},
-                    {"reticular_pct", pct(n_reticular, n)},
-                    {"heavy_dose_count", static_cast<double>(n_heavy)},
-                    {"repeat_pass_count", static_cast<double>(n_repeat)},
-                    {"touching_pct", pct(n_touching, n)},
-                    {"in_fat_count", static_cast<double>(n_fat)}};
+    metrics.put({{"mean_risk", mean_risk},
+                 {"risky_pct", pct(n_risky, n)},
+                 {"reticular_pct", pct(n_reticular, n)},
+                 {"heavy_dose_count", static_cast<double>(n_heavy)},
+                 {"repeat_pass_count", static_cast<double>(n_repeat)},
+                 {"touching_pct", pct(n_touching, n)},
+                 {"in_fat_count", static_cast<double>(n_fat)}});
     if (n == 0) {
       blur.explanation = kEmpty;
     } else if (n_risky == 0 && mean_risk < 0.05) {
       blur.explanation = "Low blurring risk: dots are shallow enough, separate and single.";
     } else {
-      blur.explanation =
-          fmt("%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
-              "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
-              pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
-              static_cast<long long>(n_heavy), pct(n_touching, n));
+      fmt_to(blur.explanation,
+             "%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
+             "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
+             pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
+             static_cast<long long>(n_heavy), pct(n_touching, n));
     }
   }
 
   // ---- colour ----
-  CriterionScore color = make_criterion("color", "Colour choice");
+  CriterionScore& color = start_criterion(rep.criteria[3], "color", "Colour choice");
   {
+    MetricWriter metrics(color.metrics);
     color.score = n > 0 ? 100.0 * unfx(color_sum) / static_cast<double>(n) : 0.0;
     const double mean_de = n_color > 0 ? unfx(de_sum) / static_cast<double>(n_color) : 0.0;
-    color.metrics = {{"mean_delta_e00", mean_de},
-                     {"target_L", L.target.L},
-                     {"target_a", L.target.a},
-                     {"target_b", L.target.b},
-                     {"black_in_temporary_count", static_cast<double>(n_black_temp)},
-                     {"darker_than_hair_count", static_cast<double>(n_dark_hair)},
-                     {"forbidden_pigment_count", static_cast<double>(n_crit_pigment)}};
+    metrics.put({{"mean_delta_e00", mean_de},
+                 {"target_L", L.target.L},
+                 {"target_a", L.target.a},
+                 {"target_b", L.target.b},
+                 {"black_in_temporary_count", static_cast<double>(n_black_temp)},
+                 {"darker_than_hair_count", static_cast<double>(n_dark_hair)},
+                 {"forbidden_pigment_count", static_cast<double>(n_crit_pigment)}});
     if (n == 0) {
       color.explanation = kEmpty;
     } else {
-      color.explanation =
-          fmt("Healed dots differ from the target shade by %.1f CIEDE2000 on average "
-              "(up to %.1f is invisible at dot size).",
-              mean_de, kColorTolerance);
+      fmt_to(color.explanation,
+             "Healed dots differ from the target shade by %.1f CIEDE2000 on average "
+             "(up to %.1f is invisible at dot size).",
+             mean_de, kColorTolerance);
       if (n_black_temp > 0)
-        color.explanation +=
-            fmt(" %lld dots use a black-containing pigment, which temporary "
+        fmt_add(color.explanation,
+                " %lld dots use a black-containing pigment, which temporary "
                 "technique avoids.",
                 static_cast<long long>(n_black_temp));
       if (n_dark_hair > 0)
-        color.explanation += fmt(" %lld dots heal darker than the client's hair.",
-                                 static_cast<long long>(n_dark_hair));
+        fmt_add(color.explanation, " %lld dots heal darker than the client's hair.",
+                static_cast<long long>(n_dark_hair));
       if (n_crit_pigment > 0)
-        color.explanation += fmt(" %lld dots use a pigment this scenario does not allow.",
-                                 static_cast<long long>(n_crit_pigment));
+        fmt_add(color.explanation, " %lld dots use a pigment this scenario does not allow.",
+                static_cast<long long>(n_crit_pigment));
     }
   }
 
   // ---- case goal ----
-  CriterionScore cg = make_criterion("case", case_label(sc->case_kind));
+  CriterionScore& cg = start_criterion(rep.criteria[4], "case", case_label(sc->case_kind));
   {
+    MetricWriter metrics(cg.metrics);
     const double stray =
         n > 0 ? static_cast<double>(n_outside + n_avoid) / static_cast<double>(n) : 0;
     const double s_stray = clamp01(1.0 - stray / kStrayZero);
-    double coverage_all = 0.0, expected_all = 0.0;
-    for (std::int32_t c : L.target_cells) {
-      const std::size_t cu = static_cast<std::size_t>(c);
-      coverage_all += std::min(static_cast<double>(cells[cu].count), L.cell_expected[cu]);
-      expected_all += L.cell_expected[cu];
-    }
+    // The same sums, in the same order, as the spacing criterion's coverage.
+    const double coverage_all = gm.cov_sum[L.target_cells.size()], expected_all = gm.total;
     const double cov = expected_all > 0.0 ? coverage_all / expected_all : 0.0;
     const double s_cov = clamp01((cov - kCoverageZero) / (kCoverageFull - kCoverageZero));
     std::vector<double> parts;
-    cg.metrics = {{"stray_pct", 100.0 * stray},
-                  {"coverage_pct", 100.0 * cov},
-                  {"forbidden_region_count", static_cast<double>(n_crit_region)}};
-    std::string why;
+    metrics.put({{"stray_pct", 100.0 * stray},
+                 {"coverage_pct", 100.0 * cov},
+                 {"forbidden_region_count", static_cast<double>(n_crit_region)}});
+    std::string& why = cg.explanation;
+    why.clear();
     switch (sc->case_kind) {
       case CaseKind::kShavedLook: {
         const double front = n > 0 ? static_cast<double>(n_front) / static_cast<double>(n) : 0;
         const double s_front = clamp01(1.0 - front / kFrontZero);
-        cg.metrics.push_back({"in_front_of_hairline_count", static_cast<double>(n_front)});
+        metrics.put({{"in_front_of_hairline_count", static_cast<double>(n_front)}});
         if (L.front.size() >= 2 &&
             L.band_expected[0] + L.band_expected[1] + L.band_expected[2] > 0) {
           // Ramp: each third of the transition zone at its own target density.
@@ -1760,16 +2019,16 @@ ScoreReport Scorer::State::report() const {
           const double s_shape = std::min(s_gaps, s_setback);
           const double s_irreg = filled > 1 ? clamp01(sd_off / kIrregularFullMm) : 0.0;
           parts = {s_front, s_ramp, s_shape, s_irreg, s_cov, s_stray};
-          cg.metrics.insert(cg.metrics.end(), {{"front_band_density_ratio", ratio[0]},
-                                               {"middle_band_density_ratio", ratio[1]},
-                                               {"back_band_density_ratio", ratio[2]},
-                                               {"hairline_pieces_reached_pct", 100.0 * s_gaps},
-                                               {"hairline_mean_offset_mm", mean_off},
-                                               {"hairline_offset_sd_mm", sd_off},
-                                               {"sub_front", 100 * s_front},
-                                               {"sub_ramp", 100 * s_ramp},
-                                               {"sub_shape", 100 * s_shape},
-                                               {"sub_irregularity", 100 * s_irreg}});
+          metrics.put({{"front_band_density_ratio", ratio[0]},
+                       {"middle_band_density_ratio", ratio[1]},
+                       {"back_band_density_ratio", ratio[2]},
+                       {"hairline_pieces_reached_pct", 100.0 * s_gaps},
+                       {"hairline_mean_offset_mm", mean_off},
+                       {"hairline_offset_sd_mm", sd_off},
+                       {"sub_front", 100 * s_front},
+                       {"sub_ramp", 100 * s_ramp},
+                       {"sub_shape", 100 * s_shape},
+                       {"sub_irregularity", 100 * s_irreg}});
           // Spot findings along the hairline.
           const auto& fr = L.front;
           auto point_at_arc = [&](double a) {
@@ -1787,42 +2046,57 @@ ScoreReport Scorer::State::report() const {
             for (std::size_t g = 0; g < seg_min_fx.size(); ++g) {
               if (seg_min_fx[g] != kNoSegment) continue;
               add_spot(kHairlineGap, 0.5,
-                       point_at_arc((static_cast<double>(g) + 0.5) * L.front_length_mm / segs),
-                       [] {
-                         return std::string(
-                             "Gap: no dots in this stretch of the hairline transition zone.");
-                       });
+                       point_at_arc((static_cast<double>(g) + 0.5) * L.front_length_mm / segs));
             }
             if (filled > 1 && s_irreg < 0.5)
               add_spot(kStraightHairline, 0.6 * (1.0 - s_irreg),
-                       point_at_arc(0.5 * L.front_length_mm),
-                       [sd_off] {
-                         return fmt(
-                             "The hairline edge is a straight line (front-most dots vary by "
-                             "only %.2f mm): make it softly irregular.",
-                             sd_off);
-                       });
+                       point_at_arc(0.5 * L.front_length_mm), sd_off);
           }
-          why = explain(
-              {{s_front, fmt("%lld dots are in front of the designed hairline",
-                             static_cast<long long>(n_front))},
-               {s_cov, fmt("only %.0f%% of the area is covered", 100 * cov)},
-               {s_ramp, fmt("the density across the transition zone does not follow the ramp "
+          explain(
+              why, {s_front, s_cov, s_ramp, s_shape, s_irreg, s_stray},
+              [&](std::size_t i, std::string& out) {
+                switch (i) {
+                  case 0:
+                    fmt_add(out, "%lld dots are in front of the designed hairline",
+                            static_cast<long long>(n_front));
+                    break;
+                  case 1:
+                    fmt_add(out, "only %.0f%% of the area is covered", 100 * cov);
+                    break;
+                  case 2:
+                    fmt_add(out,
+                            "the density across the transition zone does not follow the ramp "
                             "toward the front (front/middle/back at %.0f%%/%.0f%%/%.0f%% of "
                             "their targets)",
-                            100 * ratio[0], 100 * ratio[1], 100 * ratio[2])},
-               {s_shape, fmt("the front edge does not follow the designed hairline (%.0f%% of it "
-                             "reached, front-most dots %.1f mm behind it on average)",
-                             100 * s_gaps, mean_off)},
-               {s_irreg, "the front edge is a straight, hard line instead of a soft irregular one"},
-               {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
-              "A soft, irregular hairline that follows the design, with nothing in front of it.");
+                            100 * ratio[0], 100 * ratio[1], 100 * ratio[2]);
+                    break;
+                  case 3:
+                    fmt_add(out,
+                            "the front edge does not follow the designed hairline (%.0f%% of it "
+                            "reached, front-most dots %.1f mm behind it on average)",
+                            100 * s_gaps, mean_off);
+                    break;
+                  case 4:
+                    out +=
+                        "the front edge is a straight, hard line instead of a soft irregular "
+                        "one";
+                    break;
+                  default:
+                    fmt_add(out, "%.0f%% of dots are outside the treatment area", 100 * stray);
+                    break;
+                }
+              },
+              [](std::string& out) {
+                out +=
+                    "A soft, irregular hairline that follows the design, with nothing in front "
+                    "of it.";
+              });
         } else {
           parts = {s_front, s_cov, s_stray};
-          why =
-              fmt("No hairline design in this scenario: judged on coverage (%.0f%%) and "
-                  "stray dots (%.0f%%).",
-                  100 * cov, 100 * stray);
+          fmt_to(why,
+                 "No hairline design in this scenario: judged on coverage (%.0f%%) and "
+                 "stray dots (%.0f%%).",
+                 100 * cov, 100 * stray);
         }
         break;
       }
@@ -1845,11 +2119,7 @@ ScoreReport Scorer::State::report() const {
             } else {
               const int ci = static_cast<int>(c) % S.cnx, cj = static_cast<int>(c) / S.cnx;
               add_spot(kScarUncovered, 0.6,
-                       PointMm{S.cx0 + (ci + 0.5) * S.cs, S.cy0 + (cj + 0.5) * S.cs},
-                       [] {
-                         return std::string(
-                             "Uncovered scar: this part of the scar has no dots yet.");
-                       });
+                       PointMm{S.cx0 + (ci + 0.5) * S.cs, S.cy0 + (cj + 0.5) * S.cs});
             }
           }
           // A border finding for each scar large enough to judge on its own.
@@ -1858,19 +2128,12 @@ ScoreReport Scorer::State::report() const {
             const double ring = static_cast<double>(scar_ring[s]) / S.expected_ring;
             const double b = count_ratio_score((ring + 0.05) / (in + 0.05),
                                                std::min(S.expected_in, S.expected_ring));
-            if (b < 0.5)
-              add_spot(kScarBorder, 0.7 * (1.0 - b), S.centroid,
-                       [in, ring] {
-                         return fmt(
-                             "The scar does not blend: %.0f%% of target density inside, %.0f%% "
-                             "in the 3 mm around it.",
-                             100 * in, 100 * ring);
-                       });
+            if (b < 0.5) add_spot(kScarBorder, 0.7 * (1.0 - b), S.centroid, in, ring);
           }
         }
         if (L.scars.empty()) {
           parts = {s_cov, s_stray};
-          why = fmt("No scar region in this scenario: judged on coverage (%.0f%%).", 100 * cov);
+          fmt_to(why, "No scar region in this scenario: judged on coverage (%.0f%%).", 100 * cov);
         } else {
           const double in = in_exp > 0 ? in_count / in_exp : 0.0;
           const double ring = ring_exp > 0 ? ring_count / ring_exp : in;
@@ -1882,21 +2145,40 @@ ScoreReport Scorer::State::report() const {
                                                                   std::min(in_exp, ring_exp))
                                               : 1.0;
           parts = {s_fill, s_cells, s_blend, s_stray};
-          cg.metrics.insert(cg.metrics.end(), {{"scar_density_ratio", in},
-                                               {"scar_expected_dots", in_exp},
-                                               {"scar_cells_covered_pct", 100 * cf},
-                                               {"border_density_ratio", ring},
-                                               {"sub_scar_density", 100 * s_fill},
-                                               {"sub_scar_coverage", 100 * s_cells},
-                                               {"sub_blend", 100 * s_blend}});
-          why = explain(
-              {{s_fill, fmt("the scars hold %.0f%% of their target density", 100 * in)},
-               {s_cells, fmt("parts of the scar are left bare (%.0f%% of it covered)", 100 * cf)},
-               {s_blend, fmt("the density just around the scars (%.0f%% of target) does not match "
-                             "their own (%.0f%%), so their edges show",
-                             100 * ring, 100 * in)},
-               {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
-              "The scars are filled at the target density and blend into the skin around them.");
+          metrics.put({{"scar_density_ratio", in},
+                       {"scar_expected_dots", in_exp},
+                       {"scar_cells_covered_pct", 100 * cf},
+                       {"border_density_ratio", ring},
+                       {"sub_scar_density", 100 * s_fill},
+                       {"sub_scar_coverage", 100 * s_cells},
+                       {"sub_blend", 100 * s_blend}});
+          explain(
+              why, {s_fill, s_cells, s_blend, s_stray},
+              [&](std::size_t i, std::string& out) {
+                switch (i) {
+                  case 0:
+                    fmt_add(out, "the scars hold %.0f%% of their target density", 100 * in);
+                    break;
+                  case 1:
+                    fmt_add(out, "parts of the scar are left bare (%.0f%% of it covered)",
+                            100 * cf);
+                    break;
+                  case 2:
+                    fmt_add(out,
+                            "the density just around the scars (%.0f%% of target) does not match "
+                            "their own (%.0f%%), so their edges show",
+                            100 * ring, 100 * in);
+                    break;
+                  default:
+                    fmt_add(out, "%.0f%% of dots are outside the treatment area", 100 * stray);
+                    break;
+                }
+              },
+              [](std::string& out) {
+                out +=
+                    "The scars are filled at the target density and blend into the skin around "
+                    "them.";
+              });
         }
         break;
       }
@@ -1907,23 +2189,39 @@ ScoreReport Scorer::State::report() const {
             L.total_expected > 0 ? static_cast<double>(n_target) / L.total_expected : 0.0;
         const double s_dens = count_ratio_score(ratio, L.total_expected);
         parts = {s_between, s_dens, s_cov, s_stray};
-        cg.metrics.insert(cg.metrics.end(), {{"under_hair_pct", 100 * under},
-                                             {"density_ratio", ratio},
-                                             {"sub_between_hairs", 100 * s_between},
-                                             {"sub_density", 100 * s_dens}});
-        why = explain(
-            {{s_between,
-              fmt("%.0f%% of dots sit under existing hairs, where they add nothing", 100 * under)},
-             {s_dens, fmt("the dot density is %.0f%% of what reduces the scalp-to-hair contrast",
-                          100 * ratio)},
-             {s_cov, fmt("only %.0f%% of the thinning area is covered", 100 * cov)},
-             {s_stray, fmt("%.0f%% of dots are outside the treatment area", 100 * stray)}},
-            "Dots sit between the hairs at a density that hides the scalp's contrast.");
+        metrics.put({{"under_hair_pct", 100 * under},
+                     {"density_ratio", ratio},
+                     {"sub_between_hairs", 100 * s_between},
+                     {"sub_density", 100 * s_dens}});
+        explain(
+            why, {s_between, s_dens, s_cov, s_stray},
+            [&](std::size_t i, std::string& out) {
+              switch (i) {
+                case 0:
+                  fmt_add(out, "%.0f%% of dots sit under existing hairs, where they add nothing",
+                          100 * under);
+                  break;
+                case 1:
+                  fmt_add(out,
+                          "the dot density is %.0f%% of what reduces the scalp-to-hair contrast",
+                          100 * ratio);
+                  break;
+                case 2:
+                  fmt_add(out, "only %.0f%% of the thinning area is covered", 100 * cov);
+                  break;
+                default:
+                  fmt_add(out, "%.0f%% of dots are outside the treatment area", 100 * stray);
+                  break;
+              }
+            },
+            [](std::string& out) {
+              out += "Dots sit between the hairs at a density that hides the scalp's contrast.";
+            });
         break;
       }
     }
     cg.score = n > 0 ? 100.0 * min_mean_blend(parts) : 0.0;
-    cg.explanation = n > 0 ? why : kEmpty;
+    if (n == 0) cg.explanation = kEmpty;
   }
 
   // ---- marks, weights, overall ----
@@ -1939,8 +2237,6 @@ ScoreReport Scorer::State::report() const {
   color.weight = wt.color;
   cg.pass_mark = pm.case_goal;
   cg.weight = wt.case_goal;
-  rep.criteria = {std::move(depth), std::move(spacing), std::move(blur), std::move(color),
-                  std::move(cg)};
   double wsum = 0.0, ssum = 0.0;
   bool all = true;
   for (CriterionScore& c : rep.criteria) {
@@ -1952,47 +2248,128 @@ ScoreReport Scorer::State::report() const {
   rep.overall = wsum > 0.0 ? ssum / wsum : 0.0;
 
   // ---- critical errors (the first kMaxFindings in placement order) ----
-  for (std::uint32_t i : criticals) {
-    const Dot& d = dots[i];
-    auto push = [&](const char* code, std::string msg) {
-      if (rep.critical_errors.size() < kMaxFindings)
-        rep.critical_errors.push_back(CriticalError{code, std::move(msg), d.ext_id, d.pos});
+  // Each dot's messages are a function of (id, depth, flags): reused while those are the same.
+  constexpr std::uint32_t kCritFlags = kFlagFat | kFlagForbidden | kFlagBadPigment;
+  if (crit_memo.size() > criticals.size()) crit_memo.resize(criticals.size());
+  std::size_t n_crit_out = 0;
+  for (std::size_t ci = 0; ci < criticals.size(); ++ci) {
+    const Dot& d = dots[criticals[ci]];
+    if (ci == crit_memo.size()) crit_memo.emplace_back();
+    CritMemo& cm = crit_memo[ci];
+    if (!cm.valid || cm.ext_id != d.ext_id || !same_bits(cm.depth_mm, d.depth_mm) ||
+        cm.flags != (d.flags & kCritFlags)) {
+      const long long id = static_cast<long long>(d.ext_id);
+      cm.ext_id = d.ext_id;
+      cm.depth_mm = d.depth_mm;
+      cm.flags = d.flags & kCritFlags;
+      cm.valid = true;
+      cm.fat = cm.region = cm.pigment = std::string();
+      if (d.flags & kFlagFat)
+        cm.fat = fmt("Dot %lld went %.2f mm deep, into the fat: pigment there blows out.", id,
+                     d.depth_mm);
+      if (d.flags & kFlagForbidden)
+        cm.region = fmt("Dot %lld is in an area that must stay free of pigment.", id);
+      if (d.flags & kFlagBadPigment)
+        cm.pigment = fmt("Dot %lld uses a pigment this scenario does not allow.", id);
+    }
+    auto push = [&](const char* code, const std::string& msg) {
+      if (n_crit_out >= kMaxFindings) return;
+      if (n_crit_out == rep.critical_errors.size()) rep.critical_errors.emplace_back();
+      CriticalError& e = rep.critical_errors[n_crit_out++];
+      e.code = code;
+      e.message = msg;
+      e.impression_id = d.ext_id;
+      e.pos = d.pos;
     };
-    if (d.flags & kFlagFat)
-      push("pigment_in_fat",
-           fmt("Dot %lld went %.2f mm deep, into the fat: pigment there blows out.",
-               static_cast<long long>(d.ext_id), d.depth_mm));
-    if (d.flags & kFlagForbidden)
-      push("forbidden_region", fmt("Dot %lld is in an area that must stay free of pigment.",
-                                   static_cast<long long>(d.ext_id)));
-    if (d.flags & kFlagBadPigment)
-      push("forbidden_pigment", fmt("Dot %lld uses a pigment this scenario does not allow.",
-                                    static_cast<long long>(d.ext_id)));
-    if (rep.critical_errors.size() >= kMaxFindings) break;
+    if (d.flags & kFlagFat) push("pigment_in_fat", cm.fat);
+    if (d.flags & kFlagForbidden) push("forbidden_region", cm.region);
+    if (d.flags & kFlagBadPigment) push("forbidden_pigment", cm.pigment);
+    if (n_crit_out >= kMaxFindings) break;
   }
+  rep.critical_errors.resize(n_crit_out);
   const std::int64_t n_crit = n_crit_fat + n_crit_region + n_crit_pigment;
   rep.passed = all && n > 0 && n_crit == 0 && rep.overall >= sc->pass_overall;
 
   // ---- findings: merge the ordered impression findings with the spot findings ----
-  // Sorted through packed keys: every spot has id -1, so FKey order is (level descending, code,
-  // seq), and seq is the spot's index in `spots`. One integer compare instead of an FKey's.
-  std::vector<std::uint64_t> spot_order(spots.size());
-  for (std::size_t i = 0; i < spots.size(); ++i) {
-    const FKey& k = spots[i].key;
-    spot_order[i] = (static_cast<std::uint64_t>(kLevels - k.level) << 40) |
-                    (static_cast<std::uint64_t>(k.code) << 32) | k.seq;
-  }
-  // Only the first kMaxFindings can be listed (keys are unique, so the prefix is the same).
-  const std::size_t spot_keep = std::min<std::size_t>(kMaxFindings, spot_order.size());
-  const auto keep_end = spot_order.begin() + static_cast<std::ptrdiff_t>(spot_keep);
-  if (spot_keep < spot_order.size())
-    std::nth_element(spot_order.begin(), keep_end, spot_order.end());
-  std::sort(spot_order.begin(), keep_end);
-  spot_order.resize(spot_keep);
-  for (std::uint64_t& o : spot_order) o &= 0xffffffffu;  // back to the index
-  auto dot_message = [&](const FKey& key, const Dot& d) -> std::string {
+  // Two spot streams, each in list order: the hole, clump and grid_like spots (gm.spots, kept
+  // sorted between calls) and the few others (sorted here). Their codes differ, so comparing
+  // packed keys merges them in list order.
+  std::sort(spots.begin(), spots.end(), [](const Spot& a, const Spot& b) { return a.key < b.key; });
+  auto grid_it = gm.spots.begin();
+  const auto grid_end = n > 0 ? gm.spots.end() : gm.spots.begin();
+  std::size_t si = 0;
+  const CodeStrings& cs = code_strings();
+  const std::size_t most =
+      std::min<std::size_t>(kMaxFindings, (n > 0 ? gm.spots.size() : 0) + spots.size() +
+                                              imm_findings.size() + touching_set.size());
+  if (rep.findings.capacity() < most) rep.findings.reserve(most);
+  // Findings are written over the ones already in rep (their strings keep their storage).
+  std::size_t nf = 0;
+  auto new_finding = [&](std::uint8_t code, std::int64_t id, PointMm pos, int level) -> Finding& {
+    if (nf == rep.findings.size()) rep.findings.emplace_back();
+    Finding& f = rep.findings[nf++];
+    f.criterion = cs.criterion[code];
+    f.code = cs.code[code];
+    f.impression_id = id;
+    f.pos = pos;
+    f.severity = static_cast<double>(level) / kLevels;
+    return f;
+  };
+  // A hole or clump message is a function of the count (e is the cell's own): formatted once
+  // per count.
+  auto cell_message = [&](std::size_t p) -> const std::string& {
+    CellMemo& m = grid.cell[p];
+    if (m.msg_cnt != m.cnt) {
+      const double k = m.cnt;
+      const double e = L.cell_expected[static_cast<std::size_t>(L.target_cells[p])];
+      m.msg = k / e < kHoleRatio
+                  ? fmt("Hole: %.0f dots in this 5 mm square where about %.0f belong.", k, e)
+                  : fmt("Clump: %.0f dots in this 5 mm square where about %.0f belong.", k, e);
+      m.msg_cnt = m.cnt;
+    }
+    return m.msg;
+  };
+  auto emit_grid_spot = [&](std::uint64_t key) {
+    const std::uint8_t code = spot_code(key);
+    const std::uint32_t pos = static_cast<std::uint32_t>(key & 0xffffffffu);
+    if (code == kGridLike) {
+      const int bw = (L.anx + 1) / 2;
+      const int bx = static_cast<int>(pos) % bw, by = static_cast<int>(pos) / bw;
+      new_finding(
+          code, -1,
+          PointMm{L.ax0 + (bx + 0.5) * 2 * kDensityCellMm, L.ay0 + (by + 0.5) * 2 * kDensityCellMm},
+          spot_level(key))
+          .message = "Grid or row pattern: neighbouring dots line up in the same directions.";
+    } else {
+      new_finding(code, -1, gm.centre[pos], spot_level(key)).message = cell_message(pos);
+    }
+  };
+  auto emit_spot = [&](const Spot& sp) {
+    Finding& f = new_finding(spot_code(sp.key), -1, sp.pos, spot_level(sp.key));
+    switch (static_cast<Code>(spot_code(sp.key))) {
+      case kHairlineGap:
+        f.message = "Gap: no dots in this stretch of the hairline transition zone.";
+        break;
+      case kStraightHairline:
+        fmt_to(f.message,
+               "The hairline edge is a straight line (front-most dots vary by only %.2f mm): make "
+               "it softly irregular.",
+               sp.a);
+        break;
+      case kScarUncovered:
+        f.message = "Uncovered scar: this part of the scar has no dots yet.";
+        break;
+      default:  // kScarBorder
+        fmt_to(f.message,
+               "The scar does not blend: %.0f%% of target density inside, %.0f%% in the 3 mm "
+               "around it.",
+               100 * sp.a, 100 * sp.b);
+        break;
+    }
+  };
+  auto dot_message = [&](Code code, const Dot& d) -> std::string {
     const long long id = static_cast<long long>(d.ext_id);
-    switch (static_cast<Code>(key.code)) {
+    switch (code) {
       case kTooShallow:
         return fmt(
             "Dot %lld is %.2f mm deep, above the %.2f-%.2f mm band: it will fade within "
@@ -2039,22 +2416,20 @@ ScoreReport Scorer::State::report() const {
   };
   // Walk the severity levels from the top; within a level, spots first, then impressions by index
   // and code. Each (level, code) stack is already sorted by index (dots are added in order).
-  std::size_t si = 0;
-  std::vector<std::pair<std::uint32_t, std::uint8_t>> level_dots;
-  for (int level = kLevels; level >= 1 && rep.findings.size() < kMaxFindings; --level) {
-    while (si < spot_order.size() && spots[spot_order[si]].key.level == level &&
-           rep.findings.size() < kMaxFindings) {
-      const Spot& sp = spots[spot_order[si++]];
-      Finding f;
-      f.criterion = kCodes[sp.key.code].criterion;
-      f.code = kCodes[sp.key.code].code;
-      f.message = sp.cell != nullptr ? cell_message(*sp.cell) : sp.message();
-      f.impression_id = -1;
-      f.pos = sp.pos;
-      f.severity = static_cast<double>(level) / kLevels;
-      rep.findings.push_back(std::move(f));
+  std::vector<std::pair<std::uint32_t, std::uint8_t>>& level_dots = level_buf;
+  for (int level = kLevels; level >= 1 && nf < kMaxFindings; --level) {
+    while (nf < kMaxFindings) {
+      const bool grid_next = grid_it != grid_end && spot_level(*grid_it) == level;
+      const bool other_next = si < spots.size() && spot_level(spots[si].key) == level;
+      if (grid_next && (!other_next || *grid_it < spots[si].key)) {
+        emit_grid_spot(*grid_it++);
+      } else if (other_next) {
+        emit_spot(spots[si++]);
+      } else {
+        break;
+      }
     }
-    const std::size_t room = kMaxFindings - rep.findings.size();
+    const std::size_t room = kMaxFindings - nf;
     if (room == 0) break;
     if (level_count[static_cast<std::size_t>(level)] == 0 &&
         (level != kSevTouching || touching_set.empty()))
@@ -2072,24 +2447,16 @@ ScoreReport Scorer::State::report() const {
     }
     std::sort(level_dots.begin(), level_dots.end());
     for (std::size_t i = 0; i < level_dots.size() && i < room; ++i) {
-      const Dot& d = dots[level_dots[i].first];
-      const FKey key{level, static_cast<std::int64_t>(level_dots[i].first), level_dots[i].second,
-                     0};
-      Finding f;
-      f.criterion = kCodes[key.code].criterion;
-      f.code = kCodes[key.code].code;
-      const std::uint64_t mk =
-          std::uint64_t{level_dots[i].first} * kCodeCount + level_dots[i].second;
+      const auto [idx, code] = level_dots[i];
+      const Dot& d = dots[idx];
+      const std::uint64_t mk = std::uint64_t{idx} * kCodeCount + code;
       auto it = dot_msg_memo.find(mk);
-      if (it == dot_msg_memo.end()) it = dot_msg_memo.emplace(mk, dot_message(key, d)).first;
-      f.message = it->second;
-      f.impression_id = d.ext_id;
-      f.pos = d.pos;
-      f.severity = static_cast<double>(level) / kLevels;
-      rep.findings.push_back(std::move(f));
+      if (it == dot_msg_memo.end())
+        it = dot_msg_memo.emplace(mk, dot_message(static_cast<Code>(code), d)).first;
+      new_finding(code, d.ext_id, d.pos, level).message = it->second;
     }
   }
-  return rep;
+  rep.findings.resize(nf);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2110,7 +2477,12 @@ std::size_t Scorer::size() const {
   return s_->dots.size();
 }
 ScoreReport Scorer::report() const {
-  return s_->report();
+  ScoreReport rep;
+  s_->report_into(rep);
+  return rep;
+}
+void Scorer::report_into(ScoreReport& out) const {
+  s_->report_into(out);
 }
 DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;

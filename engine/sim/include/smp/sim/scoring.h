@@ -69,6 +69,10 @@ class Scorer {
   void pop_back();                   // undo the last impression (practice mode)
   std::size_t size() const;
   ScoreReport report() const;
+  // The same report written over `out`, reusing the storage of its strings and vectors: a caller
+  // that refreshes one report (the trainer, every frame) allocates nothing once it has grown.
+  // Every field of `out` is overwritten; the result equals report() field for field.
+  void report_into(ScoreReport& out) const;
   DepthStatus depth_status(std::uint32_t impression_id) const;
 
  private:

@@ -1,0 +1,112 @@
+// printf-compatible text formatting without printf's cost, for the scorer's report (report()
+// formats a dozen figures per call; glibc's printf of a double costs about a microsecond).
+// Internal to engine/sim; tests/sim/test_text_format.cpp checks it against snprintf.
+#pragma once
+#include <charconv>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace smp::sim::detail {
+
+// Writes v as printf("%.<prec>f", v) writes it with glibc in the default rounding mode: the
+// exact binary value rounded to prec decimals, ties to even, "-" whenever the sign bit is set.
+// prec is 0..3; out must have room for 40 characters. Returns the end of the text, or nullptr,
+// writing nothing, for non-finite values and |v| >= 2^53 (the caller then uses snprintf): below
+// 2^53 the value times 10^prec fits 64 bits exactly.
+inline char* write_fixed(char* out, double v, int prec) {
+  if (!std::isfinite(v) || std::fabs(v) >= 0x1.0p53 || prec < 0 || prec > 3) return nullptr;
+  static constexpr std::uint64_t kPow10[] = {1, 10, 100, 1000};
+  const std::uint64_t scale = kPow10[prec];
+  int ex = 0;
+  const double f = std::frexp(std::fabs(v), &ex);  // |v| = f * 2^ex, f in [0.5, 1) (or 0)
+  const std::uint64_t m = static_cast<std::uint64_t>(std::ldexp(f, 53));  // exact: 53 bits
+  const int shift = 53 - ex;          // |v| = m * 2^-shift, shift >= 0 since |v| < 2^53
+  const std::uint64_t p = m * scale;  // < 2^63
+  std::uint64_t r = 0;
+  if (shift == 0) {
+    r = p;
+  } else if (shift < 64) {
+    r = p >> shift;
+    const std::uint64_t rem = p & ((std::uint64_t{1} << shift) - 1);
+    const std::uint64_t half = std::uint64_t{1} << (shift - 1);
+    if (rem > half || (rem == half && (r & 1u) != 0)) ++r;
+  }  // else p * 2^-shift < 0.5: r = 0
+  char* q = out;
+  if (std::signbit(v)) *q++ = '-';
+  q = std::to_chars(q, q + 24, r / scale).ptr;
+  if (prec > 0) {
+    *q++ = '.';
+    std::uint64_t frac = r % scale;
+    for (int i = prec - 1; i >= 0; --i) {
+      q[i] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    q += prec;
+  }
+  return q;
+}
+
+// vsnprintf into buf (kFormatBuffer bytes) for the subset the scorer uses ("%%", "%d", "%lld",
+// "%.Nf" with N in 0..3), byte for byte what vsnprintf writes; anything else, or a value
+// write_fixed declines, goes to vsnprintf itself. Returns the length; like vsnprintf into a
+// 512-byte buffer, the text stops at 511 bytes. -1 on an encoding error.
+inline constexpr std::size_t kFormatBuffer = 512;
+inline int vformat_to(char* buf, const char* f, va_list ap) {
+  char* const end = buf + kFormatBuffer - 1;
+  char* q = buf;
+  va_list fallback;
+  va_copy(fallback, ap);
+  bool ok = true;
+  // Room for a run of plain text, or for the widest conversion (40 characters), is checked
+  // before it is written.
+  for (const char* c = f; ok && *c != '\0'; ++c) {
+    if (*c != '%') {
+      const char* run = c;
+      while (run[1] != '\0' && run[1] != '%') ++run;
+      const std::size_t len = static_cast<std::size_t>(run - c) + 1;
+      if (static_cast<std::size_t>(end - q) < len + 48) {
+        ok = false;
+      } else {
+        std::memcpy(q, c, len);
+        q += len;
+        c = run;
+      }
+    } else if (end - q < 48) {
+      ok = false;
+    } else if (*++c == '%') {
+      *q++ = '%';
+    } else if (*c == 'd') {
+      q = std::to_chars(q, end, va_arg(ap, int)).ptr;
+    } else if (c[0] == 'l' && c[1] == 'l' && c[2] == 'd') {
+      c += 2;
+      q = std::to_chars(q, end, va_arg(ap, long long)).ptr;
+    } else if (c[0] == '.' && c[1] >= '0' && c[1] <= '3' && c[2] == 'f') {
+      q = write_fixed(q, va_arg(ap, double), c[1] - '0');
+      ok = q != nullptr;
+      c += 2;
+    } else {
+      ok = false;
+    }
+  }
+  int n = static_cast<int>(q - buf);
+  if (!ok) {
+    n = std::vsnprintf(buf, kFormatBuffer, f, fallback);
+    if (n > static_cast<int>(kFormatBuffer) - 1) n = static_cast<int>(kFormatBuffer) - 1;
+  }
+  va_end(fallback);
+  return n;
+}
+
+// The same as a new string.
+inline std::string vformat(const char* f, va_list ap) {
+  char buf[kFormatBuffer];
+  const int n = vformat_to(buf, f, ap);
+  if (n < 0) return {};
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace smp::sim::detail
