@@ -12,42 +12,15 @@
 
 namespace smp::sim::detail {
 
-// Writes v as printf("%.<prec>f", v) writes it with glibc in the default rounding mode: the
-// exact binary value rounded to prec decimals, ties to even, "-" whenever the sign bit is set.
-// prec is 0..3; out must have room for 40 characters. Returns the end of the text, or nullptr,
-// writing nothing, for non-finite values and |v| >= 2^53 (the caller then uses snprintf): below
-// 2^53 the value times 10^prec fits 64 bits exactly.
+// Writes v as printf("%.<prec>f", v) does: std::to_chars with a precision is specified to give
+// printf's text in the C locale (libstdc++ implements it exactly, Ryu printf), without printf's
+// format parsing and locale cost. prec is 0..3; out must have room for 40 characters. Returns the
+// end of the text, or nullptr, writing nothing, for non-finite values and |v| >= 2^53 (the caller
+// then uses snprintf), which keeps every result within those 40 characters.
 inline char* write_fixed(char* out, double v, int prec) {
   if (!std::isfinite(v) || std::fabs(v) >= 0x1.0p53 || prec < 0 || prec > 3) return nullptr;
-  static constexpr std::uint64_t kPow10[] = {1, 10, 100, 1000};
-  const std::uint64_t scale = kPow10[prec];
-  int ex = 0;
-  const double f = std::frexp(std::fabs(v), &ex);  // |v| = f * 2^ex, f in [0.5, 1) (or 0)
-  const std::uint64_t m = static_cast<std::uint64_t>(std::ldexp(f, 53));  // exact: 53 bits
-  const int shift = 53 - ex;          // |v| = m * 2^-shift, shift >= 0 since |v| < 2^53
-  const std::uint64_t p = m * scale;  // < 2^63
-  std::uint64_t r = 0;
-  if (shift == 0) {
-    r = p;
-  } else if (shift < 64) {
-    r = p >> shift;
-    const std::uint64_t rem = p & ((std::uint64_t{1} << shift) - 1);
-    const std::uint64_t half = std::uint64_t{1} << (shift - 1);
-    if (rem > half || (rem == half && (r & 1u) != 0)) ++r;
-  }  // else p * 2^-shift < 0.5: r = 0
-  char* q = out;
-  if (std::signbit(v)) *q++ = '-';
-  q = std::to_chars(q, q + 24, r / scale).ptr;
-  if (prec > 0) {
-    *q++ = '.';
-    std::uint64_t frac = r % scale;
-    for (int i = prec - 1; i >= 0; --i) {
-      q[i] = static_cast<char>('0' + frac % 10);
-      frac /= 10;
-    }
-    q += prec;
-  }
-  return q;
+  const auto r = std::to_chars(out, out + 40, v, std::chars_format::fixed, prec);
+  return r.ec == std::errc() ? r.ptr : nullptr;
 }
 
 // vsnprintf into buf (kFormatBuffer bytes) for the subset the scorer uses ("%%", "%d", "%lld",
