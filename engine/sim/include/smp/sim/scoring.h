@@ -72,6 +72,8 @@ class Scorer {
   DepthStatus depth_status(std::uint32_t impression_id) const;
 
  private:
+  friend ScoreReport score_batch(const Scenario&, const PigmentCatalogue&,
+                                 std::span<const Impression>);
   struct State;
   std::unique_ptr<State> s_;
 };
