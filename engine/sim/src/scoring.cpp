@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstdarg>
@@ -804,13 +805,21 @@ struct Dot {
   bool touch_listed = false;
 };
 
+// A float no smaller than v (a conservative bound in half the space).
+inline float float_up(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) < v) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
 // A dot as the neighbour grid sees it: what the neighbour scan reads, kept next to the
-// position so the scan touches one contiguous array per cell (32 bytes). The radius is read from
-// the Dot only for the few entries within touching reach.
+// position so the scan reads one contiguous run per cell (32 bytes). The exact radius is read
+// from the Dot only when r_up says the pair may touch (then the Dot is written anyway).
 struct HashEntry {
   double x, y;
   double nn_mm;  // mirror of Dot::nn_mm (0 when NN is not tracked)
   std::uint32_t idx;
+  float r_up;  // float_up(radius_mm)
 };
 
 // A neighbour's nearest neighbour before an add changed it. Touch counts need no record: pop()
@@ -824,12 +833,56 @@ struct Undo {
 // The neighbour grid: uniform cells, each with its entries in index order and an upper bound of
 // their nn_mm, so a query skips every cell that can hold nothing it needs (docs/scoring.md,
 // "Neighbour search"). The cell size only changes speed, never a result.
+// Cells keep their entries in runs of one pool (a vector per cell cost a heap block and a cache
+// miss each): a full run moves to the pool's end at twice the size, and the pool is compacted in
+// row order when half of it is abandoned runs, so neighbouring cells sit next to each other.
+struct GridCell {
+  std::uint32_t begin = 0, n = 0, cap = 0;
+  float nn_bound = 0;  // >= every entry's nn_mm (raised on insert and undo, exact after a scan)
+};
 struct Grid {
   double x0 = 0, y0 = 0, cell = 1.0;
   double slack = 0;  // rounding margin of a cell's distance bound
   int nx = 1, ny = 1;
-  std::vector<std::vector<HashEntry>> entries;
-  std::vector<double> nn_bound;  // >= every entry's nn_mm (raised on insert and undo)
+  std::vector<GridCell> cells;
+  std::vector<HashEntry> pool;
+  std::size_t abandoned = 0;  // pool entries in runs no cell uses any more
+
+  HashEntry* begin(const GridCell& c) { return pool.data() + c.begin; }
+  void push(std::size_t c, const HashEntry& e, double nn_mm) {
+    GridCell& h = cells[c];
+    if (h.n == h.cap && abandoned + h.cap > pool.size() / 2 && pool.size() > 4096) compact();
+    if (h.n == h.cap) {
+      const std::uint32_t cap = std::max<std::uint32_t>(4, 2 * h.cap);
+      const std::size_t at = pool.size();
+      pool.resize(at + cap);
+      std::copy_n(pool.begin() + h.begin, h.n, pool.begin() + static_cast<std::ptrdiff_t>(at));
+      abandoned += h.cap;
+      h.begin = static_cast<std::uint32_t>(at);
+      h.cap = cap;
+    }
+    pool[h.begin + h.n++] = e;
+    h.nn_bound = std::max(h.nn_bound, float_up(nn_mm));
+  }
+  // Rewrites the pool in row order, each run with room for 25% more (at least 4).
+  void compact() {
+    std::size_t total = 0;
+    for (const GridCell& h : cells) total += h.n == 0 ? 0 : h.n + std::max<std::uint32_t>(4, h.n / 4);
+    std::vector<HashEntry> np(total);
+    std::size_t at = 0;
+    for (GridCell& h : cells) {
+      if (h.n == 0) {
+        h.begin = h.cap = 0;
+        continue;
+      }
+      std::copy_n(pool.begin() + h.begin, h.n, np.begin() + static_cast<std::ptrdiff_t>(at));
+      h.begin = static_cast<std::uint32_t>(at);
+      h.cap = h.n + std::max<std::uint32_t>(4, h.n / 4);
+      at += h.cap;
+    }
+    pool = std::move(np);
+    abandoned = 0;
+  }
   int col(double x) const { return cell_clamp((x - x0) / cell, nx); }
   int row(double y) const { return cell_clamp((y - y0) / cell, ny); }
   std::size_t cell_of(PointMm p) const {
@@ -848,6 +901,62 @@ struct Grid {
     const double c0 = y0 + j * cell;
     return std::max(0.0, std::max(c0 - y, y - (c0 + cell)) - slack);
   }
+};
+
+// A set of dot indices walked in ascending order: one bit per dot (a std::set node per touching
+// dot cost 48 bytes and an allocation, and most dots of a dense session touch).
+class IndexSet {
+ public:
+  void insert(std::uint32_t i) {
+    const std::size_t w = i / 64;
+    if (w >= words_.size()) words_.resize(w + 1, 0);
+    const std::uint64_t m = std::uint64_t{1} << (i % 64);
+    if (!(words_[w] & m)) ++count_;
+    words_[w] |= m;
+  }
+  void erase(std::uint32_t i) {
+    const std::size_t w = i / 64;
+    const std::uint64_t m = std::uint64_t{1} << (i % 64);
+    if (w >= words_.size() || !(words_[w] & m)) return;
+    words_[w] &= ~m;
+    --count_;
+  }
+  bool empty() const { return count_ == 0; }
+  std::size_t size() const { return count_; }
+  class const_iterator {
+   public:
+    const_iterator(const IndexSet* s, std::size_t pos) : s_(s), pos_(pos) { seek(); }
+    std::uint32_t operator*() const { return static_cast<std::uint32_t>(pos_); }
+    const_iterator& operator++() {
+      ++pos_;
+      seek();
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const { return pos_ == o.pos_; }
+
+   private:
+    // to the first member at or after pos_ (or the end)
+    void seek() {
+      const std::size_t end = s_->words_.size() * 64;
+      while (pos_ < end) {
+        const std::uint64_t rest = s_->words_[pos_ / 64] >> (pos_ % 64);
+        if (rest != 0) {
+          pos_ += static_cast<std::size_t>(std::countr_zero(rest));
+          return;
+        }
+        pos_ = (pos_ / 64 + 1) * 64;
+      }
+      pos_ = end;
+    }
+    const IndexSet* s_;
+    std::size_t pos_;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, words_.size() * 64}; }
+
+ private:
+  std::vector<std::uint64_t> words_;
+  std::size_t count_ = 0;
 };
 
 // Everything add() derives from one impression alone, before it touches the running state:
@@ -918,7 +1027,7 @@ struct Scorer::State {
   std::vector<std::uint32_t> imm_findings;  // bucket index of each immutable finding, stacked
   std::vector<std::vector<std::uint32_t>> buckets;  // [code * (kLevels + 1) + level] -> dot indices
   std::vector<std::uint32_t> level_count;  // immutable findings per level: report() skips empty ones
-  std::set<std::uint32_t> touching_set;  // dots that touch another (the one mutable finding)
+  IndexSet touching_set;  // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
   // report() memos (speed only, never results): per-cell figures and messages, and the message of
@@ -994,7 +1103,7 @@ void Scorer::State::regrid() {
   const std::size_t n = dots.size();
   regrid_at = std::max(kGridFirstLook, 2 * n);
   double cell = L.hcell;
-  if (!grid.entries.empty()) {
+  if (!grid.cells.empty()) {
     const double area = L.target_area_mm2 > 0.0 ? L.target_area_mm2 : L.hw * L.hh;
     cell = std::sqrt(kGridCellDots * area / static_cast<double>(n));
     // at most ~2 cells per dot and 2048 per side
@@ -1014,13 +1123,21 @@ void Scorer::State::regrid() {
   // 1e-9 relative margin dwarfs them, so the bound never exceeds a true distance.
   g.slack = 1e-9 * (1.0 + std::fabs(g.x0) + std::fabs(g.y0) + L.hw + L.hh);
   const std::size_t ncells = static_cast<std::size_t>(g.nx) * static_cast<std::size_t>(g.ny);
-  g.entries.resize(ncells);
-  g.nn_bound.assign(ncells, 0.0);
+  g.cells.resize(ncells);
+  // Count, lay the runs out in row order, then fill in index order (pop() takes a cell's last).
+  for (const Dot& d : dots) ++g.cells[g.cell_of(d.pos)].n;
+  std::size_t at = 0;
+  for (GridCell& h : g.cells) {
+    h.begin = static_cast<std::uint32_t>(at);
+    h.cap = h.n == 0 ? 0 : h.n + std::max<std::uint32_t>(4, h.n / 4);
+    h.n = 0;
+    at += h.cap;
+  }
+  g.pool.resize(at);
   for (std::uint32_t k = 0; k < n; ++k) {
     const Dot& d = dots[k];
-    const std::size_t c = g.cell_of(d.pos);
-    g.entries[c].push_back(HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, k});
-    g.nn_bound[c] = std::max(g.nn_bound[c], d.nn_mm);
+    g.push(g.cell_of(d.pos), HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)},
+           d.nn_mm);
   }
   grid = std::move(g);
 }
@@ -1376,15 +1493,17 @@ void Scorer::State::commit(const Prepared& p) {
     auto scan = [&](int i, int j) {
       const std::size_t c = static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx) +
                             static_cast<std::size_t>(i);
-      std::vector<HashEntry>& cell = G.entries[c];
-      if (cell.empty()) return;
+      GridCell& h = G.cells[c];
+      if (h.n == 0) return;
       const double gx = G.gap_x(i, px), gy = G.gap_y(j, py);
       const double g2 = gx * gx + gy * gy;
       if (g2 > reach2) return;
-      const double nb = G.nn_bound[c];
+      const double nb = h.nn_bound;
       if (!(tracked && !(g2 > d.nn_mm * d.nn_mm)) && !(g2 < nb * nb) && !(g2 < touch2)) return;
       double bound = 0.0;
-      for (HashEntry& e : cell) {
+      HashEntry* const run = G.begin(h);
+      for (std::uint32_t q = 0; q < h.n; ++q) {
+        HashEntry& e = run[q];
         const double ex = e.x - px, ey = e.y - py;
         const double dd2 = ex * ex + ey * ey;
         if (dd2 > reach2) {
@@ -1400,7 +1519,7 @@ void Scorer::State::commit(const Prepared& p) {
         // Untracked dots keep nn_mm = 0, so they never change here.
         const bool nn_change = dd < e.nn_mm;
         bool touch = false;
-        if (dd < touch_mm) {
+        if (dd < d.radius_mm + static_cast<double>(e.r_up)) {
           const double rsum = d.radius_mm + dots[o].radius_mm;
           touch = dd < rsum;
           if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
@@ -1434,8 +1553,8 @@ void Scorer::State::commit(const Prepared& p) {
         sync_touching(o);
         bound = std::max(bound, e.nn_mm);
       }
-      // Every entry was read: the bound becomes exact again.
-      G.nn_bound[c] = bound;
+      // Every entry was read: the bound is tight again.
+      h.nn_bound = float_up(bound);
     };
     // The home block first, so the own-NN bound is small before the outer cells are tested.
     const int bi0 = std::max(i0, hi - 1), bi1 = std::min(i1, hi + 1);
@@ -1453,9 +1572,8 @@ void Scorer::State::commit(const Prepared& p) {
   // NN ties were resolved to the lower index above, so the result does not depend on the scan
   // order. (A tie with the cap keeps "no neighbour".)
   {
-    const std::size_t c = grid.cell_of(p.pos);
-    grid.entries[c].push_back(HashEntry{p.pos.x_mm, p.pos.y_mm, d.nn_mm, k});
-    grid.nn_bound[c] = std::max(grid.nn_bound[c], d.nn_mm);
+    grid.push(grid.cell_of(p.pos),
+              HashEntry{p.pos.x_mm, p.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)}, d.nn_mm);
   }
 
   // ---- blurring (fixed part) ----
@@ -1503,7 +1621,7 @@ void Scorer::State::pop() {
   // arithmetic), lose one touch each. Cells beyond touching reach are skipped.
   const double maxr = max_radius_before(k);
   {
-    const Grid& G = grid;
+    Grid& G = grid;
     const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
     const double touch_mm = d.radius_mm + maxr;
     const double px = d.pos.x_mm, py = d.pos.y_mm;
@@ -1517,13 +1635,18 @@ void Scorer::State::pop() {
         if (!(gx * gx + gy * gy < touch2)) continue;
         const std::size_t c = static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx) +
                               static_cast<std::size_t>(i);
-        for (const HashEntry& e : G.entries[c]) {
+        const GridCell& h = G.cells[c];
+        const HashEntry* const run = G.begin(h);
+        for (std::uint32_t q = 0; q < h.n; ++q) {
+          const HashEntry& e = run[q];
           if (e.idx == k) continue;
           const double ex = e.x - px, ey = e.y - py;
           const double dd2 = ex * ex + ey * ey;
           if (dd2 > reach2) continue;
           const double dd = std::sqrt(dd2);
-          if (!(dd < touch_mm) || !(dd < d.radius_mm + dots[e.idx].radius_mm)) continue;
+          if (!(dd < d.radius_mm + static_cast<double>(e.r_up)) ||
+              !(dd < d.radius_mm + dots[e.idx].radius_mm))
+            continue;
           --touch_pairs;
           Dot& n = dots[e.idx];
           if (n.touch_count > 1) {
@@ -1544,10 +1667,11 @@ void Scorer::State::pop() {
     Dot& n = dots[rec.j];
     retract_mut(rec.j);
     if (n.nn_mm != rec.nn_mm) {
-      const std::size_t c = grid.cell_of(n.pos);
-      for (HashEntry& e : grid.entries[c])
-        if (e.idx == rec.j) e.nn_mm = rec.nn_mm;
-      grid.nn_bound[c] = std::max(grid.nn_bound[c], rec.nn_mm);
+      GridCell& h = grid.cells[grid.cell_of(n.pos)];
+      HashEntry* const run = grid.begin(h);
+      for (std::uint32_t q = 0; q < h.n; ++q)
+        if (run[q].idx == rec.j) run[q].nn_mm = rec.nn_mm;
+      h.nn_bound = std::max(h.nn_bound, float_up(rec.nn_mm));
     }
     n.nn_mm = rec.nn_mm;
     n.nn_id = rec.nn_id;
@@ -1555,9 +1679,9 @@ void Scorer::State::pop() {
     sync_touching(rec.j);
   }
   undo.resize(d.ubegin);
-  auto& cell = grid.entries[grid.cell_of(d.pos)];
-  assert(!cell.empty() && cell.back().idx == k);
-  cell.pop_back();
+  GridCell& home = grid.cells[grid.cell_of(d.pos)];
+  assert(home.n > 0 && grid.begin(home)[home.n - 1].idx == k);
+  --home.n;
   if (!maxr_steps.empty() && maxr_steps.back().first == k) maxr_steps.pop_back();
   for (std::uint32_t f = d.fbegin; f < d.fbegin + d.fcount; ++f) {
     auto& b = buckets[imm_findings[f]];
