@@ -111,7 +111,8 @@ inline int cell_or_none(double v, int n) {
 // fx() of a figure bounded far inside int32 (|v| <= 1000; the Dot fields that hold these).
 inline std::int32_t fx32(double v) {
   const std::int64_t r = fx(v);
-  assert(r >= std::numeric_limits<std::int32_t>::min() && r <= std::numeric_limits<std::int32_t>::max());
+  assert(r >= std::numeric_limits<std::int32_t>::min() &&
+         r <= std::numeric_limits<std::int32_t>::max());
   return static_cast<std::int32_t>(r);
 }
 inline double unfx(std::int64_t v) {
@@ -495,8 +496,9 @@ Layout build_layout(const Scenario& sc) {
     const Box b = box_of(r.polygon_mm, 0.0);
     L.region_box.push_back(b);
     // point_in_polygon's crossing x is off by a few ulps at most: 1e-9 relative is far beyond it.
-    const double m = 1e-9 * (1.0 + std::max({std::fabs(b.x0), std::fabs(b.x1), std::fabs(b.y0),
-                                             std::fabs(b.y1)}));
+    const double m =
+        1e-9 *
+        (1.0 + std::max({std::fabs(b.x0), std::fabs(b.x1), std::fabs(b.y0), std::fabs(b.y1)}));
     L.region_box_grown.push_back(Box{b.x0 - m, b.y0 - m, b.x1 + m, b.y1 + m});
   }
 
@@ -627,8 +629,8 @@ Layout build_layout(const Scenario& sc) {
           static_cast<double>(inside) / (kCellSamples * kCellSamples);
       L.target_cells.push_back(c);
       L.total_expected += expected;
-      L.target_area_mm2 += L.cell_fraction[static_cast<std::size_t>(c)] * kDensityCellMm *
-                           kDensityCellMm;
+      L.target_area_mm2 +=
+          L.cell_fraction[static_cast<std::size_t>(c)] * kDensityCellMm * kDensityCellMm;
     }
   }
 
@@ -867,7 +869,8 @@ struct Grid {
   // Rewrites the pool in row order, each run with room for 25% more (at least 4).
   void compact() {
     std::size_t total = 0;
-    for (const GridCell& h : cells) total += h.n == 0 ? 0 : h.n + std::max<std::uint32_t>(4, h.n / 4);
+    for (const GridCell& h : cells)
+      total += h.n == 0 ? 0 : h.n + std::max<std::uint32_t>(4, h.n / 4);
     std::vector<HashEntry> np(total);
     std::size_t at = 0;
     for (GridCell& h : cells) {
@@ -1017,6 +1020,14 @@ struct Scorer::State {
   const PigmentCatalogue* cat;
   Layout L;
   std::vector<PigmentFacts> pigments;
+  // deposit_color() per (pigment, dilution) seen: a session uses a handful, and it is a third of
+  // an add's fixed cost.
+  struct Deposit {
+    std::uint32_t pigment;
+    double dilution;
+    Lab color;
+  };
+  std::vector<Deposit> deposits;
   std::vector<Dot> dots;
   Grid grid;
   std::size_t regrid_at = 0;  // size() at which regrid() next looks at the cell size
@@ -1026,8 +1037,9 @@ struct Scorer::State {
   std::vector<Undo> undo;
   std::vector<std::uint32_t> imm_findings;  // bucket index of each immutable finding, stacked
   std::vector<std::vector<std::uint32_t>> buckets;  // [code * (kLevels + 1) + level] -> dot indices
-  std::vector<std::uint32_t> level_count;  // immutable findings per level: report() skips empty ones
-  IndexSet touching_set;  // dots that touch another (the one mutable finding)
+  std::vector<std::uint32_t>
+      level_count;                       // immutable findings per level: report() skips empty ones
+  IndexSet touching_set;                 // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
   // report() memos (speed only, never results): per-cell figures and messages, and the message of
@@ -1063,7 +1075,9 @@ struct Scorer::State {
 
   State(const Scenario& s, const PigmentCatalogue& c);
   std::uint32_t facts(const std::string& id);
-  void prepare(const Impression& raw, std::uint32_t pigment, Prepared& out) const;
+  std::uint32_t deposit(std::uint32_t pigment, const Impression& imp);
+  void prepare(const Impression& raw, std::uint32_t pigment, std::uint32_t deposit,
+               Prepared& out) const;
   void add(const Impression& imp);
   void commit(const Prepared& p);
   void pop();
@@ -1143,9 +1157,26 @@ void Scorer::State::regrid() {
 }
 
 double Scorer::State::max_radius_before(std::uint32_t k) const {
+  // the last step before k (add() and pop() ask for the newest dot: at most one step to skip)
   std::size_t m = maxr_steps.size();
-  if (m > 0 && maxr_steps[m - 1].first >= k) --m;
+  while (m > 0 && maxr_steps[m - 1].first >= k) --m;
   return m > 0 ? maxr_steps[m - 1].second : 0.0;
+}
+
+constexpr std::size_t kMaxDeposits = 64;
+
+// Index into `deposits`, or kNone (not cached: prepare() computes it).
+std::uint32_t Scorer::State::deposit(std::uint32_t pigment, const Impression& imp) {
+  const Pigment* pg = pigments[pigment].pigment;
+  if (pg == nullptr) return kNone;
+  const double dilution = healing_dilution(imp);
+  for (std::size_t i = 0; i < deposits.size(); ++i)
+    if (deposits[i].pigment == pigment && deposits[i].dilution == dilution)
+      return static_cast<std::uint32_t>(i);
+  if (deposits.size() >= kMaxDeposits) return kNone;
+  deposits.push_back(
+      Deposit{pigment, dilution, deposit_color(*pg, dilution, sc->patient.skin_lab)});
+  return static_cast<std::uint32_t>(deposits.size() - 1);
 }
 
 std::uint32_t Scorer::State::facts(const std::string& id) {
@@ -1259,7 +1290,8 @@ Impression sanitized(const Impression& in) {
 }
 }  // namespace
 
-void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, Prepared& p) const {
+void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, std::uint32_t dep,
+                            Prepared& p) const {
   const Impression imp = sanitized(raw);
   p.pos = imp.pos;
   p.id = imp.id;
@@ -1276,7 +1308,11 @@ void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, Prepar
   double healed_d = imp.fresh_diameter_mm;
   double healed_e = std::max(1.0, imp.elongation);
   if (pf.pigment != nullptr) {
-    const Appearance a = appearance_at(imp, p.skin, *pf.pigment, sc->patient.skin_lab, kHealedDays);
+    const Lab& skin_lab = sc->patient.skin_lab;
+    const Appearance a =
+        dep != kNone
+            ? appearance_at(imp, p.skin, *pf.pigment, skin_lab, kHealedDays, deposits[dep].color)
+            : appearance_at(imp, p.skin, *pf.pigment, skin_lab, kHealedDays);
     healed_d = a.diameter_mm;
     healed_e = std::max(1.0, a.elongation);
     p.delta_e = ciede2000(a.color, L.target);
@@ -1284,13 +1320,14 @@ void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, Prepar
   }
   // Equal-area radius of the healed oval.
   p.radius_mm = std::min(kMaxRadiusMm, 0.5 * std::max(0.0, healed_d) * std::sqrt(healed_e));
-  p.under_hair = sc->case_kind == CaseKind::kThinning &&
-                 L.under_hair(imp.pos, L.hair_r_mm + p.radius_mm);
+  p.under_hair =
+      sc->case_kind == CaseKind::kThinning && L.under_hair(imp.pos, L.hair_r_mm + p.radius_mm);
 }
 
 void Scorer::State::add(const Impression& raw) {
   Prepared p;
-  prepare(raw, facts(raw.pigment), p);
+  const std::uint32_t pigment = facts(raw.pigment);
+  prepare(raw, pigment, deposit(pigment, raw), p);
   commit(p);
 }
 
@@ -1559,6 +1596,21 @@ void Scorer::State::commit(const Prepared& p) {
     // The home block first, so the own-NN bound is small before the outer cells are tested.
     const int bi0 = std::max(i0, hi - 1), bi1 = std::min(i1, hi + 1);
     const int bj0 = std::max(j0, hj - 1), bj1 = std::min(j1, hj + 1);
+    // The scan is bound by memory latency: fetch the block's cell headers and runs, and the
+    // window's other headers, all at once instead of one miss after the other.
+    auto row_of = [&](int j) {
+      return G.cells.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx);
+    };
+    for (int j = j0; j <= j1; ++j) {
+      const GridCell* r = row_of(j);
+      for (int i = i0; i <= i1; i += 4) __builtin_prefetch(r + i);
+      __builtin_prefetch(r + i1);
+    }
+    for (int j = bj0; j <= bj1; ++j) {
+      const GridCell* r = row_of(j);
+      for (int i = bi0; i <= bi1; ++i)
+        if (r[i].n > 0) __builtin_prefetch(G.begin(r[i]));
+    }
     for (int j = bj0; j <= bj1; ++j)
       for (int i = bi0; i <= bi1; ++i) scan(i, j);
     for (int j = j0; j <= j1; ++j) {
@@ -2474,6 +2526,19 @@ std::size_t Scorer::size() const {
 ScoreReport Scorer::report() const {
   return s_->report();
 }
+Scorer::NeighbourDebug Scorer::neighbour_debug(std::uint32_t i) const {
+  NeighbourDebug out;
+  if (i >= s_->dots.size()) return out;
+  const auto& d = s_->dots[i];
+  out.nn_mm = d.nn_mm;
+  out.nn_id = d.nn_id;
+  out.touch_count = d.touch_count;
+  out.radius_mm = d.radius_mm;
+  out.cap_mm = d.cap_mm;
+  out.expected_nn_mm = d.expected_nn_mm;
+  out.reach_mm = std::max(s_->L.cap_global_mm, d.radius_mm + s_->max_radius_before(i));
+  return out;
+}
 DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;
   return s_->dots[impression_id].status;
@@ -2495,8 +2560,13 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
     for (const Impression& imp : impressions) scorer.add(imp);
     return scorer.report();
   }
-  std::vector<std::uint32_t> pigment(n);
-  for (std::size_t i = 0; i < n; ++i) pigment[i] = st.facts(impressions[i].pigment);
+  // The caches prepare() reads are filled first, in order.
+  std::vector<std::uint32_t> pigment(n), dep(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pigment[i] = st.facts(impressions[i].pigment);
+    dep[i] = st.deposit(pigment[i], impressions[i]);
+  }
+  st.dots.reserve(n);
   std::vector<Prepared> prep(n);
   const std::size_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<std::atomic<bool>> done(chunks);
@@ -2507,7 +2577,8 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
     const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
     if (c >= chunks) return false;
     const std::size_t end = std::min(n, (c + 1) * kChunk);
-    for (std::size_t i = c * kChunk; i < end; ++i) st.prepare(impressions[i], pigment[i], prep[i]);
+    for (std::size_t i = c * kChunk; i < end; ++i)
+      st.prepare(impressions[i], pigment[i], dep[i], prep[i]);
     done[c].store(true, std::memory_order_release);
     return true;
   };
