@@ -777,34 +777,39 @@ enum DotFlag : std::uint32_t {
 struct Dot {
   PointMm pos;
   std::int64_t ext_id = 0;
+  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
+  double radius_mm = 0.0;
+  double expected_nn_mm = 0.0;  // 0: no target density here, NN not tracked
+  double front_dist_mm = 0.0;
+  double delta_e = 0.0, dot_l = 0.0;
+  double dose = 0.0;
+  double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
+  std::int64_t seg_prev_fx = kNoSegment;
+  double nn_mm = 0.0;  // mutable (later neighbours), with nn_id and touch_count below
   std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
   std::int32_t band = -1;   // hairline transition band
   std::int32_t seg = -1;    // hairline piece
   std::int32_t scar = -1;   // index into Layout::scars
   std::int32_t scar_cell = -1;
   std::uint32_t flags = 0;
-  DepthStatus status = DepthStatus::kInBand;
-  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
-  double radius_mm = 0.0;
-  double expected_nn_mm = 0.0;  // 0: no target density here, NN not tracked
-  double cap_mm = 0.0;
-  double front_dist_mm = 0.0;
-  double delta_e = 0.0, dot_l = 0.0;
-  double dose = 0.0;
-  double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
-  std::int64_t seg_prev_fx = kNoSegment;
   std::int32_t depth_fx = 0, color_fx = 0, err_fx = 0;
-  std::uint32_t fbegin = 0, fcount = 0;  // immutable findings in State::imm_findings
-  std::uint32_t ubegin = 0;              // neighbour NN undo records in State::undo
-  // mutable: depends on later neighbours
-  double nn_mm = 0.0;
+  std::uint32_t fbegin = 0;  // immutable findings in State::imm_findings (fcount of them)
+  std::uint32_t ubegin = 0;  // neighbour NN undo records in State::undo
   std::uint32_t nn_id = kNone;
   std::uint32_t touch_count = 0;
   // the mutable contributions currently applied to the aggregates
   std::int32_t q_fx = 0, q2_fx = 0, risk_fx = 0;
   std::array<std::int32_t, 6> ori_fx{};
+  std::uint8_t fcount = 0;  // at most one finding per code
+  DepthStatus status() const { return static_cast<DepthStatus>(status_u8); }
+  void set_status(DepthStatus v) { status_u8 = static_cast<std::uint8_t>(v); }
+  std::uint8_t status_u8 = static_cast<std::uint8_t>(DepthStatus::kInBand);
   bool nn_applied = false, ori_applied = false, crowded = false, touching = false, risky = false;
   bool touch_listed = false;
+  // NN distances count up to this (0 when NN is not tracked)
+  double cap_mm() const {
+    return expected_nn_mm > 0.0 ? std::min(kNnCapFactor * expected_nn_mm, kNnCapMaxMm) : 0.0;
+  }
 };
 
 // A float no smaller than v (a conservative bound in half the space).
@@ -1205,7 +1210,7 @@ void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, int level) {
 void Scorer::State::apply_mut(std::uint32_t j) {
   Dot& d = dots[j];
   if (d.expected_nn_mm > 0.0) {
-    const double q = std::min(d.nn_mm, d.cap_mm) / d.expected_nn_mm;
+    const double q = std::min(d.nn_mm, d.cap_mm()) / d.expected_nn_mm;
     d.q_fx = fx32(q);
     d.q2_fx = fx32(q * q);
     q_sum += d.q_fx;
@@ -1383,16 +1388,16 @@ void Scorer::State::commit(const Prepared& p) {
   depth_err_sum_fx += d.err_fx;
   if (fat) {
     d.flags |= kFlagFat;
-    d.status = DepthStatus::kCritical;
+    d.set_status(DepthStatus::kCritical);
     ++n_fat;
     ++n_crit_fat;
     push_imm(d, k, kPigmentInFat, kSevCritical);
   } else if (p.depth_mm < bmin) {
-    d.status = DepthStatus::kTooShallow;
+    d.set_status(DepthStatus::kTooShallow);
     ++n_shallow;
     push_imm(d, k, kTooShallow, level_of(1.0 - depth_score));
   } else if (p.depth_mm > bmax) {
-    d.status = DepthStatus::kTooDeep;
+    d.set_status(DepthStatus::kTooDeep);
     ++n_deep;
     push_imm(d, k, kTooDeep, level_of(1.0 - depth_score));
   } else {
@@ -1412,7 +1417,6 @@ void Scorer::State::commit(const Prepared& p) {
   if (loc.density_mm2 > 0.0) {
     ++n_target;
     d.expected_nn_mm = kBlueNoiseNn / std::sqrt(loc.density_mm2);
-    d.cap_mm = std::min(kNnCapFactor * d.expected_nn_mm, kNnCapMaxMm);
     d.acell = L.acell_of(p.pos);
     if (d.acell >= 0) ++cells[static_cast<std::size_t>(d.acell)].count;
     if (loc.band >= 0) {
@@ -1513,7 +1517,7 @@ void Scorer::State::commit(const Prepared& p) {
   // the result is that of the full scan, bit for bit.
   const double maxr = max_radius_before(k);
   if (d.radius_mm > maxr) maxr_steps.emplace_back(k, d.radius_mm);
-  d.nn_mm = d.cap_mm;
+  d.nn_mm = d.cap_mm();
   d.nn_id = kNone;
   const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
   const double touch_mm = d.radius_mm + maxr;  // no pair at or beyond this distance touches
@@ -1748,7 +1752,7 @@ void Scorer::State::pop() {
   depth_sum -= d.depth_fx;
   color_sum -= d.color_fx;
   depth_err_sum_fx -= d.err_fx;
-  switch (d.status) {
+  switch (d.status()) {
     case DepthStatus::kCritical:
       --n_fat;
       --n_crit_fat;
@@ -2534,14 +2538,14 @@ Scorer::NeighbourDebug Scorer::neighbour_debug(std::uint32_t i) const {
   out.nn_id = d.nn_id;
   out.touch_count = d.touch_count;
   out.radius_mm = d.radius_mm;
-  out.cap_mm = d.cap_mm;
+  out.cap_mm = d.cap_mm();
   out.expected_nn_mm = d.expected_nn_mm;
   out.reach_mm = std::max(s_->L.cap_global_mm, d.radius_mm + s_->max_radius_before(i));
   return out;
 }
 DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;
-  return s_->dots[impression_id].status;
+  return s_->dots[impression_id].status();
 }
 
 // The same add() as the incremental path, split in two: the per-impression part that reads no
