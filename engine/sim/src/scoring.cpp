@@ -785,7 +785,7 @@ struct Dot {
   double dose = 0.0;
   double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
   std::int64_t seg_prev_fx = kNoSegment;
-  double nn_mm = 0.0;  // mutable (later neighbours), with nn_id and touch_count below
+  double nn_mm = 0.0;       // mutable (later neighbours), with nn_id and touch_count below
   std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
   std::int32_t band = -1;   // hairline transition band
   std::int32_t seg = -1;    // hairline piece
