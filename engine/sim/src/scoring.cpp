@@ -3,9 +3,11 @@
 // Design: every running aggregate is an integer (counts, or sums in fixed-point micro-units), so
 // the report depends only on the set of impressions and their final neighbour relations, never on
 // floating-point summation order. A new dot changes nearest-neighbour (NN) distances and touch
-// counts only of dots within a bounded radius; those are found with a dense uniform grid. Each
+// counts only of dots within a bounded radius; those are found with a uniform grid whose cells
+// carry NN bounds, so cells that cannot matter are skipped without changing any result. Each
 // add() logs what it changed so pop_back() restores the previous state exactly. score_batch() runs
-// the same add() code, so batch and incremental reports are bit-identical by construction.
+// the same add() code (its state-free part on a second thread), so batch and incremental reports
+// are bit-identical by construction.
 #include "smp/sim/scoring.h"
 
 #include <algorithm>
