@@ -239,5 +239,43 @@ TEST(ScoringNeighbours, PrunedSearchEqualsBruteForceAcrossGridRefinements) {
   run(ops, 1000);
 }
 
+TEST(ScoringNeighbours, BatchEqualsOneByOneOnASessionLongerThanItsPrepareBuffer) {
+  // score_batch() prepares impressions on a second thread into a ring of 32 x 256; 20,000 wrap it
+  // several times.
+  const Scenario sc = two_density_scenario();
+  std::mt19937_64 rng(99);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<Impression> imps;
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    Impression imp = dot(PointMm{-1.0 + 22.0 * u(rng), -1.0 + 22.0 * u(rng)}, 0.1 + 0.3 * u(rng),
+                         1.0 + 0.3 * u(rng));
+    imp.id = i;
+    imp.depth_mm = 0.05 + 0.5 * u(rng);
+    imp.dose = 0.5 + 2.0 * u(rng);
+    imp.dilution = 0.1 * std::floor(4.0 * u(rng));
+    imps.push_back(imp);
+  }
+  Scorer one(sc, catalogue());
+  for (const Impression& imp : imps) one.add(imp);
+  const ScoreReport a = one.report();
+  const ScoreReport b = score_batch(sc, catalogue(), imps);
+  EXPECT_EQ(a.overall, b.overall);
+  EXPECT_EQ(a.passed, b.passed);
+  ASSERT_EQ(a.criteria.size(), b.criteria.size());
+  for (std::size_t c = 0; c < a.criteria.size(); ++c) {
+    EXPECT_EQ(a.criteria[c].score, b.criteria[c].score) << a.criteria[c].key;
+    EXPECT_EQ(a.criteria[c].explanation, b.criteria[c].explanation);
+    EXPECT_EQ(a.criteria[c].metrics, b.criteria[c].metrics) << a.criteria[c].key;
+  }
+  ASSERT_EQ(a.findings.size(), b.findings.size());
+  for (std::size_t f = 0; f < a.findings.size(); ++f) {
+    EXPECT_EQ(a.findings[f].code, b.findings[f].code);
+    EXPECT_EQ(a.findings[f].impression_id, b.findings[f].impression_id);
+    EXPECT_EQ(a.findings[f].severity, b.findings[f].severity);
+    EXPECT_EQ(a.findings[f].message, b.findings[f].message);
+  }
+  EXPECT_GT(metric(a, "touching_pairs"), 0.0);
+}
+
 }  // namespace
 }  // namespace smp::sim

@@ -2573,18 +2573,24 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
     dep[i] = st.deposit(pigment[i], impressions[i]);
   }
   st.dots.reserve(n);
-  std::vector<Prepared> prep(n);
+  // Chunk c is prepared into ring slot c % kRing, which chunk c - kRing must have left: at most
+  // kRing chunks are prepared ahead of the commit (a bounded buffer, reused while warm).
+  constexpr std::size_t kRing = 32;
+  std::vector<Prepared> prep(kRing * kChunk);
   const std::size_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<std::atomic<bool>> done(chunks);
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{0};       // the next chunk to claim
+  std::atomic<std::size_t> committed{0};  // chunks committed (their slots are free)
   std::atomic<bool> stop{false};
-  // Claims the next unprepared chunk and prepares it; false when none is left.
+  // Claims the next chunk and prepares it; false when none is left or its slot is still in use.
   auto prepare_next = [&] {
-    const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
-    if (c >= chunks) return false;
+    std::size_t c = next.load(std::memory_order_relaxed);
+    if (c >= chunks || c >= committed.load(std::memory_order_acquire) + kRing) return false;
+    if (!next.compare_exchange_strong(c, c + 1, std::memory_order_relaxed)) return false;
+    Prepared* slot = prep.data() + (c % kRing) * kChunk;
     const std::size_t end = std::min(n, (c + 1) * kChunk);
     for (std::size_t i = c * kChunk; i < end; ++i)
-      st.prepare(impressions[i], pigment[i], dep[i], prep[i]);
+      st.prepare(impressions[i], pigment[i], dep[i], slot[i - c * kChunk]);
     done[c].store(true, std::memory_order_release);
     return true;
   };
@@ -2592,7 +2598,9 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
   std::atomic<bool> worker_failed{false};
   std::thread worker([&] {
     try {
-      while (!stop.load(std::memory_order_relaxed) && prepare_next()) {
+      while (!stop.load(std::memory_order_relaxed) &&
+             next.load(std::memory_order_relaxed) < chunks) {
+        if (!prepare_next()) std::this_thread::yield();
       }
     } catch (...) {
       failed = std::current_exception();
@@ -2608,8 +2616,10 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
         }
       }
       if (!done[c].load(std::memory_order_acquire)) break;
+      const Prepared* slot = prep.data() + (c % kRing) * kChunk;
       const std::size_t end = std::min(n, (c + 1) * kChunk);
-      for (std::size_t i = c * kChunk; i < end; ++i) st.commit(prep[i]);
+      for (std::size_t i = c * kChunk; i < end; ++i) st.commit(slot[i - c * kChunk]);
+      committed.store(c + 1, std::memory_order_release);
     }
   } catch (...) {
     stop = true;
