@@ -1020,6 +1020,8 @@ struct Spot {
   CellMemo* cell = nullptr;
 };
 
+Impression sanitized(const Impression& in);
+
 }  // namespace
 
 struct Scorer::State {
@@ -1090,6 +1092,10 @@ struct Scorer::State {
   void pop();
   double max_radius_before(std::uint32_t k) const;
   void regrid();
+  void presize_grid(std::span<const Impression> imps);
+  double grid_cell_for(std::size_t n) const;
+  Grid empty_grid(double cell) const;
+  static void lay_out_runs(Grid& g, bool room = true);
   void apply_mut(std::uint32_t j);
   void retract_mut(std::uint32_t j);
   ScoreReport report() const;
@@ -1125,15 +1131,41 @@ void Scorer::State::regrid() {
   regrid_at = std::max(kGridFirstLook, 2 * n);
   double cell = L.hcell;
   if (!grid.cells.empty()) {
-    const double area = L.target_area_mm2 > 0.0 ? L.target_area_mm2 : L.hw * L.hh;
-    cell = std::sqrt(kGridCellDots * area / static_cast<double>(n));
-    // at most ~2 cells per dot and 2048 per side
-    cell = std::max({cell, kGridMinCellMm, std::sqrt(L.hw * L.hh / (2.0 * static_cast<double>(n))),
-                     L.hw / 2048.0, L.hh / 2048.0});
+    cell = grid_cell_for(n);
     if (!(cell < grid.cell / 1.4)) return;
   } else {
     while (L.hw / cell > 2048.0 || L.hh / cell > 2048.0) cell *= 2.0;
   }
+  grid = empty_grid(cell);
+  for (std::uint32_t k = 0; k < n; ++k) ++grid.cells[grid.cell_of(dots[k].pos)].n;
+  lay_out_runs(grid);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const Dot& d = dots[k];
+    grid.push(grid.cell_of(d.pos),
+              HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)}, d.nn_mm);
+  }
+}
+
+// score_batch() knows every position up front: the grid gets its final cells and each cell a run
+// of exactly its size, in row order, so the batch never moves a run or rebuilds the grid.
+void Scorer::State::presize_grid(std::span<const Impression> imps) {
+  const std::size_t n = imps.size();
+  if (!dots.empty() || n < kGridFirstLook) return;
+  grid = empty_grid(std::min(grid.cell, grid_cell_for(n)));
+  for (const Impression& imp : imps) ++grid.cells[grid.cell_of(sanitized(imp).pos)].n;
+  lay_out_runs(grid, false);
+  regrid_at = 2 * n + 1;
+}
+
+double Scorer::State::grid_cell_for(std::size_t n) const {
+  const double area = L.target_area_mm2 > 0.0 ? L.target_area_mm2 : L.hw * L.hh;
+  const double cell = std::sqrt(kGridCellDots * area / static_cast<double>(n));
+  // at most ~2 cells per dot and 2048 per side
+  return std::max({cell, kGridMinCellMm, std::sqrt(L.hw * L.hh / (2.0 * static_cast<double>(n))),
+                   L.hw / 2048.0, L.hh / 2048.0});
+}
+
+Grid Scorer::State::empty_grid(double cell) const {
   Grid g;
   g.x0 = L.hx0;
   g.y0 = L.hy0;
@@ -1145,22 +1177,19 @@ void Scorer::State::regrid() {
   g.slack = 1e-9 * (1.0 + std::fabs(g.x0) + std::fabs(g.y0) + L.hw + L.hh);
   const std::size_t ncells = static_cast<std::size_t>(g.nx) * static_cast<std::size_t>(g.ny);
   g.cells.resize(ncells);
-  // Count, lay the runs out in row order, then fill in index order (pop() takes a cell's last).
-  for (const Dot& d : dots) ++g.cells[g.cell_of(d.pos)].n;
+  return g;
+}
+
+// Runs in row order sized for the counts in GridCell::n (with room for `room` more each), emptied.
+void Scorer::State::lay_out_runs(Grid& g, bool room) {
   std::size_t at = 0;
   for (GridCell& h : g.cells) {
     h.begin = static_cast<std::uint32_t>(at);
-    h.cap = h.n == 0 ? 0 : h.n + std::max<std::uint32_t>(4, h.n / 4);
+    h.cap = h.n == 0 ? 0 : h.n + (room ? std::max<std::uint32_t>(4, h.n / 4) : 0);
     h.n = 0;
     at += h.cap;
   }
-  g.pool.resize(at);
-  for (std::uint32_t k = 0; k < n; ++k) {
-    const Dot& d = dots[k];
-    g.push(g.cell_of(d.pos), HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)},
-           d.nn_mm);
-  }
-  grid = std::move(g);
+  g.pool.assign(at, HashEntry{});
 }
 
 double Scorer::State::max_radius_before(std::uint32_t k) const {
@@ -2573,6 +2602,7 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
     dep[i] = st.deposit(pigment[i], impressions[i]);
   }
   st.dots.reserve(n);
+  st.presize_grid(impressions);
   // Chunk c is prepared into ring slot c % kRing, which chunk c - kRing must have left: at most
   // kRing chunks are prepared ahead of the commit (a bounded buffer, reused while warm).
   constexpr std::size_t kRing = 32;
