@@ -66,8 +66,18 @@ double logistic(double x) {
 
 }  // namespace
 
+double healing_dilution(const Impression& imp) {
+  return std::clamp(finite_or(imp.dilution, 0.0), 0.0, 1.0);
+}
+
 Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pigment& pigment,
                          const Lab& skin_color, double t_days) {
+  return appearance_at(imp, skin, pigment, skin_color, t_days,
+                       deposit_color(pigment, healing_dilution(imp), skin_color));
+}
+
+Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pigment& pigment,
+                         const Lab& skin_color, double t_days, const Lab& deposit) {
   const double t = std::clamp(finite_or(t_days, 0.0), 0.0, kMaxDays);
   const double u = 1.0 - std::exp(-t / kHealTauDays);  // 0 fresh .. 1 healed
   const double years = t / (kDaysPerMonth * 12.0);
@@ -136,8 +146,7 @@ Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pi
   out.opacity = std::clamp(opacity, 0.0, 1.0);
 
   // --- Colour -----------------------------------------------------------------------------
-  const double dilution = std::clamp(finite_or(imp.dilution, 0.0), 0.0, 1.0);
-  const Lab deposit = deposit_color(pigment, dilution, skin_color);
+  const double dilution = healing_dilution(imp);
   // Once new epidermis and dermis close over the deposit, tissue veils it (lighter) and, over
   // carbon black, back-scatters blue light (Tyndall effect): both grow with depth.
   const double veil = u * kVeilMax * (1.0 - std::exp(-depth / kVeilDepthMm));

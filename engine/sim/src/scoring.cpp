@@ -3,13 +3,17 @@
 // Design: every running aggregate is an integer (counts, or sums in fixed-point micro-units), so
 // the report depends only on the set of impressions and their final neighbour relations, never on
 // floating-point summation order. A new dot changes nearest-neighbour (NN) distances and touch
-// counts only of dots within a bounded radius; those are found with a dense uniform grid. Each
+// counts only of dots within a bounded radius; those are found with a uniform grid whose cells
+// carry NN bounds, so cells that cannot matter are skipped without changing any result. Each
 // add() logs what it changed so pop_back() restores the previous state exactly. score_batch() runs
-// the same add() code, so batch and incremental reports are bit-identical by construction.
+// the same add() code (its state-free part on a second thread), so batch and incremental reports
+// are bit-identical by construction.
 #include "smp/sim/scoring.h"
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstdarg>
@@ -19,6 +23,8 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
+#include <tuple>
 #include <utility>
 
 #include "smp/sim/healing.h"
@@ -104,6 +110,13 @@ inline int cell_clamp(double v, int n) {
 inline int cell_or_none(double v, int n) {
   if (!(v >= 0.0) || !(v < static_cast<double>(n))) return -1;
   return static_cast<int>(v);
+}
+// fx() of a figure bounded far inside int32 (|v| <= 1000; the Dot fields that hold these).
+inline std::int32_t fx32(double v) {
+  const std::int64_t r = fx(v);
+  assert(r >= std::numeric_limits<std::int32_t>::min() &&
+         r <= std::numeric_limits<std::int32_t>::max());
+  return static_cast<std::int32_t>(r);
 }
 inline double unfx(std::int64_t v) {
   return static_cast<double>(v) / kFix;
@@ -281,6 +294,9 @@ struct Loc {
 struct Layout {
   const Scenario* sc = nullptr;
   std::vector<Box> region_box;
+  // region_box grown by a rounding margin: point_in_polygon is never true outside it, so
+  // locate_with_skin() may skip the polygon test there.
+  std::vector<Box> region_box_grown;
   std::vector<double> transition_width_mm;  // per region (transition regions only)
   // hairline polyline
   std::vector<PointMm> front;
@@ -296,10 +312,11 @@ struct Layout {
   std::vector<double> cell_fraction;  // fraction of the cell inside the treat area
   std::vector<std::int32_t> target_cells;
   double total_expected = 0.0;
+  double target_area_mm2 = 0.0;  // treat area, from the analysis cells
   std::array<double, kRampBands> band_expected{};
-  // neighbour hash grid
+  // neighbour grid extent and its first cell size (State::Grid refines it as dots arrive)
   double hx0 = 0, hy0 = 0, hcell = 1.0;
-  int hnx = 1, hny = 1;
+  double hw = 0, hh = 0;
   double cap_global_mm = 0.0;
   // scars
   struct Scar {
@@ -321,12 +338,8 @@ struct Layout {
   Lab target;
 
   Loc locate(PointMm p) const;
+  Loc locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) const;
   double front_distance(PointMm p, double* arc, double* signed_front) const;
-  int hcell_of(PointMm p) const {
-    const int i = cell_clamp((p.x_mm - hx0) / hcell, hnx);
-    const int j = cell_clamp((p.y_mm - hy0) / hcell, hny);
-    return j * hnx + i;
-  }
   int acell_of(PointMm p) const {
     const int i = cell_or_none((p.x_mm - ax0) / kDensityCellMm, anx);
     const int j = cell_or_none((p.y_mm - ay0) / kDensityCellMm, any);
@@ -399,6 +412,61 @@ Loc Layout::locate(PointMm p) const {
   return l;
 }
 
+// locate() and skin_at() in one pass over the regions: add() needs both, and the polygon tests are
+// most of their cost. The results are those of the two functions bit for bit: skin_at()'s rules
+// are repeated here (last region with layers wins; the last scar region gives the tissue), and a
+// polygon is skipped only outside its grown box, where point_in_polygon() is false.
+// front_dist_mm: front_distance(p) (only read for transition points).
+Loc Layout::locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) const {
+  Loc l;
+  const auto& regions = sc->regions;
+  skin = SkinSample{};
+  skin.layers = sc->skin;
+  const ScarTissue* scar = nullptr;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (!region_box_grown[i].contains(p) || !point_in_polygon(regions[i].polygon_mm, p)) continue;
+    const Region& r = regions[i];
+    if (r.layers) skin.layers = *r.layers;
+    if (r.role == RegionRole::kScar) {
+      static const ScarTissue kDefaultScar{};
+      scar = r.scar ? &*r.scar : &kDefaultScar;
+    }
+    if (!region_box[i].contains(p)) continue;
+    switch (r.role) {
+      case RegionRole::kForbidden:
+        if (l.forbidden_region < 0) l.forbidden_region = static_cast<int>(i);
+        break;
+      case RegionRole::kAvoid:
+        l.avoid = true;
+        break;
+      case RegionRole::kScar:
+        l.scar_region = static_cast<int>(i);
+        l.target_region = static_cast<int>(i);
+        break;
+      case RegionRole::kTreat:
+      case RegionRole::kHairlineTransition:
+        l.target_region = static_cast<int>(i);
+        break;
+    }
+  }
+  if (scar != nullptr) {
+    skin.scar = true;
+    skin.scar_tissue = *scar;
+  }
+  if (l.target_region < 0 || l.forbidden_region >= 0 || l.avoid) return l;
+  const Region& r = regions[static_cast<std::size_t>(l.target_region)];
+  l.density_mm2 = std::max(0.0, r.density_per_cm2) / 100.0;
+  if (r.role == RegionRole::kHairlineTransition && front.size() >= 2) {
+    l.transition = true;
+    const double w = transition_width_mm[static_cast<std::size_t>(l.target_region)];
+    l.front_dist_mm = front_dist_mm;
+    const double u = w > 0.0 ? clamp01(l.front_dist_mm / w) : 1.0;
+    l.density_mm2 *= kRampFrontFraction + (1.0 - kRampFrontFraction) * u;
+    l.band = std::min(kRampBands - 1, static_cast<int>(u * kRampBands));
+  }
+  return l;
+}
+
 bool Layout::under_hair(PointMm p, double reach_mm) const {
   if (gnx == 0) return false;
   const int i0 = cell_clamp((p.x_mm - reach_mm - gx0) / gcell, gnx);
@@ -436,7 +504,15 @@ Layout build_layout(const Scenario& sc) {
   L.target = target_color(sc);
   const auto& regions = sc.regions;
   L.region_box.reserve(regions.size());
-  for (const Region& r : regions) L.region_box.push_back(box_of(r.polygon_mm, 0.0));
+  for (const Region& r : regions) {
+    const Box b = box_of(r.polygon_mm, 0.0);
+    L.region_box.push_back(b);
+    // point_in_polygon's crossing x is off by a few ulps at most: 1e-9 relative is far beyond it.
+    const double m =
+        1e-9 *
+        (1.0 + std::max({std::fabs(b.x0), std::fabs(b.x1), std::fabs(b.y0), std::fabs(b.y1)}));
+    L.region_box_grown.push_back(Box{b.x0 - m, b.y0 - m, b.x1 + m, b.y1 + m});
+  }
 
   // Overall extent: every region, the hairline and the hairs.
   Box ext{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
@@ -565,6 +641,8 @@ Layout build_layout(const Scenario& sc) {
           static_cast<double>(inside) / (kCellSamples * kCellSamples);
       L.target_cells.push_back(c);
       L.total_expected += expected;
+      L.target_area_mm2 +=
+          L.cell_fraction[static_cast<std::size_t>(c)] * kDensityCellMm * kDensityCellMm;
     }
   }
 
@@ -581,15 +659,13 @@ Layout build_layout(const Scenario& sc) {
   if (min_density < std::numeric_limits<double>::infinity()) {
     L.cap_global_mm = std::min(kNnCapMaxMm, kNnCapFactor * kBlueNoiseNn / std::sqrt(min_density));
   }
-  // Cells twice the search reach: a query reads a 2 x 2 block of cells (few cache misses; each
-  // cell's entries are contiguous).
+  // First cells twice the search reach (few dots yet); State::regrid() refines them as the
+  // session grows.
   L.hcell = L.cap_global_mm > 0.0 ? std::clamp(2.0 * L.cap_global_mm, 1.0, 8.0) : 4.0;
-  double w = ext.x1 - ext.x0, h = ext.y1 - ext.y0;
-  while (w / L.hcell > 2048.0 || h / L.hcell > 2048.0) L.hcell *= 2.0;
+  L.hw = ext.x1 - ext.x0;
+  L.hh = ext.y1 - ext.y0;
   L.hx0 = ext.x0;
   L.hy0 = ext.y0;
-  L.hnx = std::max(1, static_cast<int>(std::ceil(w / L.hcell)));
-  L.hny = std::max(1, static_cast<int>(std::ceil(h / L.hcell)));
 
   // Scars: coverage cells expecting ~3 dots, and the border ring's target (0.5 mm samples).
   // Both passes get coarser beyond the load budget.
@@ -707,55 +783,215 @@ enum DotFlag : std::uint32_t {
   kFlagReticular = 1u << 13,
 };
 
+// The fixed-point figures a dot holds as int32 are bounded well inside it: scores, risks and
+// harmonics are in [-1, 1] (at most 1e6), NN ratios in [0, 2] (q^2 at most 4e6) and depth errors
+// capped at kMaxDepthErrorMm (1e8). The running sums stay int64.
 struct Dot {
   PointMm pos;
   std::int64_t ext_id = 0;
-  std::int32_t hcell = 0;
+  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
+  double radius_mm = 0.0;
+  double expected_nn_mm = 0.0;  // 0: no target density here, NN not tracked
+  double front_dist_mm = 0.0;
+  double delta_e = 0.0, dot_l = 0.0;
+  double dose = 0.0;
+  double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
+  std::int64_t seg_prev_fx = kNoSegment;
+  double nn_mm = 0.0;       // mutable (later neighbours), with nn_id and touch_count below
   std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
   std::int32_t band = -1;   // hairline transition band
   std::int32_t seg = -1;    // hairline piece
   std::int32_t scar = -1;   // index into Layout::scars
   std::int32_t scar_cell = -1;
   std::uint32_t flags = 0;
-  DepthStatus status = DepthStatus::kInBand;
-  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
-  double radius_mm = 0.0;
-  double expected_nn_mm = 0.0;  // 0: no target density here, NN not tracked
-  double cap_mm = 0.0;
-  double front_dist_mm = 0.0;
-  double delta_e = 0.0, dot_l = 0.0;
-  double dose = 0.0;
-  double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
-  std::int64_t depth_fx = 0, color_fx = 0, err_fx = 0;
-  std::int64_t seg_prev_fx = kNoSegment;
-  std::uint32_t fbegin = 0, fcount = 0;  // immutable findings in State::imm_findings
-  std::uint32_t ubegin = 0;              // neighbour NN undo records in State::undo
-  // mutable: depends on later neighbours
-  double nn_mm = 0.0;
+  std::int32_t depth_fx = 0, color_fx = 0, err_fx = 0;
+  std::uint32_t fbegin = 0;  // immutable findings in State::imm_findings (fcount of them)
+  std::uint32_t ubegin = 0;  // neighbour NN undo records in State::undo
   std::uint32_t nn_id = kNone;
   std::uint32_t touch_count = 0;
   // the mutable contributions currently applied to the aggregates
-  std::int64_t q_fx = 0, q2_fx = 0, risk_fx = 0;
-  std::array<std::int64_t, 6> ori_fx{};
+  std::int32_t q_fx = 0, q2_fx = 0, risk_fx = 0;
+  std::array<std::int32_t, 6> ori_fx{};
+  std::uint8_t fcount = 0;  // at most one finding per code
+  DepthStatus status() const { return static_cast<DepthStatus>(status_u8); }
+  void set_status(DepthStatus v) { status_u8 = static_cast<std::uint8_t>(v); }
+  std::uint8_t status_u8 = static_cast<std::uint8_t>(DepthStatus::kInBand);
   bool nn_applied = false, ori_applied = false, crowded = false, touching = false, risky = false;
   bool touch_listed = false;
+  // NN distances count up to this (0 when NN is not tracked)
+  double cap_mm() const {
+    return expected_nn_mm > 0.0 ? std::min(kNnCapFactor * expected_nn_mm, kNnCapMaxMm) : 0.0;
+  }
 };
 
+// A float no smaller than v (a conservative bound in half the space).
+inline float float_up(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) < v) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
 // A dot as the neighbour grid sees it: what the neighbour scan reads, kept next to the
-// position so the scan touches one contiguous array per cell.
+// position so the scan reads one contiguous run per cell (32 bytes). The exact radius is read
+// from the Dot only when r_up says the pair may touch (then the Dot is written anyway).
 struct HashEntry {
   double x, y;
-  double nn_mm;      // mirror of Dot::nn_mm (0 when NN is not tracked)
-  double radius_mm;  // healed radius
+  double nn_mm;  // mirror of Dot::nn_mm (0 when NN is not tracked)
   std::uint32_t idx;
+  float r_up;  // float_up(radius_mm)
 };
 
 // A neighbour's nearest neighbour before an add changed it. Touch counts need no record: pop()
 // recomputes which dots the removed one touched from the same geometry.
 struct Undo {
-  std::uint32_t j;
   double nn_mm;
+  std::uint32_t j;
   std::uint32_t nn_id;
+};
+
+// The neighbour grid: uniform cells, each with its entries in index order and an upper bound of
+// their nn_mm, so a query skips every cell that can hold nothing it needs (docs/scoring.md,
+// "Neighbour search"). The cell size only changes speed, never a result.
+// Cells keep their entries in runs of one pool (a vector per cell cost a heap block and a cache
+// miss each): a full run moves to the pool's end at twice the size, and the pool is compacted in
+// row order when half of it is abandoned runs, so neighbouring cells sit next to each other.
+struct GridCell {
+  std::uint32_t begin = 0, n = 0, cap = 0;
+  float nn_bound = 0;  // >= every entry's nn_mm (raised on insert and undo, exact after a scan)
+};
+struct Grid {
+  double x0 = 0, y0 = 0, cell = 1.0;
+  double slack = 0;  // rounding margin of a cell's distance bound
+  int nx = 1, ny = 1;
+  std::vector<GridCell> cells;
+  std::vector<HashEntry> pool;
+  std::size_t abandoned = 0;  // pool entries in runs no cell uses any more
+
+  HashEntry* begin(const GridCell& c) { return pool.data() + c.begin; }
+  void push(std::size_t c, const HashEntry& e, double nn_mm) {
+    GridCell& h = cells[c];
+    if (h.n == h.cap && abandoned + h.cap > pool.size() / 2 && pool.size() > 4096) compact();
+    if (h.n == h.cap) {
+      const std::uint32_t cap = std::max<std::uint32_t>(4, 2 * h.cap);
+      const std::size_t at = pool.size();
+      pool.resize(at + cap);
+      std::copy_n(pool.begin() + h.begin, h.n, pool.begin() + static_cast<std::ptrdiff_t>(at));
+      abandoned += h.cap;
+      h.begin = static_cast<std::uint32_t>(at);
+      h.cap = cap;
+    }
+    pool[h.begin + h.n++] = e;
+    h.nn_bound = std::max(h.nn_bound, float_up(nn_mm));
+  }
+  // Rewrites the pool in row order, each run with room for 25% more (at least 4).
+  void compact() {
+    std::size_t total = 0;
+    for (const GridCell& h : cells)
+      total += h.n == 0 ? 0 : h.n + std::max<std::uint32_t>(4, h.n / 4);
+    std::vector<HashEntry> np(total);
+    std::size_t at = 0;
+    for (GridCell& h : cells) {
+      if (h.n == 0) {
+        h.begin = h.cap = 0;
+        continue;
+      }
+      std::copy_n(pool.begin() + h.begin, h.n, np.begin() + static_cast<std::ptrdiff_t>(at));
+      h.begin = static_cast<std::uint32_t>(at);
+      h.cap = h.n + std::max<std::uint32_t>(4, h.n / 4);
+      at += h.cap;
+    }
+    pool = std::move(np);
+    abandoned = 0;
+  }
+  int col(double x) const { return cell_clamp((x - x0) / cell, nx); }
+  int row(double y) const { return cell_clamp((y - y0) / cell, ny); }
+  std::size_t cell_of(PointMm p) const {
+    return static_cast<std::size_t>(row(p.y_mm)) * static_cast<std::size_t>(nx) +
+           static_cast<std::size_t>(col(p.x_mm));
+  }
+  // A lower bound (minus the slack) of |x - anything in column i|; 0 for the border columns,
+  // which also hold the points beyond the grid.
+  double gap_x(int i, double x) const {
+    if (i == 0 || i == nx - 1) return 0.0;
+    const double c0 = x0 + i * cell;
+    return std::max(0.0, std::max(c0 - x, x - (c0 + cell)) - slack);
+  }
+  double gap_y(int j, double y) const {
+    if (j == 0 || j == ny - 1) return 0.0;
+    const double c0 = y0 + j * cell;
+    return std::max(0.0, std::max(c0 - y, y - (c0 + cell)) - slack);
+  }
+};
+
+// A set of dot indices walked in ascending order: one bit per dot (a std::set node per touching
+// dot cost 48 bytes and an allocation, and most dots of a dense session touch).
+class IndexSet {
+ public:
+  void insert(std::uint32_t i) {
+    const std::size_t w = i / 64;
+    if (w >= words_.size()) words_.resize(w + 1, 0);
+    const std::uint64_t m = std::uint64_t{1} << (i % 64);
+    if (!(words_[w] & m)) ++count_;
+    words_[w] |= m;
+  }
+  void erase(std::uint32_t i) {
+    const std::size_t w = i / 64;
+    const std::uint64_t m = std::uint64_t{1} << (i % 64);
+    if (w >= words_.size() || !(words_[w] & m)) return;
+    words_[w] &= ~m;
+    --count_;
+  }
+  bool empty() const { return count_ == 0; }
+  std::size_t size() const { return count_; }
+  class const_iterator {
+   public:
+    const_iterator(const IndexSet* s, std::size_t pos) : s_(s), pos_(pos) { seek(); }
+    std::uint32_t operator*() const { return static_cast<std::uint32_t>(pos_); }
+    const_iterator& operator++() {
+      ++pos_;
+      seek();
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const { return pos_ == o.pos_; }
+
+   private:
+    // to the first member at or after pos_ (or the end)
+    void seek() {
+      const std::size_t end = s_->words_.size() * 64;
+      while (pos_ < end) {
+        const std::uint64_t rest = s_->words_[pos_ / 64] >> (pos_ % 64);
+        if (rest != 0) {
+          pos_ += static_cast<std::size_t>(std::countr_zero(rest));
+          return;
+        }
+        pos_ = (pos_ / 64 + 1) * 64;
+      }
+      pos_ = end;
+    }
+    const IndexSet* s_;
+    std::size_t pos_;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, words_.size() * 64}; }
+
+ private:
+  std::vector<std::uint64_t> words_;
+  std::size_t count_ = 0;
+};
+
+// Everything add() derives from one impression alone, before it touches the running state:
+// score_batch() computes these in parallel.
+struct Prepared {
+  PointMm pos;
+  std::int64_t id = 0;
+  double depth_mm = 0.0, dose = 0.0;
+  Layer layer = Layer::kEpidermis;
+  std::uint32_t pigment = 0;  // index into State::pigments
+  Loc loc;
+  SkinSample skin;
+  double radius_mm = 0.0, delta_e = 0.0, dot_l = 0.0;
+  double front_dist_mm = 0.0, front_arc_mm = 0.0, front_side_mm = 0.0;
+  bool under_hair = false;
 };
 
 struct CellAgg {
@@ -851,6 +1087,8 @@ struct CritMemo {
   std::string fat, region, pigment;
 };
 
+Impression sanitized(const Impression& in);
+
 }  // namespace
 
 struct Scorer::State {
@@ -858,15 +1096,26 @@ struct Scorer::State {
   const PigmentCatalogue* cat;
   Layout L;
   std::vector<PigmentFacts> pigments;
+  // deposit_color() per (pigment, dilution) seen: a session uses a handful, and it is a third of
+  // an add's fixed cost.
+  struct Deposit {
+    std::uint32_t pigment;
+    double dilution;
+    Lab color;
+  };
+  std::vector<Deposit> deposits;
   std::vector<Dot> dots;
-  std::vector<std::vector<HashEntry>> hash;
-  std::vector<double> maxr_prefix;
+  Grid grid;
+  std::size_t regrid_at = 0;  // size() at which regrid() next looks at the cell size
+  // (k, r): dot k raised the largest radius so far to r. The largest radius before dot k is what
+  // add() searched with; pop() needs it back.
+  std::vector<std::pair<std::uint32_t, double>> maxr_steps;
   std::vector<Undo> undo;
   std::vector<std::uint32_t> imm_findings;  // bucket index of each immutable finding, stacked
   std::vector<std::vector<std::uint32_t>> buckets;  // [code * (kLevels + 1) + level] -> dot indices
   std::vector<std::uint32_t>
       level_count;                       // immutable findings per level: report() skips empty ones
-  std::set<std::uint32_t> touching_set;  // dots that touch another (the one mutable finding)
+  IndexSet touching_set;                 // dots that touch another (the one mutable finding)
   std::vector<std::uint32_t> criticals;  // dot indices with a critical error, in order
   std::vector<CellAgg> cells;
   // report() memos (speed only, never results): the analysis grid's derived figures, the
@@ -874,7 +1123,7 @@ struct Scorer::State {
   // message depends only on what add() fixed, so pop() forgets the popped index. report() is
   // const: the mutex keeps concurrent calls safe.
   mutable std::mutex memo_mu;
-  mutable GridMemo grid;
+  mutable GridMemo grid_memo;
   mutable std::map<std::uint64_t, std::string> dot_msg_memo;  // index * kCodeCount + code
   mutable std::vector<CritMemo> crit_memo;                    // per entry of `criticals`
   mutable std::vector<Spot> spot_buf;                         // reused so they keep their capacity
@@ -912,9 +1161,19 @@ struct Scorer::State {
   std::int64_t n_crit_fat = 0, n_crit_region = 0, n_crit_pigment = 0;
 
   State(const Scenario& s, const PigmentCatalogue& c);
-  const PigmentFacts* facts(const std::string& id);
+  std::uint32_t facts(const std::string& id);
+  std::uint32_t deposit(std::uint32_t pigment, const Impression& imp);
+  void prepare(const Impression& raw, std::uint32_t pigment, std::uint32_t deposit,
+               Prepared& out) const;
   void add(const Impression& imp);
+  void commit(const Prepared& p);
   void pop();
+  double max_radius_before(std::uint32_t k) const;
+  void regrid();
+  void presize_grid(std::span<const Impression> imps);
+  double grid_cell_for(std::size_t n) const;
+  Grid empty_grid(double cell) const;
+  static void lay_out_runs(Grid& g, bool room = true);
   void apply_mut(std::uint32_t j);
   void retract_mut(std::uint32_t j);
   void report_into(ScoreReport& rep) const;
@@ -924,7 +1183,7 @@ struct Scorer::State {
 
 Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
     : sc(&s), cat(&c), L(build_layout(s)) {
-  hash.resize(static_cast<std::size_t>(L.hnx) * static_cast<std::size_t>(L.hny));
+  regrid();
   cells.resize(L.cell_expected.size());
   cell_dirty.assign(cells.size(), 0);
   seg_min_fx.assign(static_cast<std::size_t>(L.segments), kNoSegment);
@@ -933,17 +1192,111 @@ Scorer::State::State(const Scenario& s, const PigmentCatalogue& c)
   scar_in.assign(L.scars.size(), 0);
   scar_ring.assign(L.scars.size(), 0);
   for (const auto& sc_ : L.scars) scar_cells.emplace_back(sc_.cell_in.size(), 0);
-  maxr_prefix.push_back(0.0);
   // The layout knows how many dots the scenario expects: reserve for them up front.
   const std::size_t expect =
       static_cast<std::size_t>(std::min(4.0e6, 1.25 * L.total_expected)) + 1024;
   dots.reserve(expect);
-  maxr_prefix.reserve(expect + 1);
 }
 
-const PigmentFacts* Scorer::State::facts(const std::string& id) {
-  for (const PigmentFacts& f : pigments)
-    if (f.id == id) return &f;
+// Neighbour grid cells sized for about kGridCellDots dots each over the treat area: the scan then
+// reads a few cells of a few entries. Rebuilt when the session has doubled since the last look
+// (amortised O(1) per add); never coarsened, so pop_back() cannot make add() rebuild again.
+constexpr double kGridCellDots = 3.0;
+constexpr double kGridMinCellMm = 0.5;
+constexpr std::size_t kGridFirstLook = 1024;
+
+void Scorer::State::regrid() {
+  const std::size_t n = dots.size();
+  regrid_at = std::max(kGridFirstLook, 2 * n);
+  double cell = L.hcell;
+  if (!grid.cells.empty()) {
+    cell = grid_cell_for(n);
+    if (!(cell < grid.cell / 1.4)) return;
+  } else {
+    while (L.hw / cell > 2048.0 || L.hh / cell > 2048.0) cell *= 2.0;
+  }
+  grid = empty_grid(cell);
+  for (std::uint32_t k = 0; k < n; ++k) ++grid.cells[grid.cell_of(dots[k].pos)].n;
+  lay_out_runs(grid);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const Dot& d = dots[k];
+    grid.push(grid.cell_of(d.pos),
+              HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)}, d.nn_mm);
+  }
+}
+
+// score_batch() knows every position up front: the grid gets its final cells and each cell a run
+// of exactly its size, in row order, so the batch never moves a run or rebuilds the grid.
+void Scorer::State::presize_grid(std::span<const Impression> imps) {
+  const std::size_t n = imps.size();
+  if (!dots.empty() || n < kGridFirstLook) return;
+  grid = empty_grid(std::min(grid.cell, grid_cell_for(n)));
+  for (const Impression& imp : imps) ++grid.cells[grid.cell_of(sanitized(imp).pos)].n;
+  lay_out_runs(grid, false);
+  regrid_at = 2 * n + 1;
+}
+
+double Scorer::State::grid_cell_for(std::size_t n) const {
+  const double area = L.target_area_mm2 > 0.0 ? L.target_area_mm2 : L.hw * L.hh;
+  const double cell = std::sqrt(kGridCellDots * area / static_cast<double>(n));
+  // at most ~2 cells per dot and 2048 per side
+  return std::max({cell, kGridMinCellMm, std::sqrt(L.hw * L.hh / (2.0 * static_cast<double>(n))),
+                   L.hw / 2048.0, L.hh / 2048.0});
+}
+
+Grid Scorer::State::empty_grid(double cell) const {
+  Grid g;
+  g.x0 = L.hx0;
+  g.y0 = L.hy0;
+  g.cell = cell;
+  g.nx = std::max(1, static_cast<int>(std::ceil(L.hw / cell)));
+  g.ny = std::max(1, static_cast<int>(std::ceil(L.hh / cell)));
+  // Cell edges and a point's cell are computed with a few roundings at the grid's magnitude: the
+  // 1e-9 relative margin dwarfs them, so the bound never exceeds a true distance.
+  g.slack = 1e-9 * (1.0 + std::fabs(g.x0) + std::fabs(g.y0) + L.hw + L.hh);
+  const std::size_t ncells = static_cast<std::size_t>(g.nx) * static_cast<std::size_t>(g.ny);
+  g.cells.resize(ncells);
+  return g;
+}
+
+// Runs in row order sized for the counts in GridCell::n (with room for `room` more each), emptied.
+void Scorer::State::lay_out_runs(Grid& g, bool room) {
+  std::size_t at = 0;
+  for (GridCell& h : g.cells) {
+    h.begin = static_cast<std::uint32_t>(at);
+    h.cap = h.n == 0 ? 0 : h.n + (room ? std::max<std::uint32_t>(4, h.n / 4) : 0);
+    h.n = 0;
+    at += h.cap;
+  }
+  g.pool.assign(at, HashEntry{});
+}
+
+double Scorer::State::max_radius_before(std::uint32_t k) const {
+  // the last step before k (add() and pop() ask for the newest dot: at most one step to skip)
+  std::size_t m = maxr_steps.size();
+  while (m > 0 && maxr_steps[m - 1].first >= k) --m;
+  return m > 0 ? maxr_steps[m - 1].second : 0.0;
+}
+
+constexpr std::size_t kMaxDeposits = 64;
+
+// Index into `deposits`, or kNone (not cached: prepare() computes it).
+std::uint32_t Scorer::State::deposit(std::uint32_t pigment, const Impression& imp) {
+  const Pigment* pg = pigments[pigment].pigment;
+  if (pg == nullptr) return kNone;
+  const double dilution = healing_dilution(imp);
+  for (std::size_t i = 0; i < deposits.size(); ++i)
+    if (deposits[i].pigment == pigment && deposits[i].dilution == dilution)
+      return static_cast<std::uint32_t>(i);
+  if (deposits.size() >= kMaxDeposits) return kNone;
+  deposits.push_back(
+      Deposit{pigment, dilution, deposit_color(*pg, dilution, sc->patient.skin_lab)});
+  return static_cast<std::uint32_t>(deposits.size() - 1);
+}
+
+std::uint32_t Scorer::State::facts(const std::string& id) {
+  for (std::size_t i = 0; i < pigments.size(); ++i)
+    if (pigments[i].id == id) return static_cast<std::uint32_t>(i);
   PigmentFacts f;
   f.id = id;
   f.pigment = cat->find(id);
@@ -952,7 +1305,7 @@ const PigmentFacts* Scorer::State::facts(const std::string& id) {
                std::find(sc->pigments_allowed.begin(), sc->pigments_allowed.end(), id) !=
                    sc->pigments_allowed.end());
   pigments.push_back(std::move(f));
-  return &pigments.back();
+  return static_cast<std::uint32_t>(pigments.size() - 1);
 }
 
 void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, int level) {
@@ -967,9 +1320,9 @@ void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, int level) {
 void Scorer::State::apply_mut(std::uint32_t j) {
   Dot& d = dots[j];
   if (d.expected_nn_mm > 0.0) {
-    const double q = std::min(d.nn_mm, d.cap_mm) / d.expected_nn_mm;
-    d.q_fx = fx(q);
-    d.q2_fx = fx(q * q);
+    const double q = std::min(d.nn_mm, d.cap_mm()) / d.expected_nn_mm;
+    d.q_fx = fx32(q);
+    d.q2_fx = fx32(q * q);
     q_sum += d.q_fx;
     q2_sum += d.q2_fx;
     ++n_nn;
@@ -986,7 +1339,7 @@ void Scorer::State::apply_mut(std::uint32_t j) {
         const double c2 = ux * ux - uy * uy, s2 = 2.0 * ux * uy;
         const double c4 = c2 * c2 - s2 * s2, s4 = 2.0 * c2 * s2;
         const double c6 = c4 * c2 - s4 * s2, s6 = s4 * c2 + c4 * s2;
-        d.ori_fx = {fx(c2), fx(s2), fx(c4), fx(s4), fx(c6), fx(s6)};
+        d.ori_fx = {fx32(c2), fx32(s2), fx32(c4), fx32(s4), fx32(c6), fx32(s6)};
         CellAgg& cell = cells[static_cast<std::size_t>(d.acell)];
         for (std::size_t k = 0; k < 6; ++k) cell.ori[k] += d.ori_fx[k];
         ++cell.n_ori;
@@ -998,7 +1351,7 @@ void Scorer::State::apply_mut(std::uint32_t j) {
   d.touching = d.touch_count > 0;
   if (d.touching) ++n_touching;
   const double risk = 1.0 - (1.0 - d.base_risk) * (1.0 - (d.touching ? kRiskOverlap : 0.0));
-  d.risk_fx = fx(risk);
+  d.risk_fx = fx32(risk);
   risk_sum += d.risk_fx;
   d.risky = risk >= kRiskyDot;
   if (d.risky) ++n_risky;
@@ -1054,36 +1407,68 @@ Impression sanitized(const Impression& in) {
 }
 }  // namespace
 
-void Scorer::State::add(const Impression& raw) {
+void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, std::uint32_t dep,
+                            Prepared& p) const {
   const Impression imp = sanitized(raw);
-  const std::uint32_t k = static_cast<std::uint32_t>(dots.size());
-  dots.emplace_back();
-  Dot& d = dots.back();
-  d.pos = imp.pos;
-  d.ext_id = imp.id;
-  d.depth_mm = imp.depth_mm;
-  d.dose = imp.dose;
-  d.fbegin = static_cast<std::uint32_t>(imm_findings.size());
-  d.ubegin = static_cast<std::uint32_t>(undo.size());
-
-  const Loc loc = L.locate(imp.pos);
-  const SkinSample skin = skin_at(*sc, imp.pos);
-  const PigmentFacts* pf = facts(imp.pigment);
+  p.pos = imp.pos;
+  p.id = imp.id;
+  p.depth_mm = imp.depth_mm;
+  p.dose = imp.dose;
+  p.layer = imp.layer;
+  p.pigment = pigment;
+  if (L.front.size() >= 2)
+    p.front_dist_mm = L.front_distance(imp.pos, &p.front_arc_mm, &p.front_side_mm);
+  p.loc = L.locate_with_skin(imp.pos, p.front_dist_mm, p.skin);
+  const PigmentFacts& pf = pigments[pigment];
 
   // Healed look (cached: colour and size never change after placement).
   double healed_d = imp.fresh_diameter_mm;
   double healed_e = std::max(1.0, imp.elongation);
-  if (pf->pigment != nullptr) {
-    const Appearance a = appearance_at(imp, skin, *pf->pigment, sc->patient.skin_lab, kHealedDays);
+  if (pf.pigment != nullptr) {
+    const Lab& skin_lab = sc->patient.skin_lab;
+    const Appearance a =
+        dep != kNone
+            ? appearance_at(imp, p.skin, *pf.pigment, skin_lab, kHealedDays, deposits[dep].color)
+            : appearance_at(imp, p.skin, *pf.pigment, skin_lab, kHealedDays);
     healed_d = a.diameter_mm;
     healed_e = std::max(1.0, a.elongation);
-    d.delta_e = ciede2000(a.color, L.target);
-    d.dot_l = a.color.L;
+    p.delta_e = ciede2000(a.color, L.target);
+    p.dot_l = a.color.L;
+  }
+  // Equal-area radius of the healed oval.
+  p.radius_mm = std::min(kMaxRadiusMm, 0.5 * std::max(0.0, healed_d) * std::sqrt(healed_e));
+  p.under_hair =
+      sc->case_kind == CaseKind::kThinning && L.under_hair(imp.pos, L.hair_r_mm + p.radius_mm);
+}
+
+void Scorer::State::add(const Impression& raw) {
+  Prepared p;
+  const std::uint32_t pigment = facts(raw.pigment);
+  prepare(raw, pigment, deposit(pigment, raw), p);
+  commit(p);
+}
+
+void Scorer::State::commit(const Prepared& p) {
+  const std::uint32_t k = static_cast<std::uint32_t>(dots.size());
+  dots.emplace_back();
+  Dot& d = dots.back();
+  d.pos = p.pos;
+  d.ext_id = p.id;
+  d.depth_mm = p.depth_mm;
+  d.dose = p.dose;
+  d.fbegin = static_cast<std::uint32_t>(imm_findings.size());
+  d.ubegin = static_cast<std::uint32_t>(undo.size());
+
+  const Loc& loc = p.loc;
+  const SkinSample& skin = p.skin;
+  const PigmentFacts* pf = &pigments[p.pigment];
+  if (pf->pigment != nullptr) {
+    d.delta_e = p.delta_e;
+    d.dot_l = p.dot_l;
   } else {
     d.flags |= kFlagUnknownPigment;
   }
-  // Equal-area radius of the healed oval.
-  d.radius_mm = std::min(kMaxRadiusMm, 0.5 * std::max(0.0, healed_d) * std::sqrt(healed_e));
+  d.radius_mm = p.radius_mm;
 
   // ---- depth ----
   const SkinLayersMm& lay = skin.layers;
@@ -1098,33 +1483,33 @@ void Scorer::State::add(const Impression& raw) {
   d.band_min_mm = bmin;
   d.band_max_mm = bmax;
   const bool fat =
-      imp.layer == Layer::kSubcutis || layer_at_depth(lay, imp.depth_mm) == Layer::kSubcutis;
+      p.layer == Layer::kSubcutis || layer_at_depth(lay, p.depth_mm) == Layer::kSubcutis;
   // Too deep: the score falls to 0 one band width below the band. Too shallow: it falls to 0 at
   // the skin surface (or one band width above the band, if that comes first).
   const double width = std::max(kMinBandWidthMm, bmax - bmin);
   const double deep_scale = kDepthZeroBandWidths * width;
   const double shallow_scale = std::max(kMinBandWidthMm, std::min(deep_scale, bmin));
-  const double err = imp.depth_mm < bmin   ? bmin - imp.depth_mm
-                     : imp.depth_mm > bmax ? imp.depth_mm - bmax
-                                           : 0.0;
+  const double err = p.depth_mm < bmin   ? bmin - p.depth_mm
+                     : p.depth_mm > bmax ? p.depth_mm - bmax
+                                         : 0.0;
   const double depth_score =
-      fat ? 0.0 : clamp01(1.0 - err / (imp.depth_mm < bmin ? shallow_scale : deep_scale));
-  d.depth_fx = fx(depth_score);
+      fat ? 0.0 : clamp01(1.0 - err / (p.depth_mm < bmin ? shallow_scale : deep_scale));
+  d.depth_fx = fx32(depth_score);
   depth_sum += d.depth_fx;
-  d.err_fx = fx(std::min(err, kMaxDepthErrorMm));
+  d.err_fx = fx32(std::min(err, kMaxDepthErrorMm));
   depth_err_sum_fx += d.err_fx;
   if (fat) {
     d.flags |= kFlagFat;
-    d.status = DepthStatus::kCritical;
+    d.set_status(DepthStatus::kCritical);
     ++n_fat;
     ++n_crit_fat;
     push_imm(d, k, kPigmentInFat, kSevCritical);
-  } else if (imp.depth_mm < bmin) {
-    d.status = DepthStatus::kTooShallow;
+  } else if (p.depth_mm < bmin) {
+    d.set_status(DepthStatus::kTooShallow);
     ++n_shallow;
     push_imm(d, k, kTooShallow, level_of(1.0 - depth_score));
-  } else if (imp.depth_mm > bmax) {
-    d.status = DepthStatus::kTooDeep;
+  } else if (p.depth_mm > bmax) {
+    d.set_status(DepthStatus::kTooDeep);
     ++n_deep;
     push_imm(d, k, kTooDeep, level_of(1.0 - depth_score));
   } else {
@@ -1144,8 +1529,7 @@ void Scorer::State::add(const Impression& raw) {
   if (loc.density_mm2 > 0.0) {
     ++n_target;
     d.expected_nn_mm = kBlueNoiseNn / std::sqrt(loc.density_mm2);
-    d.cap_mm = std::min(kNnCapFactor * d.expected_nn_mm, kNnCapMaxMm);
-    d.acell = L.acell_of(imp.pos);
+    d.acell = L.acell_of(p.pos);
     if (d.acell >= 0) ++cells[static_cast<std::size_t>(d.acell)].count;
     mark_cell(d.acell);
     if (loc.band >= 0) {
@@ -1154,8 +1538,8 @@ void Scorer::State::add(const Impression& raw) {
     }
   }
   if (L.front.size() >= 2) {
-    double arc = 0.0, side = 0.0;
-    const double fd = L.front_distance(imp.pos, &arc, &side);
+    const double arc = p.front_arc_mm, side = p.front_side_mm;
+    const double fd = p.front_dist_mm;
     d.front_dist_mm = fd;
     if (loc.transition) {
       d.seg = std::min(L.segments - 1, static_cast<int>(arc / L.front_length_mm * L.segments));
@@ -1177,7 +1561,7 @@ void Scorer::State::add(const Impression& raw) {
     ++n_outside;
     push_imm(d, k, kOutsideTreatArea, kSevOutside);
   }
-  if (sc->case_kind == CaseKind::kThinning && L.under_hair(imp.pos, L.hair_r_mm + d.radius_mm)) {
+  if (p.under_hair) {
     d.flags |= kFlagUnderHair;
     ++n_under_hair;
     push_imm(d, k, kUnderHair, kSevUnderHair);
@@ -1188,8 +1572,8 @@ void Scorer::State::add(const Impression& raw) {
       const auto& S = L.scars[s];
       d.scar = static_cast<std::int32_t>(s);
       ++scar_in[s];
-      const int ci = cell_or_none((imp.pos.x_mm - S.cx0) / S.cs, S.cnx);
-      const int cj = cell_or_none((imp.pos.y_mm - S.cy0) / S.cs, S.cny);
+      const int ci = cell_or_none((p.pos.x_mm - S.cx0) / S.cs, S.cnx);
+      const int cj = cell_or_none((p.pos.y_mm - S.cy0) / S.cs, S.cny);
       if (ci >= 0 && cj >= 0) {
         d.scar_cell = cj * S.cnx + ci;
         ++scar_cells[s][static_cast<std::size_t>(d.scar_cell)];
@@ -1198,9 +1582,9 @@ void Scorer::State::add(const Impression& raw) {
   } else if (loc.density_mm2 > 0.0) {
     for (std::size_t s = 0; s < L.scars.size(); ++s) {
       const auto& S = L.scars[s];
-      if (!S.ring_box.contains(imp.pos)) continue;
+      if (!S.ring_box.contains(p.pos)) continue;
       const auto& poly = sc->regions[static_cast<std::size_t>(S.region)].polygon_mm;
-      if (distance_to_boundary_mm(poly, imp.pos) <= kScarRingMm) ++scar_ring[s];
+      if (distance_to_boundary_mm(poly, p.pos) <= kScarRingMm) ++scar_ring[s];
     }
   }
 
@@ -1235,94 +1619,144 @@ void Scorer::State::add(const Impression& raw) {
     }
   }
   if (!pf->allowed) color_score = 0.0;
-  d.color_fx = fx(color_score);
+  d.color_fx = fx32(color_score);
   color_sum += d.color_fx;
 
   // ---- neighbours: NN, touching, repeated passes ----
-  const double maxr = maxr_prefix.back();
-  maxr_prefix.push_back(std::max(maxr, d.radius_mm));
-  d.hcell = L.hcell_of(imp.pos);
-  d.nn_mm = d.cap_mm;
+  // Every dot within `reach` is a candidate, as in a full scan; the grid only skips cells that
+  // can hold no dot that (a) is nearer than the best own NN so far (ties: lower index), (b) would
+  // take the new dot as its NN (nearer than its cell's nn bound) or (c) touches it (nearer than
+  // r + the largest radius). The skip tests use a distance bound below every true distance, so
+  // the result is that of the full scan, bit for bit.
+  const double maxr = max_radius_before(k);
+  if (d.radius_mm > maxr) maxr_steps.emplace_back(k, d.radius_mm);
+  d.nn_mm = d.cap_mm();
   d.nn_id = kNone;
   const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
+  const double touch_mm = d.radius_mm + maxr;  // no pair at or beyond this distance touches
   {
+    Grid& G = grid;
     // Clamping is monotone, so every dot within `reach` lies in a cell of this range (also for
     // points outside the grid, which live in the border cells).
-    const double px = imp.pos.x_mm, py = imp.pos.y_mm;
-    const int i0 = cell_clamp((px - reach - L.hx0) / L.hcell, L.hnx);
-    const int i1 = cell_clamp((px + reach - L.hx0) / L.hcell, L.hnx);
-    const int j0 = cell_clamp((py - reach - L.hy0) / L.hcell, L.hny);
-    const int j1 = cell_clamp((py + reach - L.hy0) / L.hcell, L.hny);
-    const double reach2 = reach * reach;
-    for (int j = j0; j <= j1; ++j) {
-      const bool yborder = j == 0 || j == L.hny - 1;
-      const double cy0 = L.hy0 + j * L.hcell;
-      const double dy = yborder ? 0.0 : std::max({0.0, cy0 - py, py - (cy0 + L.hcell)});
-      for (int i = i0; i <= i1; ++i) {
-        const bool xborder = i == 0 || i == L.hnx - 1;
-        const double cx0 = L.hx0 + i * L.hcell;
-        const double dx = xborder ? 0.0 : std::max({0.0, cx0 - px, px - (cx0 + L.hcell)});
-        if (dx * dx + dy * dy > reach2) continue;
-        for (HashEntry& e : hash[static_cast<std::size_t>(j * L.hnx + i)]) {
-          const double ex = e.x - px, ey = e.y - py;
-          const double dd2 = ex * ex + ey * ey;
-          if (dd2 > reach2) continue;
-          const std::uint32_t o = e.idx;
-          const double dd = std::sqrt(dd2);
-          if (d.expected_nn_mm > 0.0 &&
-              (dd < d.nn_mm || (dd == d.nn_mm && d.nn_id != kNone && o < d.nn_id))) {
-            d.nn_mm = dd;
-            d.nn_id = o;
-          }
-          // Untracked dots keep nn_mm = 0, so they never change here.
-          const bool nn_change = dd < e.nn_mm;
-          const double rsum = d.radius_mm + e.radius_mm;
-          const bool touch = dd < rsum;
-          if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
-          if (!nn_change && !touch) continue;
-          Dot& n = dots[o];
-          if (touch) {
-            ++d.touch_count;
-            ++touch_pairs;
-          }
-          // A neighbour's contributions change only with its NN or its first touch. Logging NN
-          // changes alone (a handful per add) keeps the undo log O(N) even when thousands of
-          // dots pile up on one spot, where every add touches every earlier dot.
-          if (!nn_change && n.touch_count > 0) {
-            ++n.touch_count;
-            continue;
-          }
-          if (nn_change) undo.push_back(Undo{o, n.nn_mm, n.nn_id});
-          retract_mut(o);
-          if (nn_change) {
-            n.nn_mm = dd;
-            n.nn_id = k;
-            e.nn_mm = dd;
-          }
-          if (touch) ++n.touch_count;
-          apply_mut(o);
-          sync_touching(o);
+    const double px = p.pos.x_mm, py = p.pos.y_mm;
+    const int i0 = G.col(px - reach), i1 = G.col(px + reach);
+    const int j0 = G.row(py - reach), j1 = G.row(py + reach);
+    const int hi = G.col(px), hj = G.row(py);
+    const double reach2 = reach * reach, touch2 = touch_mm * touch_mm;
+    const bool tracked = d.expected_nn_mm > 0.0;
+    auto scan = [&](int i, int j) {
+      const std::size_t c = static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx) +
+                            static_cast<std::size_t>(i);
+      GridCell& h = G.cells[c];
+      if (h.n == 0) return;
+      const double gx = G.gap_x(i, px), gy = G.gap_y(j, py);
+      const double g2 = gx * gx + gy * gy;
+      if (g2 > reach2) return;
+      const double nb = h.nn_bound;
+      if (!(tracked && !(g2 > d.nn_mm * d.nn_mm)) && !(g2 < nb * nb) && !(g2 < touch2)) return;
+      double bound = 0.0;
+      HashEntry* const run = G.begin(h);
+      for (std::uint32_t q = 0; q < h.n; ++q) {
+        HashEntry& e = run[q];
+        const double ex = e.x - px, ey = e.y - py;
+        const double dd2 = ex * ex + ey * ey;
+        if (dd2 > reach2) {
+          bound = std::max(bound, e.nn_mm);
+          continue;
         }
+        const std::uint32_t o = e.idx;
+        const double dd = std::sqrt(dd2);
+        if (tracked && (dd < d.nn_mm || (dd == d.nn_mm && d.nn_id != kNone && o < d.nn_id))) {
+          d.nn_mm = dd;
+          d.nn_id = o;
+        }
+        // Untracked dots keep nn_mm = 0, so they never change here.
+        const bool nn_change = dd < e.nn_mm;
+        bool touch = false;
+        if (dd < d.radius_mm + static_cast<double>(e.r_up)) {
+          const double rsum = d.radius_mm + dots[o].radius_mm;
+          touch = dd < rsum;
+          if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
+        }
+        if (!nn_change && !touch) {
+          bound = std::max(bound, e.nn_mm);
+          continue;
+        }
+        Dot& n = dots[o];
+        if (touch) {
+          ++d.touch_count;
+          ++touch_pairs;
+        }
+        // A neighbour's contributions change only with its NN or its first touch. Logging NN
+        // changes alone (a handful per add) keeps the undo log O(N) even when thousands of
+        // dots pile up on one spot, where every add touches every earlier dot.
+        if (!nn_change && n.touch_count > 0) {
+          ++n.touch_count;
+          bound = std::max(bound, e.nn_mm);
+          continue;
+        }
+        if (nn_change) undo.push_back(Undo{n.nn_mm, o, n.nn_id});
+        retract_mut(o);
+        if (nn_change) {
+          n.nn_mm = dd;
+          n.nn_id = k;
+          e.nn_mm = dd;
+        }
+        if (touch) ++n.touch_count;
+        apply_mut(o);
+        sync_touching(o);
+        bound = std::max(bound, e.nn_mm);
+      }
+      // Every entry was read: the bound is tight again.
+      h.nn_bound = float_up(bound);
+    };
+    // The home block first, so the own-NN bound is small before the outer cells are tested.
+    const int bi0 = std::max(i0, hi - 1), bi1 = std::min(i1, hi + 1);
+    const int bj0 = std::max(j0, hj - 1), bj1 = std::min(j1, hj + 1);
+    // The scan is bound by memory latency: fetch the block's cell headers and runs, and the
+    // window's other headers, all at once instead of one miss after the other.
+    auto row_of = [&](int j) {
+      return G.cells.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx);
+    };
+    for (int j = j0; j <= j1; ++j) {
+      const GridCell* r = row_of(j);
+      for (int i = i0; i <= i1; i += 4) __builtin_prefetch(r + i);
+      __builtin_prefetch(r + i1);
+    }
+    for (int j = bj0; j <= bj1; ++j) {
+      const GridCell* r = row_of(j);
+      for (int i = bi0; i <= bi1; ++i)
+        if (r[i].n > 0) __builtin_prefetch(G.begin(r[i]));
+    }
+    for (int j = bj0; j <= bj1; ++j)
+      for (int i = bi0; i <= bi1; ++i) scan(i, j);
+    for (int j = j0; j <= j1; ++j) {
+      const bool in_block = j >= bj0 && j <= bj1;
+      for (int i = i0; i <= i1; ++i) {
+        if (in_block && i >= bi0 && i <= bi1) continue;
+        scan(i, j);
       }
     }
   }
-  // Dots found in ascending cell order; NN ties resolved to the lower index above, so the
-  // result does not depend on the scan order. (A tie with the cap keeps "no neighbour".)
-  hash[static_cast<std::size_t>(d.hcell)].push_back(
-      HashEntry{imp.pos.x_mm, imp.pos.y_mm, d.nn_mm, d.radius_mm, k});
+  // NN ties were resolved to the lower index above, so the result does not depend on the scan
+  // order. (A tie with the cap keeps "no neighbour".)
+  {
+    grid.push(grid.cell_of(p.pos),
+              HashEntry{p.pos.x_mm, p.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)}, d.nn_mm);
+  }
 
   // ---- blurring (fixed part) ----
   const double pap_bottom = std::max(bmax, lay.epidermis_mm + lay.papillary_mm);
   double r_depth = 0.0;
   if (fat) {
     r_depth = 1.0;
-  } else if (imp.depth_mm > pap_bottom) {
+  } else if (p.depth_mm > pap_bottom) {
     r_depth =
-        clamp01((imp.depth_mm - pap_bottom) / std::max(kMinBandWidthMm, 0.5 * lay.reticular_mm));
+        clamp01((p.depth_mm - pap_bottom) / std::max(kMinBandWidthMm, 0.5 * lay.reticular_mm));
     ++n_reticular;
     d.flags |= kFlagReticular;
   }
-  const double r_dose = clamp01((imp.dose - kDoseSafe) / (kDoseFull - kDoseSafe));
+  const double r_dose = clamp01((p.dose - kDoseSafe) / (kDoseFull - kDoseSafe));
   if (r_dose > 0.0) {
     d.flags |= kFlagHeavyDose;
     ++n_heavy;
@@ -1344,6 +1778,7 @@ void Scorer::State::add(const Impression& raw) {
   if (d.flags & (kFlagFat | kFlagForbidden | kFlagBadPigment)) criticals.push_back(k);
   apply_mut(k);
   sync_touching(k);
+  if (dots.size() >= regrid_at) regrid();
 }
 
 void Scorer::State::pop() {
@@ -1352,24 +1787,35 @@ void Scorer::State::pop() {
   Dot& d = dots.back();
   retract_mut(k);
   // Touches: the dots this one touched, found exactly as add() found them (same reach, same
-  // arithmetic), lose one touch each.
+  // arithmetic), lose one touch each. Cells beyond touching reach are skipped.
+  const double maxr = max_radius_before(k);
   {
-    const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr_prefix[k]);
+    Grid& G = grid;
+    const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
+    const double touch_mm = d.radius_mm + maxr;
     const double px = d.pos.x_mm, py = d.pos.y_mm;
-    const int i0 = cell_clamp((px - reach - L.hx0) / L.hcell, L.hnx);
-    const int i1 = cell_clamp((px + reach - L.hx0) / L.hcell, L.hnx);
-    const int j0 = cell_clamp((py - reach - L.hy0) / L.hcell, L.hny);
-    const int j1 = cell_clamp((py + reach - L.hy0) / L.hcell, L.hny);
-    const double reach2 = reach * reach;
+    const int i0 = G.col(px - reach), i1 = G.col(px + reach);
+    const int j0 = G.row(py - reach), j1 = G.row(py + reach);
+    const double reach2 = reach * reach, touch2 = touch_mm * touch_mm;
     for (int j = j0; j <= j1; ++j) {
+      const double gy = G.gap_y(j, py);
       for (int i = i0; i <= i1; ++i) {
-        for (const HashEntry& e : hash[static_cast<std::size_t>(j * L.hnx + i)]) {
+        const double gx = G.gap_x(i, px);
+        if (!(gx * gx + gy * gy < touch2)) continue;
+        const std::size_t c = static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx) +
+                              static_cast<std::size_t>(i);
+        const GridCell& h = G.cells[c];
+        const HashEntry* const run = G.begin(h);
+        for (std::uint32_t q = 0; q < h.n; ++q) {
+          const HashEntry& e = run[q];
           if (e.idx == k) continue;
           const double ex = e.x - px, ey = e.y - py;
           const double dd2 = ex * ex + ey * ey;
           if (dd2 > reach2) continue;
           const double dd = std::sqrt(dd2);
-          if (!(dd < d.radius_mm + e.radius_mm)) continue;
+          if (!(dd < d.radius_mm + static_cast<double>(e.r_up)) ||
+              !(dd < d.radius_mm + dots[e.idx].radius_mm))
+            continue;
           --touch_pairs;
           Dot& n = dots[e.idx];
           if (n.touch_count > 1) {
@@ -1390,8 +1836,11 @@ void Scorer::State::pop() {
     Dot& n = dots[rec.j];
     retract_mut(rec.j);
     if (n.nn_mm != rec.nn_mm) {
-      for (HashEntry& e : hash[static_cast<std::size_t>(n.hcell)])
-        if (e.idx == rec.j) e.nn_mm = rec.nn_mm;
+      GridCell& h = grid.cells[grid.cell_of(n.pos)];
+      HashEntry* const run = grid.begin(h);
+      for (std::uint32_t q = 0; q < h.n; ++q)
+        if (run[q].idx == rec.j) run[q].nn_mm = rec.nn_mm;
+      h.nn_bound = std::max(h.nn_bound, float_up(rec.nn_mm));
     }
     n.nn_mm = rec.nn_mm;
     n.nn_id = rec.nn_id;
@@ -1399,10 +1848,10 @@ void Scorer::State::pop() {
     sync_touching(rec.j);
   }
   undo.resize(d.ubegin);
-  auto& cell = hash[static_cast<std::size_t>(d.hcell)];
-  assert(!cell.empty() && cell.back().idx == k);
-  cell.pop_back();
-  maxr_prefix.pop_back();
+  GridCell& home = grid.cells[grid.cell_of(d.pos)];
+  assert(home.n > 0 && grid.begin(home)[home.n - 1].idx == k);
+  --home.n;
+  if (!maxr_steps.empty() && maxr_steps.back().first == k) maxr_steps.pop_back();
   for (std::uint32_t f = d.fbegin; f < d.fbegin + d.fcount; ++f) {
     auto& b = buckets[imm_findings[f]];
     --level_count[imm_findings[f] % (kLevels + 1)];
@@ -1416,7 +1865,7 @@ void Scorer::State::pop() {
   depth_sum -= d.depth_fx;
   color_sum -= d.color_fx;
   depth_err_sum_fx -= d.err_fx;
-  switch (d.status) {
+  switch (d.status()) {
     case DepthStatus::kCritical:
       --n_fat;
       --n_crit_fat;
@@ -1570,7 +2019,7 @@ const CodeStrings& code_strings() {
 }  // namespace
 
 void Scorer::State::update_cell(std::size_t p) const {
-  GridMemo& g = grid;
+  GridMemo& g = grid_memo;
   const std::size_t c = static_cast<std::size_t>(L.target_cells[p]);
   CellMemo& m = g.cell[p];
   const std::int32_t count = cells[c].count;
@@ -1614,7 +2063,7 @@ void Scorer::State::update_cell(std::size_t p) const {
 }
 
 void Scorer::State::update_block(std::size_t bk) const {
-  GridMemo& g = grid;
+  GridMemo& g = grid_memo;
   CellAgg agg;
   for (std::int32_t c : g.block_cells[bk]) {
     const CellAgg& ca = cells[static_cast<std::size_t>(c)];
@@ -1665,7 +2114,7 @@ void Scorer::State::update_block(std::size_t bk) const {
 }
 
 void Scorer::State::refresh_grid() const {
-  GridMemo& g = grid;
+  GridMemo& g = grid_memo;
   const std::size_t t = L.target_cells.size();
   const std::size_t bw = static_cast<std::size_t>((L.anx + 1) / 2);
   const std::size_t nb = bw * static_cast<std::size_t>((L.any + 1) / 2);
@@ -1761,7 +2210,7 @@ void Scorer::State::report_into(ScoreReport& rep) const {
   rep.criteria.resize(5);
   const std::lock_guard<std::mutex> memo_lock(memo_mu);
   refresh_grid();
-  const GridMemo& gm = grid;
+  const GridMemo& gm = grid_memo;
   // Bound the memo: a long session lists many dots over time; only the current list matters.
   if (dot_msg_memo.size() > 8 * kMaxFindings) dot_msg_memo.clear();
   std::vector<Spot>& spots = spot_buf;
@@ -2318,7 +2767,7 @@ void Scorer::State::report_into(ScoreReport& rep) const {
   // A hole or clump message is a function of the count (e is the cell's own): formatted once
   // per count.
   auto cell_message = [&](std::size_t p) -> const std::string& {
-    CellMemo& m = grid.cell[p];
+    CellMemo& m = grid_memo.cell[p];
     if (m.msg_cnt != m.cnt) {
       const double k = m.cnt;
       const double e = L.cell_expected[static_cast<std::size_t>(L.target_cells[p])];
@@ -2484,15 +2933,104 @@ ScoreReport Scorer::report() const {
 void Scorer::report_into(ScoreReport& out) const {
   s_->report_into(out);
 }
+Scorer::NeighbourDebug Scorer::neighbour_debug(std::uint32_t i) const {
+  NeighbourDebug out;
+  if (i >= s_->dots.size()) return out;
+  const auto& d = s_->dots[i];
+  out.nn_mm = d.nn_mm;
+  out.nn_id = d.nn_id;
+  out.touch_count = d.touch_count;
+  out.radius_mm = d.radius_mm;
+  out.cap_mm = d.cap_mm();
+  out.expected_nn_mm = d.expected_nn_mm;
+  out.reach_mm = std::max(s_->L.cap_global_mm, d.radius_mm + s_->max_radius_before(i));
+  return out;
+}
 DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;
-  return s_->dots[impression_id].status;
+  return s_->dots[impression_id].status();
 }
 
+// The same add() as the incremental path, split in two: the per-impression part that reads no
+// running state (locate, skin, healed appearance, CIEDE2000, ...) runs on a second thread ahead of
+// the in-order commit; the main thread commits and, when it catches up, prepares too. Prepared
+// values are pure functions of the impression, and commits run in order, so the report is the
+// one-by-one report bit for bit.
 ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalogue,
                         std::span<const Impression> impressions) {
   Scorer scorer(scenario, catalogue);
-  for (const Impression& imp : impressions) scorer.add(imp);
+  Scorer::State& st = *scorer.s_;
+  const std::size_t n = impressions.size();
+  constexpr std::size_t kChunk = 256;
+  constexpr std::size_t kParallelMin = 4 * kChunk;
+  if (n < kParallelMin || std::thread::hardware_concurrency() < 2) {
+    for (const Impression& imp : impressions) scorer.add(imp);
+    return scorer.report();
+  }
+  // The caches prepare() reads are filled first, in order.
+  std::vector<std::uint32_t> pigment(n), dep(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pigment[i] = st.facts(impressions[i].pigment);
+    dep[i] = st.deposit(pigment[i], impressions[i]);
+  }
+  st.dots.reserve(n);
+  st.presize_grid(impressions);
+  // Chunk c is prepared into ring slot c % kRing, which chunk c - kRing must have left: at most
+  // kRing chunks are prepared ahead of the commit (a bounded buffer, reused while warm).
+  constexpr std::size_t kRing = 32;
+  std::vector<Prepared> prep(kRing * kChunk);
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<std::atomic<bool>> done(chunks);
+  std::atomic<std::size_t> next{0};       // the next chunk to claim
+  std::atomic<std::size_t> committed{0};  // chunks committed (their slots are free)
+  std::atomic<bool> stop{false};
+  // Claims the next chunk and prepares it; false when none is left or its slot is still in use.
+  auto prepare_next = [&] {
+    std::size_t c = next.load(std::memory_order_relaxed);
+    if (c >= chunks || c >= committed.load(std::memory_order_acquire) + kRing) return false;
+    if (!next.compare_exchange_strong(c, c + 1, std::memory_order_relaxed)) return false;
+    Prepared* slot = prep.data() + (c % kRing) * kChunk;
+    const std::size_t end = std::min(n, (c + 1) * kChunk);
+    for (std::size_t i = c * kChunk; i < end; ++i)
+      st.prepare(impressions[i], pigment[i], dep[i], slot[i - c * kChunk]);
+    done[c].store(true, std::memory_order_release);
+    return true;
+  };
+  std::exception_ptr failed;  // written by the worker before worker_failed, read after join
+  std::atomic<bool> worker_failed{false};
+  std::thread worker([&] {
+    try {
+      while (!stop.load(std::memory_order_relaxed) &&
+             next.load(std::memory_order_relaxed) < chunks) {
+        if (!prepare_next()) std::this_thread::yield();
+      }
+    } catch (...) {
+      failed = std::current_exception();
+      worker_failed.store(true, std::memory_order_release);
+    }
+  });
+  try {
+    for (std::size_t c = 0; c < chunks; ++c) {
+      while (!done[c].load(std::memory_order_acquire)) {
+        if (!prepare_next()) {
+          if (worker_failed.load(std::memory_order_acquire)) break;
+          std::this_thread::yield();
+        }
+      }
+      if (!done[c].load(std::memory_order_acquire)) break;
+      const Prepared* slot = prep.data() + (c % kRing) * kChunk;
+      const std::size_t end = std::min(n, (c + 1) * kChunk);
+      for (std::size_t i = c * kChunk; i < end; ++i) st.commit(slot[i - c * kChunk]);
+      committed.store(c + 1, std::memory_order_release);
+    }
+  } catch (...) {
+    stop = true;
+    worker.join();
+    throw;
+  }
+  stop = true;
+  worker.join();
+  if (failed) std::rethrow_exception(failed);
   return scorer.report();
 }
 

@@ -24,5 +24,11 @@ struct Appearance {
 // colour `skin_color`. Same inputs, same output, bit for bit.
 Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pigment& pigment,
                          const Lab& skin_color, double t_days);
+// The same, with deposit_color(pigment, healing_dilution(imp), skin_color) computed by the caller
+// (the scorer caches it: it is most of the cost and depends on the pigment and dilution only).
+Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pigment& pigment,
+                         const Lab& skin_color, double t_days, const Lab& deposit);
+// The dilution appearance_at() mixes the deposit colour with: finite, in [0, 1].
+double healing_dilution(const Impression& imp);
 
 }  // namespace smp::sim

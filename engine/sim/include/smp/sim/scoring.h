@@ -75,7 +75,22 @@ class Scorer {
   void report_into(ScoreReport& out) const;
   DepthStatus depth_status(std::uint32_t impression_id) const;
 
+  // Test support: what the neighbour search decided for impression i (tests/sim/
+  // test_scoring_neighbours.cpp checks it against a brute-force search).
+  struct NeighbourDebug {
+    double nn_mm = 0.0;                // NN distance; the cap when none, 0 when NN not tracked
+    std::uint32_t nn_id = UINT32_MAX;  // NN index, UINT32_MAX when none
+    std::uint32_t touch_count = 0;     // dots it touches
+    double radius_mm = 0.0;            // healed radius
+    double cap_mm = 0.0;               // NN cap, 0 when NN not tracked
+    double expected_nn_mm = 0.0;       // 0 when NN not tracked
+    double reach_mm = 0.0;             // the radius its add() searched
+  };
+  NeighbourDebug neighbour_debug(std::uint32_t i) const;
+
  private:
+  friend ScoreReport score_batch(const Scenario&, const PigmentCatalogue&,
+                                 std::span<const Impression>);
   struct State;
   std::unique_ptr<State> s_;
 };
