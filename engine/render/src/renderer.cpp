@@ -22,6 +22,15 @@ constexpr double kMaskTexelMm = 0.25;  // region mask resolution: 1-2 mm scars s
 constexpr double kMaskMarginMm = 12.0;
 constexpr double kGuideLiftMm = 0.35;   // guides float just above the skin (depth test)
 constexpr double kFreshHaloDays = 3.0;  // e-folding time of the fresh red halo
+// The skin's value noise, baked once into one tiling 256 x 256 texture (docs/rendering.md, Skin):
+// r, g the mottling and its red variation over a 256 mm tile (1 mm a texel), b the pores, 64 cells
+// of 0.42 mm (27 mm) over the same texels. The octaves are rounded to whole cells per tile.
+constexpr int kNoiseTexels = 256;
+constexpr double kNoiseTileMm = 256.0;
+constexpr int kPoreCells = 64;
+// Past this size of a pixel on the nearest skin, the head is drawn from every other grid line
+// (36,672 triangles instead of 146,688: ~4 mm chords whose sagitta on the scalp is ~0.02 mm).
+constexpr double kCoarseMeshMmPerPx = 0.2;
 
 float lin(double c) {  // sRGB -> linear
   return float(c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4));
@@ -41,6 +50,41 @@ double hash01(std::uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   x ^= x >> 31;
   return double(x >> 11) * (1.0 / 9007199254740992.0);
+}
+// Value noise with smoothstep interpolation, periodic over `cells` lattice cells; (fx, fy) in
+// cells. `octave` picks an independent lattice.
+double periodic_noise(int octave, int cells, double fx, double fy) {
+  auto lattice = [&](int i, int j) {
+    i = ((i % cells) + cells) % cells;
+    j = ((j % cells) + cells) % cells;
+    return hash01(std::uint64_t(octave) * 1000003ull + std::uint64_t(j) * 4096ull +
+                  std::uint64_t(i));
+  };
+  const int ix = int(std::floor(fx)), iy = int(std::floor(fy));
+  double tx = fx - ix, ty = fy - iy;
+  tx = tx * tx * (3.0 - 2.0 * tx);
+  ty = ty * ty * (3.0 - 2.0 * ty);
+  const double a = lattice(ix, iy) + (lattice(ix + 1, iy) - lattice(ix, iy)) * tx;
+  const double b = lattice(ix, iy + 1) + (lattice(ix + 1, iy + 1) - lattice(ix, iy + 1)) * tx;
+  return a + (b - a) * ty;
+}
+std::vector<std::uint8_t> make_noise_texels() {
+  const int n = kNoiseTexels;
+  std::vector<std::uint8_t> px(std::size_t(n) * n * 4, 255);
+  const auto cells = [](double scale_mm) { return int(std::lround(kNoiseTileMm / scale_mm)); };
+  const int c17 = cells(17.0), c55 = cells(5.5), c9 = cells(9.0);
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n; ++x) {
+      const double u = (x + 0.5) / n, v = (y + 0.5) / n;  // fraction of the tile
+      const double blot =
+          0.6 * periodic_noise(0, c17, u * c17, v * c17) + 0.4 * periodic_noise(1, c55, u * c55, v * c55);
+      std::uint8_t* p = &px[(std::size_t(y) * n + x) * 4];
+      p[0] = std::uint8_t(std::lround(255.0 * blot));
+      p[1] = std::uint8_t(std::lround(255.0 * periodic_noise(2, c9, u * c9, v * c9)));
+      p[2] = std::uint8_t(std::lround(255.0 * periodic_noise(3, kPoreCells, u * kPoreCells, v * kPoreCells)));
+    }
+  }
+  return px;
 }
 sim::Rgb hex(unsigned v) {
   return {double((v >> 16) & 255) / 255.0, double((v >> 8) & 255) / 255.0, double(v & 255) / 255.0};
@@ -107,8 +151,9 @@ struct Renderer::Impl {
   GLuint bg = 0, skin = 0, dots = 0, lines = 0, hair = 0, flat = 0;
   // Skin mesh.
   GLuint skin_vao = 0, skin_vbo = 0, skin_ebo = 0;
-  GLsizei skin_index_count = 0;
-  GLuint mask_tex = 0, heat_tex = 0;
+  // The full mesh's indices, then (head only) the coarse level's.
+  GLsizei skin_index_count = 0, skin_coarse_count = 0;
+  GLuint mask_tex = 0, heat_tex = 0, noise_tex = 0;
   float mask_rect[4] = {0, 0, 1, 1}, heat_rect[4] = {0, 0, 1, 1};
   // Dots.
   GLuint quad_vbo = 0, dot_vao = 0, dot_vbo = 0;
@@ -147,8 +192,8 @@ struct Renderer::Impl {
     glDeleteBuffers(GLsizei(std::size(bufs)), bufs);
     const GLuint vaos[] = {skin_vao, dot_vao, line_vao, hair_vao, flat_vao};
     glDeleteVertexArrays(GLsizei(std::size(vaos)), vaos);
-    const GLuint texs[] = {mask_tex, heat_tex};
-    glDeleteTextures(2, texs);
+    const GLuint texs[] = {mask_tex, heat_tex, noise_tex};
+    glDeleteTextures(GLsizei(std::size(texs)), texs);
   }
 
   DotInstance make_instance(const sim::Impression& imp, const DotGeom& g) const {
@@ -352,6 +397,19 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
     const std::uint8_t zero[4] = {0, 0, 0, 0};
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 1, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, zero);
   }
+  {
+    const int n = kNoiseTexels;
+    const std::vector<std::uint8_t> px = make_noise_texels();
+    glGenTextures(1, &m.noise_tex);
+    glBindTexture(GL_TEXTURE_2D, m.noise_tex);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, n, n, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    glGenerateMipmap(GL_TEXTURE_2D);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_REPEAT);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_REPEAT);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+  }
   glBindTexture(GL_TEXTURE_2D, 0);
 
   m.fallback_pigment.id = "unknown";
@@ -490,11 +548,28 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   glBindBuffer(GL_ARRAY_BUFFER, m.skin_vbo);
   glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(mesh.vertices.size() * sizeof(physics::MeshVertex)),
                mesh.vertices.data(), GL_STATIC_DRAW);
+  // A coarse level from every other grid line of the head, wound and pole-trimmed like the full
+  // one (engine/physics/src/surface.cpp, build_mesh).
+  std::vector<std::uint32_t> idx = mesh.indices;
+  m.skin_index_count = GLsizei(idx.size());
+  m.skin_coarse_count = 0;
+  const int na = mesh.grid_a, nb = mesh.grid_b;
+  if (na > 0 && na % 2 == 0 && nb % 2 == 0 && nb >= 4 &&
+      mesh.vertices.size() == std::size_t(na + 1) * std::size_t(nb + 1)) {
+    for (int i = 0; i < na; i += 2) {
+      for (int j = 0; j < nb; j += 2) {
+        const std::uint32_t v00 = std::uint32_t(i * (nb + 1) + j), v01 = v00 + 2;
+        const std::uint32_t v10 = std::uint32_t((i + 2) * (nb + 1) + j), v11 = v10 + 2;
+        if (j != 0) idx.insert(idx.end(), {v00, v11, v10});
+        if (j != nb - 2) idx.insert(idx.end(), {v00, v01, v11});
+      }
+    }
+    m.skin_coarse_count = GLsizei(idx.size()) - m.skin_index_count;
+  }
   glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m.skin_ebo);
-  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(mesh.indices.size() * sizeof(std::uint32_t)),
-               mesh.indices.data(), GL_STATIC_DRAW);
+  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(idx.size() * sizeof(std::uint32_t)),
+               idx.data(), GL_STATIC_DRAW);
   glBindVertexArray(0);
-  m.skin_index_count = GLsizei(mesh.indices.size());
 
   m.build_mask();
   m.build_hairs();
@@ -672,9 +747,23 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glActiveTexture(GL_TEXTURE1);
   glBindTexture(GL_TEXTURE_2D, m.heat_tex);
   glUniform1i(glGetUniformLocation(m.skin, "uHeat"), 1);
+  glActiveTexture(GL_TEXTURE2);
+  glBindTexture(GL_TEXTURE_2D, m.noise_tex);
+  glUniform1i(glGetUniformLocation(m.skin, "uNoise"), 2);
   glActiveTexture(GL_TEXTURE0);
   glBindVertexArray(m.skin_vao);
-  glDrawElements(GL_TRIANGLES, m.skin_index_count, GL_UNSIGNED_INT, nullptr);
+  // Level of detail from the size of a pixel on the nearest possible skin (the mesh's bounding
+  // box): far views take the coarse mesh, whose vertex and setup work is a quarter.
+  const Vec3 lo = m.surface->bounds_min(), hi = m.surface->bounds_max();
+  const Vec3 nearest{std::clamp(eye.x, lo.x, hi.x), std::clamp(eye.y, lo.y, hi.y),
+                     std::clamp(eye.z, lo.z, hi.z)};
+  const double near_mmpp = double(px_scale) * physics::length(eye - nearest);
+  if (m.skin_coarse_count > 0 && near_mmpp > kCoarseMeshMmPerPx) {
+    glDrawElements(GL_TRIANGLES, m.skin_coarse_count, GL_UNSIGNED_INT,
+                   gl::offset(std::size_t(m.skin_index_count) * sizeof(std::uint32_t)));
+  } else {
+    glDrawElements(GL_TRIANGLES, m.skin_index_count, GL_UNSIGNED_INT, nullptr);
+  }
   glDisable(GL_CULL_FACE);
 
   // Transparent layers on the skin: no depth writes.

@@ -71,31 +71,25 @@ uniform float uHeatOn;
 uniform float uHeatOpacity;
 uniform float uShowRegions;
 uniform vec3 uForbiddenTint;
+uniform sampler2D uNoise;  // tiling noise: r mottling, g red variation (256 mm), b pores (27 mm)
 out vec4 oColor;
-
-float hash(vec2 p) {
-  p = fract(p * vec2(0.1031, 0.1030));
-  p += dot(p, p.yx + 33.33);
-  return fract((p.x + p.y) * p.x);
-}
-float vnoise(vec2 p) {
-  vec2 i = floor(p), f = fract(p);
-  f = f * f * (3.0 - 2.0 * f);
-  return mix(mix(hash(i), hash(i + vec2(1, 0)), f.x), mix(hash(i + vec2(0, 1)), hash(i + vec2(1, 1)), f.x), f.y);
-}
 
 void main() {
   vec3 n = normalize(vNormal);
   vec3 v = normalize(uEye - vPos);
   vec4 mask = texture(uMask, (vMap - uMaskRect.xy) * uMaskRect.zw);
   float scar = mask.r;
-  // Mottling at two scales and fine pores, all in scalp-map millimetres so they stay put on the
-  // skin; scar tissue is smoother (no pores, less mottling).
-  float blot = 0.6 * vnoise(vMap / 17.0) + 0.4 * vnoise(vMap / 5.5);
-  float pores = vnoise(vMap / 0.42);
+  // Mottling at two scales (17, 5.5 mm) with a faint red variation (9 mm), and fine pores, all in
+  // scalp-map millimetres so they stay put on the skin; scar tissue is smoother (no pores, less
+  // mottling). Baked once (Renderer::create): two fetches instead of sixteen hashes a fragment.
+  // The mottling is smooth (level 0, no derivatives needed); the pores are mipmapped so distant
+  // skin does not alias into speckle.
+  vec2 mottle = textureLod(uNoise, vMap * (1.0 / 256.0), 0.0).rg;
+  float pores = texture(uNoise, vMap * (1.0 / (0.42 * 64.0))).b;
+  float blot = mottle.r;
   float smooth_k = 1.0 - 0.8 * scar;
   vec3 albedo = uSkin * (1.0 + smooth_k * (0.10 * (blot - 0.5) + 0.05 * (pores - 0.5)));
-  albedo *= vec3(1.0 + 0.035 * (vnoise(vMap / 9.0 + 7.3) - 0.5), 1.0, 1.0);
+  albedo *= vec3(1.0 + 0.035 * (mottle.g - 0.5), 1.0, 1.0);
   albedo = mix(albedo, uScar, scar);
   albedo = mix(albedo, uLesion * (0.9 + 0.2 * pores), 0.85 * mask.b);
 
@@ -106,8 +100,10 @@ void main() {
   col += albedo * vec3(0.10, 0.025, 0.01) * (1.0 - abs(ndl)) * step(-0.3, ndl);
   // Broad, weak sheen (skin oil), a bit more on smooth scar tissue; never a sharp highlight.
   vec3 h = normalize(uKeyDir + v);
-  col += vec3(0.020 + 0.025 * scar) * pow(max(dot(n, h), 0.0), 10.0);
-  col += vec3(0.025) * pow(1.0 - max(dot(n, v), 0.0), 4.0);
+  float nh = max(dot(n, h), 0.0), nh2 = nh * nh, nh4 = nh2 * nh2;  // pow(nh, 10), pow(rim, 4)
+  float rim = 1.0 - max(dot(n, v), 0.0), rim2 = rim * rim;
+  col += vec3(0.020 + 0.025 * scar) * (nh4 * nh4 * nh2);
+  col += vec3(0.025) * (rim2 * rim2);
 
   col = mix(col, uForbiddenTint * light, 0.22 * mask.g * uShowRegions);
   if (uHeatOn > 0.5) {
