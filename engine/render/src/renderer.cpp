@@ -76,12 +76,13 @@ std::vector<std::uint8_t> make_noise_texels() {
   for (int y = 0; y < n; ++y) {
     for (int x = 0; x < n; ++x) {
       const double u = (x + 0.5) / n, v = (y + 0.5) / n;  // fraction of the tile
-      const double blot =
-          0.6 * periodic_noise(0, c17, u * c17, v * c17) + 0.4 * periodic_noise(1, c55, u * c55, v * c55);
+      const double blot = 0.6 * periodic_noise(0, c17, u * c17, v * c17) +
+                          0.4 * periodic_noise(1, c55, u * c55, v * c55);
       std::uint8_t* p = &px[(std::size_t(y) * n + x) * 4];
       p[0] = std::uint8_t(std::lround(255.0 * blot));
       p[1] = std::uint8_t(std::lround(255.0 * periodic_noise(2, c9, u * c9, v * c9)));
-      p[2] = std::uint8_t(std::lround(255.0 * periodic_noise(3, kPoreCells, u * kPoreCells, v * kPoreCells)));
+      p[2] = std::uint8_t(
+          std::lround(255.0 * periodic_noise(3, kPoreCells, u * kPoreCells, v * kPoreCells)));
     }
   }
   return px;
@@ -567,8 +568,8 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
     m.skin_coarse_count = GLsizei(idx.size()) - m.skin_index_count;
   }
   glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m.skin_ebo);
-  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(idx.size() * sizeof(std::uint32_t)),
-               idx.data(), GL_STATIC_DRAW);
+  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(idx.size() * sizeof(std::uint32_t)), idx.data(),
+               GL_STATIC_DRAW);
   glBindVertexArray(0);
 
   m.build_mask();
