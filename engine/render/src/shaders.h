@@ -71,6 +71,11 @@ uniform float uHeatOn;
 uniform float uHeatOpacity;
 uniform float uShowRegions;
 uniform vec3 uForbiddenTint;
+uniform sampler2D uDots;   // the dots (+ fresh halos) splatted over the scalp map: premultiplied
+uniform sampler2D uRings;  // the status rings, likewise (coarser)
+uniform vec4 uDotRect;     // min x, min y (mm), 1 / width, 1 / height (1/mm), of both
+uniform float uDotsOn;     // 1: composite the dot layers (far views); 0: the dots are instanced
+uniform float uRingsOn;
 uniform sampler2D uNoise;  // tiling noise: r mottling, g red variation (256 mm), b pores (27 mm)
 out vec4 oColor;
 
@@ -111,7 +116,20 @@ void main() {
     // Mostly flat colour (legible against the legend), with a little shading to keep the form.
     col = mix(col, heat.rgb * (0.75 + 0.25 * clamp(light, 0.0, 1.0)), heat.a * uHeatOpacity);
   }
-  oColor = vec4(to_srgb(col), 1.0);
+  vec3 srgb = to_srgb(col);
+  if (uDotsOn > 0.5) {
+    // The same composite the instanced dots get from blending: lit dot colour over the skin in
+    // sRGB, then the ring (unlit) over that. The mipmaps average coverage, so distant work reads
+    // as an even stubble tone.
+    vec2 duv = (vMap - uDotRect.xy) * uDotRect.zw;
+    vec4 d = texture(uDots, duv);
+    srgb = mix(srgb, to_srgb(d.rgb / max(d.a, 1e-4) * light), d.a);
+    if (uRingsOn > 0.5) {
+      vec4 r = texture(uRings, duv);
+      srgb = mix(srgb, to_srgb(r.rgb / max(r.a, 1e-4)), r.a);
+    }
+  }
+  oColor = vec4(srgb, 1.0);
 }
 )";
 
@@ -195,6 +213,101 @@ void main() {
   }
   if (a < 0.002) discard;
   oColor = vec4(to_srgb(c / a), a);
+}
+)";
+
+// Dot layers: one instanced quad per dot, drawn into a scalp-map texture (premultiplied linear
+// colour; sRGB storage) instead of the screen. The shape is the instanced dots' (kDotFs), with the
+// texel standing in for the pixel.
+inline constexpr const char* kSplatVs = R"(#version 330 core
+layout(location = 0) in vec2 aCorner;
+layout(location = 1) in vec2 iMap;      // map mm
+layout(location = 2) in vec4 iFrame;    // dot frame (major, minor mm) -> map mm, column-major 2x2
+layout(location = 3) in vec4 iShape;    // major radius, minor radius, blur (mm), seed
+layout(location = 4) in vec4 iColor;    // linear rgb, opacity
+layout(location = 5) in vec2 iExtra;    // fresh halo 0..1, status (0 none, 1..4)
+uniform vec4 uRect;        // the texture's map rect: min x, min y, 1 / width, 1 / height
+uniform float uTexelMm;
+uniform int uLayer;        // 0: dot and halo, 1: status ring
+uniform vec3 uStatusColors[4];
+out vec2 vLocal;
+out vec4 vShape;
+out vec4 vColor;
+out vec4 vRing;
+out vec2 vMisc;
+void main() {
+  float minr = 0.6 * uTexelMm;
+  float rmaj = max(iShape.x, minr), rmin = max(iShape.y, minr);
+  float cover = (iShape.x * iShape.y) / (rmaj * rmin);
+  float soft = max(iShape.z, 0.45 * uTexelMm);
+  int status = int(iExtra.y + 0.5);
+  float ext;
+  if (uLayer == 0) {
+    ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * iExtra.x));
+    vRing = vec4(0.0);
+  } else {
+    float ring = status > 0 ? max(rmaj * 1.7, 2.4 * uTexelMm) : 0.0;
+    ext = ring + 1.5 * uTexelMm;
+    vRing = vec4(status > 0 ? uStatusColors[clamp(status - 1, 0, 3)] : vec3(0.0), ring);
+  }
+  vec2 local = aCorner * ext;
+  vec2 map = iMap + mat2(iFrame.xy, iFrame.zw) * local;
+  vLocal = local;
+  vShape = vec4(rmaj, rmin, soft, iShape.w);
+  vColor = vec4(iColor.rgb, iColor.a * cover);
+  vMisc = vec2(iExtra.x, uTexelMm);
+  gl_Position = vec4((map - uRect.xy) * uRect.zw * 2.0 - 1.0, 0.0, 1.0);
+}
+)";
+inline constexpr const char* kSplatFs = R"(#version 330 core
+in vec2 vLocal;
+in vec4 vShape;
+in vec4 vColor;
+in vec4 vRing;
+in vec2 vMisc;
+uniform int uLayer;
+out vec4 oColor;
+void main() {
+  vec3 c;
+  float a;
+  if (uLayer == 0) {
+    float seed = vShape.w;
+    float ang = atan(vLocal.y, vLocal.x);
+    float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * seed)
+                    + 0.03 * sin(2.0 * ang + 29.0 * seed) + 0.02 * sin(7.0 * ang + 41.0 * seed);
+    float rho = length(vec2(vLocal.x / vShape.x, vLocal.y / vShape.y));
+    float edge_mm = (rho - irr) * vShape.y;
+    float core = 1.0 - smoothstep(-vShape.z, vShape.z, edge_mm);
+    float a_dot = core * (0.82 + 0.18 * (1.0 - clamp(rho / irr, 0.0, 1.0))) * vColor.a;
+    float h = vMisc.x * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));
+    c = vColor.rgb * a_dot + vec3(0.58, 0.09, 0.08) * h * (1.0 - a_dot);
+    a = a_dot + h * (1.0 - a_dot);
+  } else {
+    float d = abs(length(vLocal) - vRing.w);
+    a = vRing.w > 0.0 ? 0.85 * (1.0 - smoothstep(0.45 * vMisc.y, 1.1 * vMisc.y, d)) : 0.0;
+    c = vRing.rgb * a;
+  }
+  if (a < 0.002) discard;
+  oColor = vec4(c, a);  // premultiplied: blended with (ONE, ONE_MINUS_SRC_ALPHA)
+}
+)";
+
+// One mip level of a dot layer from the level above: the exact 2 x 2 mean (texelFetch, no
+// filtering rules), so partial updates of a dirty rectangle equal a full rebuild bit for bit.
+inline constexpr const char* kDownVs = R"(#version 330 core
+void main() {
+  vec2 p = vec2((gl_VertexID == 1) ? 3.0 : -1.0, (gl_VertexID == 2) ? 3.0 : -1.0);
+  gl_Position = vec4(p, 0.0, 1.0);
+}
+)";
+inline constexpr const char* kDownFs = R"(#version 330 core
+uniform sampler2D uSrc;
+uniform int uLevel;        // the source level
+out vec4 oColor;
+void main() {
+  ivec2 p = ivec2(gl_FragCoord.xy) * 2;
+  oColor = 0.25 * (texelFetch(uSrc, p, uLevel) + texelFetch(uSrc, p + ivec2(1, 0), uLevel) +
+                   texelFetch(uSrc, p + ivec2(0, 1), uLevel) + texelFetch(uSrc, p + ivec2(1, 1), uLevel));
 }
 )";
 
