@@ -174,6 +174,7 @@ sim::Rgb status_color(sim::DepthStatus s) {
 struct Renderer::Impl {
   // Programs and their uniform locations.
   GLuint bg = 0, skin = 0, dots = 0, lines = 0, hair = 0, flat = 0;
+  GLuint skin_variants[8] = {};  // by kSkinDots | kSkinRings | kSkinHeat, compiled on first use
   // Skin mesh.
   GLuint skin_vao = 0, skin_vbo = 0, skin_ebo = 0;
   // The full mesh's indices, then (head only) the coarse level's.
@@ -236,7 +237,10 @@ struct Renderer::Impl {
   HeatMapKind heat_uploaded = HeatMapKind::kNone;
 
   ~Impl() {
-    for (GLuint p : {bg, skin, dots, lines, hair, flat, splat, down}) {
+    for (GLuint p : {bg, dots, lines, hair, flat, splat, down}) {
+      if (p) glDeleteProgram(p);
+    }
+    for (GLuint p : skin_variants) {
       if (p) glDeleteProgram(p);
     }
     const GLuint bufs[] = {skin_vbo,  skin_ebo, quad_vbo, dot_vbo,  line_vbo,
@@ -332,6 +336,16 @@ struct Renderer::Impl {
       heat_dirty = true;
     }
   }
+  GLuint skin_program(int bits, std::string* log) {
+    if (!skin_variants[bits]) {
+      const std::string fs = std::string("#version 330 core\n#define SMP_DOTS ") +
+                             ((bits & 1) ? "1" : "0") + "\n#define SMP_RINGS " +
+                             ((bits & 2) ? "1" : "0") + "\n#define SMP_HEAT " +
+                             ((bits & 4) ? "1" : "0") + "\n" + shaders::kSkinFsBody;
+      skin_variants[bits] = gl::make_program(shaders::kSkinVs, fs.c_str(), log);
+    }
+    return skin_variants[bits];
+  }
   void build_mask();
   void build_hairs();
   void build_layers();
@@ -361,7 +375,7 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
   Impl& m = *r->impl_;
   std::string log;
   m.bg = gl::make_program(shaders::kBackgroundVs, shaders::kBackgroundFs, &log);
-  m.skin = gl::make_program(shaders::kSkinVs, shaders::kSkinFs, &log);
+  m.skin = m.skin_program(0, &log);
   m.dots = gl::make_program(shaders::kDotVs, shaders::kDotFs, &log);
   m.lines = gl::make_program(shaders::kLineVs, shaders::kLineFs, &log);
   m.hair = gl::make_program(shaders::kHairVs, shaders::kHairFs, &log);
@@ -473,7 +487,8 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_REPEAT);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_REPEAT);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+    // Nearest level: the pores are +-2.5 % of the albedo, so a level seam cannot be seen.
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_NEAREST);
   }
   glBindTexture(GL_TEXTURE_2D, 0);
 
@@ -541,8 +556,9 @@ void Renderer::Impl::build_mask() {
   glBindTexture(GL_TEXTURE_2D, mask_tex);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
-  glGenerateMipmap(GL_TEXTURE_2D);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+  // Plain bilinear: its edges are soft (blurred above) and its shapes millimetres wide, so the
+  // mipmaps' extra fetch and level choice a fragment buy nothing visible.
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
   glBindTexture(GL_TEXTURE_2D, 0);
   mask_rect[0] = float(b.min.x_mm);
   mask_rect[1] = float(b.min.y_mm);
@@ -1192,6 +1208,13 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glEnable(GL_CULL_FACE);
   glCullFace(GL_BACK);
   glFrontFace(GL_CCW);
+  {
+    std::string log;
+    const int bits = (layer_dots ? 1 : 0) | (layer_dots && opt.show_status ? 2 : 0) |
+                     (opt.heat_map != HeatMapKind::kNone ? 4 : 0);
+    const GLuint prog = m.skin_program(bits, &log);
+    if (prog) m.skin = prog;  // a variant that fails to compile falls back to the last good one
+  }
   glUseProgram(m.skin);
   glUniformMatrix4fv(glGetUniformLocation(m.skin, "uVP"), 1, GL_FALSE, vp_m.data());
   glUniform3f(glGetUniformLocation(m.skin, "uEye"), float(eye.x), float(eye.y), float(eye.z));
@@ -1203,8 +1226,6 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
                   region_color(sim::RegionRole::kForbidden));
   glUniform4fv(glGetUniformLocation(m.skin, "uMaskRect"), 1, m.mask_rect);
   glUniform4fv(glGetUniformLocation(m.skin, "uHeatRect"), 1, m.heat_rect);
-  glUniform1f(glGetUniformLocation(m.skin, "uHeatOn"),
-              opt.heat_map != HeatMapKind::kNone ? 1.0f : 0.0f);
   glUniform1f(glGetUniformLocation(m.skin, "uHeatOpacity"),
               float(std::clamp(opt.heat_opacity, 0.0, 1.0)));
   glUniform1f(glGetUniformLocation(m.skin, "uShowRegions"), opt.show_regions ? 1.0f : 0.0f);
@@ -1224,9 +1245,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glBindTexture(GL_TEXTURE_2D, m.layers[1].tex);
   glUniform1i(glGetUniformLocation(m.skin, "uRings"), 4);
   glUniform4fv(glGetUniformLocation(m.skin, "uDotRect"), 1, m.dot_rect);
-  glUniform1f(glGetUniformLocation(m.skin, "uDotsOn"), layer_dots ? 1.0f : 0.0f);
-  glUniform1f(glGetUniformLocation(m.skin, "uRingsOn"),
-              layer_dots && opt.show_status ? 1.0f : 0.0f);
+
   glActiveTexture(GL_TEXTURE0);
   glBindVertexArray(m.skin_vao);
   // Level of detail from the size of a pixel on the nearest possible skin (the mesh's bounding

@@ -7,20 +7,26 @@ namespace smp::render::shaders {
 // further round the terminator: the cheap stand-in for subsurface scattering that keeps skin warm
 // instead of grey in shadow), a sky/ground hemisphere ambient, and a broad, weak sheen instead of
 // a specular highlight.
-#define SMP_GLSL_LIGHTING                                                                   \
-  "uniform vec3 uKeyDir;\n"                                                                 \
-  "uniform vec3 uFillDir;\n"                                                                \
-  "vec3 wrap_diffuse(vec3 n, vec3 l) {\n"                                                   \
-  "  const vec3 w = vec3(0.50, 0.32, 0.26);\n"                                              \
-  "  return clamp((vec3(dot(n, l)) + w) / (1.0 + w), 0.0, 1.0);\n"                          \
-  "}\n"                                                                                     \
-  "vec3 skin_light(vec3 n) {\n"                                                             \
-  "  vec3 hemi = mix(vec3(0.20, 0.18, 0.17), vec3(0.34, 0.36, 0.40), 0.5 + 0.5 * n.y);\n"   \
-  "  return 0.92 * wrap_diffuse(n, uKeyDir) + 0.30 * wrap_diffuse(n, uFillDir) + hemi;\n"   \
-  "}\n"                                                                                     \
-  "vec3 to_srgb(vec3 c) {\n"                                                                \
-  "  c = clamp(c, 0.0, 1.0);\n"                                                             \
-  "  return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));\n" \
+#define SMP_GLSL_LIGHTING                                                                      \
+  "uniform vec3 uKeyDir;\n"                                                                    \
+  "uniform vec3 uFillDir;\n"                                                                   \
+  "vec3 wrap_diffuse(vec3 n, vec3 l) {\n"                                                      \
+  "  const vec3 w = vec3(0.50, 0.32, 0.26);\n"                                                 \
+  "  return clamp((vec3(dot(n, l)) + w) / (1.0 + w), 0.0, 1.0);\n"                             \
+  "}\n"                                                                                        \
+  "vec3 skin_light(vec3 n) {\n"                                                                \
+  "  vec3 hemi = mix(vec3(0.20, 0.18, 0.17), vec3(0.34, 0.36, 0.40), 0.5 + 0.5 * n.y);\n"      \
+  "  return 0.92 * wrap_diffuse(n, uKeyDir) + 0.30 * wrap_diffuse(n, uFillDir) + hemi;\n"      \
+  "}\n"                                                                                        \
+  "vec3 to_srgb(vec3 c) {\n"                                                                   \
+  "  c = clamp(c, 0.0, 1.0);\n"                                                                \
+  "  return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));\n"    \
+  "}\n"                                                                                        \
+  "vec3 to_srgb_fast(vec3 c) {  /* sqrt-based fit, within ~0.5/255 of to_srgb */\n"            \
+  "  c = clamp(c, 0.0, 1.0);\n"                                                                \
+  "  vec3 s1 = sqrt(c), s2 = sqrt(s1), s3 = sqrt(s2);\n"                                       \
+  "  return clamp(0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * c, " \
+  "0.0, 1.0);\n"                                                                               \
   "}\n"
 
 inline constexpr const char* kBackgroundVs = R"(#version 330 core
@@ -55,7 +61,10 @@ void main() {
 }
 )";
 
-inline constexpr const char* kSkinFs = "#version 330 core\n" SMP_GLSL_LIGHTING R"(
+// Compiled in variants (Renderer::Impl::skin_program): SMP_DOTS (composite the dot layers),
+// SMP_RINGS (and the ring layer), SMP_HEAT (a heat map): llvmpipe runs both sides of a branch, so
+// what a frame does not show is left out of the program rather than skipped at run time.
+inline constexpr const char* kSkinFsBody = SMP_GLSL_LIGHTING R"(
 in vec3 vPos;
 in vec3 vNormal;
 in vec2 vMap;
@@ -67,15 +76,12 @@ uniform sampler2D uMask;   // r: scar, g: forbidden, b: avoid coverage
 uniform vec4 uMaskRect;    // min x, min y (mm), 1 / width, 1 / height (1/mm)
 uniform sampler2D uHeat;   // sRGB colour + alpha over the scalp map
 uniform vec4 uHeatRect;
-uniform float uHeatOn;
 uniform float uHeatOpacity;
 uniform float uShowRegions;
 uniform vec3 uForbiddenTint;
 uniform sampler2D uDots;   // the dots (+ fresh halos) splatted over the scalp map: premultiplied
 uniform sampler2D uRings;  // the status rings, likewise (coarser)
 uniform vec4 uDotRect;     // min x, min y (mm), 1 / width, 1 / height (1/mm), of both
-uniform float uDotsOn;     // 1: composite the dot layers (far views); 0: the dots are instanced
-uniform float uRingsOn;
 uniform sampler2D uNoise;  // tiling noise: r mottling, g red variation (256 mm), b pores (27 mm)
 out vec4 oColor;
 
@@ -111,24 +117,28 @@ void main() {
   col += vec3(0.025) * (rim2 * rim2);
 
   col = mix(col, uForbiddenTint * light, 0.22 * mask.g * uShowRegions);
-  if (uHeatOn > 0.5) {
+#if SMP_HEAT
+  {
     vec4 heat = texture(uHeat, (vMap - uHeatRect.xy) * uHeatRect.zw);
     // Mostly flat colour (legible against the legend), with a little shading to keep the form.
     col = mix(col, heat.rgb * (0.75 + 0.25 * clamp(light, 0.0, 1.0)), heat.a * uHeatOpacity);
   }
-  vec3 srgb = to_srgb(col);
-  if (uDotsOn > 0.5) {
+#endif
+  vec3 srgb = to_srgb_fast(col);
+#if SMP_DOTS
+  {
     // The same composite the instanced dots get from blending: lit dot colour over the skin in
     // sRGB, then the ring (unlit) over that. The mipmaps average coverage, so distant work reads
     // as an even stubble tone.
     vec2 duv = (vMap - uDotRect.xy) * uDotRect.zw;
     vec4 d = texture(uDots, duv);
-    srgb = mix(srgb, to_srgb(d.rgb / max(d.a, 1e-4) * light), d.a);
-    if (uRingsOn > 0.5) {
-      vec4 r = texture(uRings, duv);
-      srgb = mix(srgb, to_srgb(r.rgb / max(r.a, 1e-4)), r.a);
-    }
+    srgb = mix(srgb, to_srgb_fast(d.rgb / max(d.a, 1e-4) * light), d.a);
+#if SMP_RINGS
+    vec4 r = texture(uRings, duv);
+    srgb = mix(srgb, to_srgb_fast(r.rgb / max(r.a, 1e-4)), r.a);
+#endif
   }
+#endif
   oColor = vec4(srgb, 1.0);
 }
 )";
