@@ -32,15 +32,16 @@ constexpr int kPoreCells = 64;
 // (36,672 triangles instead of 146,688: ~4 mm chords whose sagitta on the scalp is ~0.02 mm).
 constexpr double kCoarseMeshMmPerPx = 0.2;
 // Dot layers (docs/rendering.md, Dots): the dots and fresh halos are splatted into a scalp-map
-// texture at 0.125 mm a texel, the status rings into one at 0.25 mm; sizes are rounded up to whole
-// 64 (32) texels so that every mip level down to 8 mm halves exactly.
+// texture at 0.125 mm a texel, the status rings into a second one (a ring ~1 texel wide needs the
+// same resolution); sizes are rounded up to whole 64 texels so that every mip level down to 8 mm
+// halves exactly.
 constexpr double kDotTexelMm = 0.125;
 constexpr int kDotLevels = 7;  // levels 0..6: 0.125 .. 8 mm
-constexpr double kRingTexelMm = 0.25;
-constexpr int kRingLevels = 6;  // 0.25 .. 8 mm
+constexpr double kRingTexelMm = kDotTexelMm;
+constexpr int kRingLevels = kDotLevels;
 constexpr double kDotMarginMm = 3.0;
 constexpr float kLayerLodBias = -1.0f;
-constexpr std::size_t kSplatChunk = 16384;  // instances a splat draw (bounds llvmpipe's bins)
+constexpr std::size_t kSplatChunk = 4096;  // instances a splat draw: bounds llvmpipe's bins
 // Closer than this (a pixel smaller than a dot texel on the nearest skin), the dots in view are
 // drawn one by one as instanced quads, if there are at most kNearBudget of them.
 constexpr double kNearMmPerPx = kDotTexelMm;
@@ -620,34 +621,20 @@ void Renderer::Impl::build_layers() {
   dot_rect[1] = float(layer_origin.y_mm);
   dot_rect[2] = float(1.0 / (w0 * kDotTexelMm));
   dot_rect[3] = float(1.0 / (h0 * kDotTexelMm));
-  const int sizes[2][2] = {{w0, h0}, {w0 / 2, h0 / 2}};
+  const int sizes[2][2] = {{w0, h0}, {w0, h0}};
   const int levels[2] = {kDotLevels, kRingLevels};
   const double texel[2] = {kDotTexelMm, kRingTexelMm};
   for (int k = 0; k < 2; ++k) {
     Layer& l = layers[k];
-    if (l.tex == 0 || l.w != sizes[k][0] || l.h != sizes[k][1]) {
-      if (l.tex == 0) glGenTextures(1, &l.tex);
-      glBindTexture(GL_TEXTURE_2D, l.tex);
-      for (int lv = 0; lv < levels[k]; ++lv) {
-        glTexImage2D(GL_TEXTURE_2D, lv, GL_SRGB8_ALPHA8, sizes[k][0] >> lv, sizes[k][1] >> lv, 0,
-                     GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
-      }
-      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_BASE_LEVEL, 0);
-      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, levels[k] - 1);
-      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-      glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
-      // One level sharper than the isotropic rule: the scalp is mostly seen at an angle, where
-      // the rule's larger footprint axis would smear each dot over several pixels.
-      glTexParameterf(GL_TEXTURE_2D, GL_TEXTURE_LOD_BIAS, kLayerLodBias);
+    if (l.tex != 0 && (l.w != sizes[k][0] || l.h != sizes[k][1])) {
+      glDeleteTextures(1, &l.tex);  // allocated again, at the new size, when first drawn
+      l.tex = 0;
     }
     l.w = sizes[k][0];
     l.h = sizes[k][1];
     l.levels = levels[k];
     l.texel_mm = texel[k];
   }
-  glBindTexture(GL_TEXTURE_2D, 0);
   // The margin keeps every dot's footprint (and the clamped edge texels) clear of the border.
   jac_w = int(std::ceil(w0 * kDotTexelMm / kJacobianMm)) + 1;
   jac_h = int(std::ceil(h0 * kDotTexelMm / kJacobianMm)) + 1;
@@ -735,7 +722,7 @@ SplatInstance Renderer::Impl::make_splat(std::size_t i, sim::BoxMm* footprint) {
     const double rmaj = std::max(double(d.shape[0]), 0.6 * kRingTexelMm);
     const double soft = std::max(double(d.shape[2]), 0.45 * kRingTexelMm);
     const double ext = std::max({rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * double(d.extra[0])),
-                                 std::max(rmaj * 1.7, 2.4 * kRingTexelMm) + 1.5 * kRingTexelMm}) +
+                                 std::max(rmaj * 1.7, 3.0 * kRingTexelMm) + 2.0 * kRingTexelMm}) +
                        kRingTexelMm;
     const double hx = ext * double(std::abs(s.frame[0]) + std::abs(s.frame[2]));
     const double hy = ext * double(std::abs(s.frame[1]) + std::abs(s.frame[3]));
@@ -795,6 +782,32 @@ void Renderer::Impl::splat_range(std::size_t from, std::size_t to, int layer,
 // bound (the caller restores its own), blending on, sRGB writes on.
 void Renderer::Impl::catch_up_layer(int k) {
   Layer& l = layers[k];
+  if (l.tex == 0) {
+    // Allocated on first use (a session that never leaves the close view, or has no dots, pays
+    // nothing); one immutable allocation where the driver has texture storage, else level by
+    // level (Mesa then briefly holds a second copy while it assembles the mip chain).
+    glGenTextures(1, &l.tex);
+    glBindTexture(GL_TEXTURE_2D, l.tex);
+    if (epoxy_gl_version() >= 42 || epoxy_has_gl_extension("GL_ARB_texture_storage")) {
+      glTexStorage2D(GL_TEXTURE_2D, l.levels, GL_SRGB8_ALPHA8, l.w, l.h);
+    } else {
+      for (int lv = 0; lv < l.levels; ++lv) {
+        glTexImage2D(GL_TEXTURE_2D, lv, GL_SRGB8_ALPHA8, l.w >> lv, l.h >> lv, 0, GL_RGBA,
+                     GL_UNSIGNED_BYTE, nullptr);
+      }
+    }
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_BASE_LEVEL, 0);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, l.levels - 1);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+    // One level sharper than the isotropic rule: the scalp is mostly seen at an angle, where
+    // the rule's larger footprint axis would smear each dot over several pixels.
+    glTexParameterf(GL_TEXTURE_2D, GL_TEXTURE_LOD_BIAS, kLayerLodBias);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    l.full = true;
+  }
   const bool splats = l.full || l.redo_valid || l.count < inst.size();
   const bool mips = l.dirty[0] < l.dirty[2] && l.dirty[1] < l.dirty[3];
   if (!splats && !mips) return;

@@ -256,8 +256,8 @@ void main() {
     ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * iExtra.x));
     vRing = vec4(0.0);
   } else {
-    float ring = status > 0 ? max(rmaj * 1.7, 2.4 * uTexelMm) : 0.0;
-    ext = ring + 1.5 * uTexelMm;
+    float ring = status > 0 ? max(rmaj * 1.7, 3.0 * uTexelMm) : 0.0;
+    ext = ring + 2.0 * uTexelMm;
     vRing = vec4(status > 0 ? uStatusColors[clamp(status - 1, 0, 3)] : vec3(0.0), ring);
   }
   vec2 local = aCorner * ext;
@@ -294,7 +294,8 @@ void main() {
     a = a_dot + h * (1.0 - a_dot);
   } else {
     float d = abs(length(vLocal) - vRing.w);
-    a = vRing.w > 0.0 ? 0.85 * (1.0 - smoothstep(0.45 * vMisc.y, 1.1 * vMisc.y, d)) : 0.0;
+    // A little wider than the instanced ~1 px ring: the texture filter spreads it.
+    a = vRing.w > 0.0 ? 0.9 * (1.0 - smoothstep(0.6 * vMisc.y, 1.4 * vMisc.y, d)) : 0.0;
     c = vRing.rgb * a;
   }
   if (a < 0.002) discard;
