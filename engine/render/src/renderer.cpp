@@ -801,7 +801,10 @@ void Renderer::Impl::catch_up_layer(int k) {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+    // Trilinear for the dots (a nearest-level seam shows as a band in the stubble's grain); the
+    // rings, a status aid, take the nearest level: one bilinear fetch instead of two.
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER,
+                    k == 0 ? GL_LINEAR_MIPMAP_LINEAR : GL_LINEAR_MIPMAP_NEAREST);
     // One level sharper than the isotropic rule: the scalp is mostly seen at an angle, where
     // the rule's larger footprint axis would smear each dot over several pixels.
     glTexParameterf(GL_TEXTURE_2D, GL_TEXTURE_LOD_BIAS, kLayerLodBias);
