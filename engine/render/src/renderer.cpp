@@ -31,14 +31,11 @@ constexpr int kPoreCells = 64;
 // Past this size of a pixel on the nearest skin, the head is drawn from every other grid line
 // (36,672 triangles instead of 146,688: ~4 mm chords whose sagitta on the scalp is ~0.02 mm).
 constexpr double kCoarseMeshMmPerPx = 0.2;
-// Dot layers (docs/rendering.md, Dots): the dots and fresh halos are splatted into a scalp-map
-// texture at 0.125 mm a texel, the status rings into a second one (a ring ~1 texel wide needs the
-// same resolution); sizes are rounded up to whole 64 texels so that every mip level down to 8 mm
-// halves exactly.
+// Dot layer (docs/rendering.md, Dots): the dots, their fresh halos and (while shown) their status
+// rings are splatted into a scalp-map texture at 0.125 mm a texel (a ring ~1 texel wide needs
+// that); its size is rounded up to whole 64 texels so every mip level down to 8 mm halves exactly.
 constexpr double kDotTexelMm = 0.125;
 constexpr int kDotLevels = 7;  // levels 0..6: 0.125 .. 8 mm
-constexpr double kRingTexelMm = kDotTexelMm;
-constexpr int kRingLevels = kDotLevels;
 constexpr double kDotMarginMm = 3.0;
 constexpr float kLayerLodBias = -1.0f;
 constexpr std::size_t kSplatChunk = 4096;  // instances a splat draw: bounds llvmpipe's bins
@@ -175,7 +172,7 @@ sim::Rgb status_color(sim::DepthStatus s) {
 struct Renderer::Impl {
   // Programs and their uniform locations.
   GLuint bg = 0, skin = 0, dots = 0, lines = 0, hair = 0, flat = 0;
-  GLuint skin_variants[8] = {};  // by kSkinDots | kSkinRings | kSkinHeat, compiled on first use
+  GLuint skin_variants[8] = {};  // by 1 (dots) | 4 (heat), compiled on first use
   // Skin mesh.
   GLuint skin_vao = 0, skin_vbo = 0, skin_ebo = 0;
   // The full mesh's indices, then (head only) the coarse level's.
@@ -187,7 +184,7 @@ struct Renderer::Impl {
   std::size_t dot_uploaded = 0;
   std::vector<std::uint32_t> near_idx;
   std::uint64_t dots_generation = 1, near_generation = 0;  // a change of `inst` bumps the first
-  // Dot layers over the scalp map (far views): [0] dots + halos, [1] status rings.
+  // The dot layer over the scalp map (far views): dots, halos and, when `rings`, status rings.
   struct Layer {
     GLuint tex = 0;
     int w = 0, h = 0, levels = 0;
@@ -197,8 +194,9 @@ struct Renderer::Impl {
     bool full = true;             // clear it and splat every dot again
     bool redo_valid = false;      // a map rect to clear and splat again (an undo's footprint)
     sim::BoxMm redo;
+    bool rings = false;  // the status rings are in it (a toggle splats everything again)
   };
-  Layer layers[2];
+  Layer layers[1];
   GLuint splat = 0, down = 0, splat_vao = 0, splat_vbo = 0, layer_fbo = 0;
   float dot_rect[4] = {0, 0, 1, 1};
   sim::PointMm layer_origin;
@@ -249,7 +247,7 @@ struct Renderer::Impl {
     glDeleteBuffers(GLsizei(std::size(bufs)), bufs);
     const GLuint vaos[] = {skin_vao, dot_vao, line_vao, hair_vao, flat_vao, splat_vao};
     glDeleteVertexArrays(GLsizei(std::size(vaos)), vaos);
-    const GLuint texs[] = {mask_tex, heat_tex, noise_tex, layers[0].tex, layers[1].tex};
+    const GLuint texs[] = {mask_tex, heat_tex, noise_tex, layers[0].tex};
     glDeleteTextures(GLsizei(std::size(texs)), texs);
     if (layer_fbo) glDeleteFramebuffers(1, &layer_fbo);
   }
@@ -340,8 +338,7 @@ struct Renderer::Impl {
   GLuint skin_program(int bits, std::string* log) {
     if (!skin_variants[bits]) {
       const std::string fs = std::string("#version 330 core\n#define SMP_DOTS ") +
-                             ((bits & 1) ? "1" : "0") + "\n#define SMP_RINGS " +
-                             ((bits & 2) ? "1" : "0") + "\n#define SMP_HEAT " +
+                             ((bits & 1) ? "1" : "0") + "\n#define SMP_HEAT " +
                              ((bits & 4) ? "1" : "0") + "\n" + shaders::kSkinFsBody;
       skin_variants[bits] = gl::make_program(shaders::kSkinVs, fs.c_str(), log);
     }
@@ -354,7 +351,7 @@ struct Renderer::Impl {
   SplatInstance make_splat(std::size_t i, sim::BoxMm* footprint);
   void splat_range(std::size_t from, std::size_t to, int layer, const sim::BoxMm* clip,
                    sim::BoxMm* touched, bool* touched_valid);
-  void catch_up_layer(int k);
+  void catch_up_layer(bool rings);
   void update_mips(Layer& l);
   bool gather_near(const Mat4& vp_m, const Vec3& eye);
   std::size_t cell_of(sim::PointMm p) const;
@@ -621,20 +618,15 @@ void Renderer::Impl::build_layers() {
   dot_rect[1] = float(layer_origin.y_mm);
   dot_rect[2] = float(1.0 / (w0 * kDotTexelMm));
   dot_rect[3] = float(1.0 / (h0 * kDotTexelMm));
-  const int sizes[2][2] = {{w0, h0}, {w0, h0}};
-  const int levels[2] = {kDotLevels, kRingLevels};
-  const double texel[2] = {kDotTexelMm, kRingTexelMm};
-  for (int k = 0; k < 2; ++k) {
-    Layer& l = layers[k];
-    if (l.tex != 0 && (l.w != sizes[k][0] || l.h != sizes[k][1])) {
-      glDeleteTextures(1, &l.tex);  // allocated again, at the new size, when first drawn
-      l.tex = 0;
-    }
-    l.w = sizes[k][0];
-    l.h = sizes[k][1];
-    l.levels = levels[k];
-    l.texel_mm = texel[k];
+  Layer& l = layers[0];
+  if (l.tex != 0 && (l.w != w0 || l.h != h0)) {
+    glDeleteTextures(1, &l.tex);  // allocated again, at the new size, when first drawn
+    l.tex = 0;
   }
+  l.w = w0;
+  l.h = h0;
+  l.levels = kDotLevels;
+  l.texel_mm = kDotTexelMm;
   // The margin keeps every dot's footprint (and the clamped edge texels) clear of the border.
   jac_w = int(std::ceil(w0 * kDotTexelMm / kJacobianMm)) + 1;
   jac_h = int(std::ceil(h0 * kDotTexelMm / kJacobianMm)) + 1;
@@ -645,11 +637,9 @@ void Renderer::Impl::build_layers() {
   cells.assign(std::size_t(cell_w) * cell_h, {});
   cell_sphere.assign(cells.size(), {0.0, 0.0, 0.0, 0.0});
   cell_sphere_done.assign(cells.size(), 0);
-  for (Layer& l : layers) {
-    l.count = 0;
-    l.full = true;
-    l.redo_valid = false;
-  }
+  l.count = 0;
+  l.full = true;
+  l.redo_valid = false;
 }
 
 std::size_t Renderer::Impl::cell_of(sim::PointMm p) const {
@@ -719,11 +709,11 @@ SplatInstance Renderer::Impl::make_splat(std::size_t i, sim::BoxMm* footprint) {
   std::memcpy(s.extra, d.extra, sizeof s.extra);
   if (footprint) {
     // Conservative reach of either layer's quad (kSplatVs), in dot-frame mm, then in map mm.
-    const double rmaj = std::max(double(d.shape[0]), 0.6 * kRingTexelMm);
-    const double soft = std::max(double(d.shape[2]), 0.45 * kRingTexelMm);
+    const double rmaj = std::max(double(d.shape[0]), 0.6 * kDotTexelMm);
+    const double soft = std::max(double(d.shape[2]), 0.45 * kDotTexelMm);
     const double ext = std::max({rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * double(d.extra[0])),
-                                 std::max(rmaj * 1.7, 3.0 * kRingTexelMm) + 2.0 * kRingTexelMm}) +
-                       kRingTexelMm;
+                                 std::max(rmaj * 1.7, 3.0 * kDotTexelMm) + 2.0 * kDotTexelMm}) +
+                       kDotTexelMm;
     const double hx = ext * double(std::abs(s.frame[0]) + std::abs(s.frame[2]));
     const double hy = ext * double(std::abs(s.frame[1]) + std::abs(s.frame[3]));
     *footprint = {{g.pos.x_mm - hx, g.pos.y_mm - hy}, {g.pos.x_mm + hx, g.pos.y_mm + hy}};
@@ -754,13 +744,12 @@ bool overlaps(const sim::BoxMm& a, const sim::BoxMm& b) {
 // change a texel inside). `touched` grows by the footprints of the dots drawn.
 void Renderer::Impl::splat_range(std::size_t from, std::size_t to, int layer,
                                  const sim::BoxMm* clip, sim::BoxMm* touched, bool* touched_valid) {
-  glUniform1i(glGetUniformLocation(splat, "uLayer"), layer);
+  glUniform1i(glGetUniformLocation(splat, "uRings"), layers[layer].rings ? 1 : 0);
   glUniform1f(glGetUniformLocation(splat, "uTexelMm"), float(layers[layer].texel_mm));
   std::size_t i = from;
   while (i < to) {
     splat_buf.clear();
     for (; i < to && splat_buf.size() < kSplatChunk; ++i) {
-      if (layer == 1 && inst[i].extra[1] < 0.5f) continue;  // no status, no ring
       sim::BoxMm fp;
       const SplatInstance si = make_splat(i, &fp);
       if (clip && !overlaps(fp, *clip)) continue;
@@ -780,8 +769,13 @@ void Renderer::Impl::splat_range(std::size_t from, std::size_t to, int layer,
 
 // Brings layer k up to date with the dots and its mipmaps with level 0. Leaves the layer FBO
 // bound (the caller restores its own), blending on, sRGB writes on.
-void Renderer::Impl::catch_up_layer(int k) {
+void Renderer::Impl::catch_up_layer(bool rings) {
+  const int k = 0;
   Layer& l = layers[k];
+  if (l.rings != rings) {
+    l.rings = rings;
+    l.full = true;
+  }
   if (l.tex == 0) {
     // Allocated on first use (a session that never leaves the close view, or has no dots, pays
     // nothing); one immutable allocation where the driver has texture storage, else level by
@@ -801,10 +795,8 @@ void Renderer::Impl::catch_up_layer(int k) {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-    // Trilinear for the dots (a nearest-level seam shows as a band in the stubble's grain); the
-    // rings, a status aid, take the nearest level: one bilinear fetch instead of two.
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER,
-                    k == 0 ? GL_LINEAR_MIPMAP_LINEAR : GL_LINEAR_MIPMAP_NEAREST);
+    // Trilinear: a nearest-level seam shows as a band in the stubble's grain.
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
     // One level sharper than the isotropic rule: the scalp is mostly seen at an angle, where
     // the rule's larger footprint axis would smear each dot over several pixels.
     glTexParameterf(GL_TEXTURE_2D, GL_TEXTURE_LOD_BIAS, kLayerLodBias);
@@ -1165,8 +1157,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
       GLint draw_fb = 0, read_fb = 0;
       glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_fb);
       glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_fb);
-      m.catch_up_layer(0);
-      if (opt.show_status) m.catch_up_layer(1);
+      m.catch_up_layer(opt.show_status);
       glDisable(GL_FRAMEBUFFER_SRGB);
       glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw_fb));
       glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read_fb));
@@ -1226,8 +1217,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glFrontFace(GL_CCW);
   {
     std::string log;
-    const int bits = (layer_dots ? 1 : 0) | (layer_dots && opt.show_status ? 2 : 0) |
-                     (opt.heat_map != HeatMapKind::kNone ? 4 : 0);
+    const int bits = (layer_dots ? 1 : 0) | (opt.heat_map != HeatMapKind::kNone ? 4 : 0);
     const GLuint prog = m.skin_program(bits, &log);
     if (prog) m.skin = prog;  // a variant that fails to compile falls back to the last good one
   }
@@ -1257,9 +1247,6 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glActiveTexture(GL_TEXTURE3);
   glBindTexture(GL_TEXTURE_2D, m.layers[0].tex);
   glUniform1i(glGetUniformLocation(m.skin, "uDots"), 3);
-  glActiveTexture(GL_TEXTURE4);
-  glBindTexture(GL_TEXTURE_2D, m.layers[1].tex);
-  glUniform1i(glGetUniformLocation(m.skin, "uRings"), 4);
   glUniform4fv(glGetUniformLocation(m.skin, "uDotRect"), 1, m.dot_rect);
 
   glActiveTexture(GL_TEXTURE0);

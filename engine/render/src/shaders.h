@@ -61,8 +61,8 @@ void main() {
 }
 )";
 
-// Compiled in variants (Renderer::Impl::skin_program): SMP_DOTS (composite the dot layers),
-// SMP_RINGS (and the ring layer), SMP_HEAT (a heat map): llvmpipe runs both sides of a branch, so
+// Compiled in variants (Renderer::Impl::skin_program): SMP_DOTS (composite the dot layer),
+// SMP_HEAT (a heat map): llvmpipe runs both sides of a branch, so
 // what a frame does not show is left out of the program rather than skipped at run time.
 inline constexpr const char* kSkinFsBody = SMP_GLSL_LIGHTING R"(
 in vec3 vPos;
@@ -79,9 +79,8 @@ uniform vec4 uHeatRect;
 uniform float uHeatOpacity;
 uniform float uShowRegions;
 uniform vec3 uForbiddenTint;
-uniform sampler2D uDots;   // the dots (+ fresh halos) splatted over the scalp map: premultiplied
-uniform sampler2D uRings;  // the status rings, likewise (coarser)
-uniform vec4 uDotRect;     // min x, min y (mm), 1 / width, 1 / height (1/mm), of both
+uniform sampler2D uDots;   // dots, fresh halos, status rings splatted over the map: premultiplied
+uniform vec4 uDotRect;     // min x, min y (mm), 1 / width, 1 / height (1/mm)
 uniform sampler2D uNoise;  // tiling noise: r mottling, g red variation (256 mm), b pores (27 mm)
 out vec4 oColor;
 
@@ -127,16 +126,12 @@ void main() {
   vec3 srgb = to_srgb_fast(col);
 #if SMP_DOTS
   {
-    // The same composite the instanced dots get from blending: lit dot colour over the skin in
-    // sRGB, then the ring (unlit) over that. The mipmaps average coverage, so distant work reads
+    // The same composite the instanced dots get from blending: the lit colour of the dots (and
+    // rings) over the skin, in sRGB. The mipmaps average coverage, so distant work reads
     // as an even stubble tone.
     vec2 duv = (vMap - uDotRect.xy) * uDotRect.zw;
     vec4 d = texture(uDots, duv);
     srgb = mix(srgb, to_srgb_fast(d.rgb / max(d.a, 1e-4) * light), d.a);
-#if SMP_RINGS
-    vec4 r = texture(uRings, duv);
-    srgb = mix(srgb, to_srgb_fast(r.rgb / max(r.a, 1e-4)), r.a);
-#endif
   }
 #endif
   oColor = vec4(srgb, 1.0);
@@ -238,7 +233,7 @@ layout(location = 4) in vec4 iColor;    // linear rgb, opacity
 layout(location = 5) in vec2 iExtra;    // fresh halo 0..1, status (0 none, 1..4)
 uniform vec4 uRect;        // the texture's map rect: min x, min y, 1 / width, 1 / height
 uniform float uTexelMm;
-uniform int uLayer;        // 0: dot and halo, 1: status ring
+uniform int uRings;        // 1: each dot's status ring over it
 uniform vec3 uStatusColors[4];
 out vec2 vLocal;
 out vec4 vShape;
@@ -251,15 +246,10 @@ void main() {
   float cover = (iShape.x * iShape.y) / (rmaj * rmin);
   float soft = max(iShape.z, 0.45 * uTexelMm);
   int status = int(iExtra.y + 0.5);
-  float ext;
-  if (uLayer == 0) {
-    ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * iExtra.x));
-    vRing = vec4(0.0);
-  } else {
-    float ring = status > 0 ? max(rmaj * 1.7, 3.0 * uTexelMm) : 0.0;
-    ext = ring + 2.0 * uTexelMm;
-    vRing = vec4(status > 0 ? uStatusColors[clamp(status - 1, 0, 3)] : vec3(0.0), ring);
-  }
+  float ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * iExtra.x));
+  float ring = (uRings == 1 && status > 0) ? max(rmaj * 1.7, 3.0 * uTexelMm) : 0.0;
+  if (ring > 0.0) ext = max(ext, ring + 2.0 * uTexelMm);
+  vRing = vec4(status > 0 ? uStatusColors[clamp(status - 1, 0, 3)] : vec3(0.0), ring);
   vec2 local = aCorner * ext;
   vec2 map = iMap + mat2(iFrame.xy, iFrame.zw) * local;
   vLocal = local;
@@ -275,12 +265,11 @@ in vec4 vShape;
 in vec4 vColor;
 in vec4 vRing;
 in vec2 vMisc;
-uniform int uLayer;
 out vec4 oColor;
 void main() {
   vec3 c;
   float a;
-  if (uLayer == 0) {
+  {
     float seed = vShape.w;
     float ang = atan(vLocal.y, vLocal.x);
     float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * seed)
@@ -292,11 +281,14 @@ void main() {
     float h = vMisc.x * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));
     c = vColor.rgb * a_dot + vec3(0.58, 0.09, 0.08) * h * (1.0 - a_dot);
     a = a_dot + h * (1.0 - a_dot);
-  } else {
+  }
+  if (vRing.w > 0.0) {
+    // The ring over the dot, as kDotFs; a little wider than its ~1 px: the texture filter
+    // spreads it.
     float d = abs(length(vLocal) - vRing.w);
-    // A little wider than the instanced ~1 px ring: the texture filter spreads it.
-    a = vRing.w > 0.0 ? 0.9 * (1.0 - smoothstep(0.6 * vMisc.y, 1.4 * vMisc.y, d)) : 0.0;
-    c = vRing.rgb * a;
+    float r = 0.9 * (1.0 - smoothstep(0.6 * vMisc.y, 1.4 * vMisc.y, d));
+    c = vRing.rgb * r + c * (1.0 - r);
+    a = r + a * (1.0 - r);
   }
   if (a < 0.002) discard;
   oColor = vec4(c, a);  // premultiplied: blended with (ONE, ONE_MINUS_SRC_ALPHA)
