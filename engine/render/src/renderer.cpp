@@ -38,7 +38,7 @@ constexpr double kDotTexelMm = 0.125;
 constexpr int kDotLevels = 7;  // levels 0..6: 0.125 .. 8 mm
 constexpr double kDotMarginMm = 3.0;
 constexpr float kLayerLodBias = -1.0f;
-constexpr std::size_t kSplatChunk = 4096;  // instances a splat draw: bounds llvmpipe's bins
+constexpr std::size_t kSplatChunk = 16384;  // instances a splat draw: bounds llvmpipe's bins
 // Closer than this (a pixel smaller than a dot texel on the nearest skin), the dots in view are
 // drawn one by one as instanced quads, if there are at most kNearBudget of them.
 constexpr double kNearMmPerPx = kDotTexelMm;
@@ -763,7 +763,10 @@ void Renderer::Impl::splat_range(std::size_t from, std::size_t to, int layer,
     glBufferSubData(GL_ARRAY_BUFFER, 0, GLsizeiptr(splat_buf.size() * sizeof(SplatInstance)),
                     splat_buf.data());
     glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, GLsizei(splat_buf.size()));
-    glFlush();  // rasterise this chunk before binning the next: bounded bin memory
+    // Rasterise this chunk before binning the next: llvmpipe otherwise keeps several scenes of
+    // bins for the big target in flight (measured: +68 MB of peak RSS at 100,000 dots with
+    // glFlush, none with glFinish).
+    glFinish();
   }
 }
 
