@@ -998,19 +998,29 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(mesh.vertices.size() * sizeof(physics::MeshVertex)),
                mesh.vertices.data(), GL_STATIC_DRAW);
   // A coarse level from every other grid line of the head, wound and pole-trimmed like the full
-  // one (engine/physics/src/surface.cpp, build_mesh).
+  // one (engine/physics/src/surface.cpp, build_mesh). The ears sit round the poles (b = +-pi/2)
+  // and their rims facet visibly at 4 mm across, so within kEarBandRad of a pole every b line
+  // stays (every other a line still goes: around the pole those are < 1 mm apart); the seam
+  // shares its vertices on both sides, so there are no T-junctions.
   std::vector<std::uint32_t> idx = mesh.indices;
   m.skin_index_count = GLsizei(idx.size());
   m.skin_coarse_count = 0;
   const int na = mesh.grid_a, nb = mesh.grid_b;
-  if (na > 0 && na % 2 == 0 && nb % 2 == 0 && nb >= 4 &&
+  if (na > 0 && na % 2 == 0 && nb % 2 == 0 && nb >= 8 &&
       mesh.vertices.size() == std::size_t(na + 1) * std::size_t(nb + 1)) {
+    constexpr double kEarBandRad = 0.45;
+    const int band =
+        std::clamp(2 * int(std::ceil(kEarBandRad / 3.14159265358979 * nb / 2.0)), 2, nb / 2 - 2);
+    const int jlo = band, jhi = nb - band;  // columns [jlo, jhi) coarse in b too; both even
+    const auto vid = [&](int i, int j) { return std::uint32_t(i * (nb + 1) + j); };
     for (int i = 0; i < na; i += 2) {
-      for (int j = 0; j < nb; j += 2) {
-        const std::uint32_t v00 = std::uint32_t(i * (nb + 1) + j), v01 = v00 + 2;
-        const std::uint32_t v10 = std::uint32_t((i + 2) * (nb + 1) + j), v11 = v10 + 2;
+      for (int j = 0; j < nb;) {
+        const int step = (j >= jlo && j < jhi) ? 2 : 1;
+        const std::uint32_t v00 = vid(i, j), v01 = vid(i, j + step), v10 = vid(i + 2, j),
+                            v11 = vid(i + 2, j + step);
         if (j != 0) idx.insert(idx.end(), {v00, v11, v10});
-        if (j != nb - 2) idx.insert(idx.end(), {v00, v01, v11});
+        if (j + step != nb) idx.insert(idx.end(), {v00, v01, v11});
+        j += step;
       }
     }
     m.skin_coarse_count = GLsizei(idx.size()) - m.skin_index_count;
