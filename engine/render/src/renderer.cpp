@@ -28,8 +28,8 @@ constexpr double kFreshHaloDays = 3.0;  // e-folding time of the fresh red halo
 constexpr int kNoiseTexels = 256;
 constexpr double kNoiseTileMm = 256.0;
 constexpr int kPoreCells = 64;
-// Past this size of a pixel on the nearest skin, the head is drawn from every other grid line
-// (36,672 triangles instead of 146,688: ~4 mm chords whose sagitta on the scalp is ~0.02 mm).
+// Past this size of a pixel on the nearest skin, the head is drawn from a coarser grid (47,232
+// triangles instead of 146,688: ~4 mm chords whose sagitta on the scalp is ~0.02 mm).
 constexpr double kCoarseMeshMmPerPx = 0.2;
 // Dot layer (docs/rendering.md, Dots): the dots, their fresh halos and (while shown) their status
 // rings are splatted into a scalp-map texture at 0.125 mm a texel (a ring ~1 texel wide needs
@@ -1265,7 +1265,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glActiveTexture(GL_TEXTURE0);
   glBindVertexArray(m.skin_vao);
   // Level of detail from the size of a pixel on the nearest possible skin (the mesh's bounding
-  // box): far views take the coarse mesh, whose vertex and setup work is a quarter.
+  // box): far views take the coarse mesh, whose vertex and setup work is about a third.
   if (m.skin_coarse_count > 0 && near_mmpp > kCoarseMeshMmPerPx) {
     glDrawElements(GL_TRIANGLES, m.skin_coarse_count, GL_UNSIGNED_INT,
                    gl::offset(std::size_t(m.skin_index_count) * sizeof(std::uint32_t)));
