@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -52,7 +53,8 @@ void BM_RenderFrame(benchmark::State& st) {
   std::unique_ptr<render::Renderer> renderer = std::move(r).value();
   const physics::SkinSurface surface = physics::SkinSurface::for_scenario(scenario());
   renderer->set_scene(scenario(), surface, catalogue());
-  const auto imps = impressions(n);
+  // N = 0: the bare head (skin, hairline), what every frame costs before any dot.
+  const auto imps = n > 0 ? impressions(n) : std::vector<sim::Impression>{};
   sim::Scorer scorer(scenario(), catalogue());
   for (const auto& imp : imps) scorer.add(imp);
   renderer->sync_dots(imps, &scorer);  // upload once; a frame only draws
@@ -79,7 +81,7 @@ void BM_RenderFrame(benchmark::State& st) {
 }  // namespace
 
 // Wall time, and the CPU time of every thread (llvmpipe rasterises on worker threads).
-BENCHMARK(BM_RenderFrame)->Arg(10000)->Arg(100000)->Arg(300000)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_RenderFrame)->Arg(0)->Arg(10000)->Arg(100000)->Arg(300000)->Unit(benchmark::kMillisecond)
     ->UseRealTime()->MeasureProcessCPUTime();
 
 }  // namespace smp::bench

@@ -346,6 +346,52 @@ TEST_F(RenderTest, IncrementalUpdatesMatchAFullRebuild) {
   EXPECT_EQ(renderer_->heat_field()->size(), final_list.size());
 }
 
+// The same at the default framing, where the dots come from the scalp-map layers (splatted as
+// they arrive, a scissored redo after an undo, mipmaps of the changed rectangle only), with the
+// status rings shown and a time-lapse change and back on the way.
+TEST_F(RenderTest, IncrementalUpdatesMatchAFullRebuildInTheFarView) {
+  const smp::sim::Scenario s = test_scenario(5);
+  const smp::physics::SkinSurface head = smp::physics::SkinSurface::head();
+  const OrbitCamera cam = OrbitCamera::framing(head);
+  DrawOptions opt;
+  opt.show_status = true;
+  const std::vector<Impression> all = make_dots(s, 6000, 8, {-60, 10}, {60, 120}, "smp-grey-1");
+  std::vector<Impression> redo = make_dots(s, 300, 9, {-60, 10}, {60, 120}, "smp-grey-4");
+  std::vector<Impression> final_list(all.begin(), all.end() - 500);
+  for (Impression d : redo) {
+    d.id = std::uint32_t(final_list.size());
+    d.t_s += 1000.0;
+    final_list.push_back(d);
+  }
+  smp::sim::Scorer scorer(s, catalogue_);
+  for (const Impression& d : final_list) scorer.add(d);
+  renderer_->set_scene(s, head, catalogue_);
+  renderer_->set_time_days(0.0);
+  const Frame empty = render(*renderer_, *target_, cam, opt, "far_incremental_empty");
+  for (std::size_t n = 1000; n <= all.size(); n += 1000) {
+    renderer_->sync_dots(std::span(all).first(n), &scorer);
+    render(*renderer_, *target_, cam, opt, "far_incremental_step");
+  }
+  renderer_->set_time_days(30.0);
+  render(*renderer_, *target_, cam, opt, "far_incremental_healed");
+  renderer_->set_time_days(0.0);
+  render(*renderer_, *target_, cam, opt, "far_incremental_fresh");
+  renderer_->sync_dots(std::span(all).first(all.size() - 500), &scorer);
+  render(*renderer_, *target_, cam, opt, "far_incremental_undo");
+  for (std::size_t n = all.size() - 500 + 100; n <= final_list.size(); n += 100) {
+    renderer_->sync_dots(std::span(final_list).first(n), &scorer);
+    render(*renderer_, *target_, cam, opt, "far_incremental_step");
+  }
+  EXPECT_EQ(renderer_->dot_count(), final_list.size());
+  const Frame incremental = render(*renderer_, *target_, cam, opt, "far_incremental");
+  EXPECT_GT(incremental.differs_from(empty), 0.01);  // the work is there
+
+  renderer_->set_scene(s, head, catalogue_);
+  renderer_->sync_dots(final_list, &scorer);
+  const Frame rebuilt = render(*renderer_, *target_, cam, opt, "far_rebuilt");
+  EXPECT_EQ(incremental.differs_from(rebuilt), 0.0);
+}
+
 TEST_F(RenderTest, PracticePadRendersFromAbove) {
   smp::sim::Scenario s = test_scenario(3);
   s.surface = smp::sim::Surface::kPracticePad;

@@ -359,6 +359,8 @@ void SkinSurface::Impl::build_mesh() const {
     // (a, b) grid: 384 steps around the X axis, 192 from ear to ear (~1.5-2 mm on the scalp).
     constexpr int na = 384, nb = 192;
     const HeadTables& t = head_tables();
+    m.grid_a = na;
+    m.grid_b = nb;
     m.vertices.reserve(std::size_t(na + 1) * (nb + 1));
     for (int i = 0; i <= na; ++i) {
       const double a = kAMin + (kAMax - kAMin) * i / na;

@@ -22,6 +22,29 @@ constexpr double kMaskTexelMm = 0.25;  // region mask resolution: 1-2 mm scars s
 constexpr double kMaskMarginMm = 12.0;
 constexpr double kGuideLiftMm = 0.35;   // guides float just above the skin (depth test)
 constexpr double kFreshHaloDays = 3.0;  // e-folding time of the fresh red halo
+// The skin's value noise, baked once into one tiling 256 x 256 texture (docs/rendering.md, Skin):
+// r, g the mottling and its red variation over a 256 mm tile (1 mm a texel), b the pores, 64 cells
+// of 0.42 mm (27 mm) over the same texels. The octaves are rounded to whole cells per tile.
+constexpr int kNoiseTexels = 256;
+constexpr double kNoiseTileMm = 256.0;
+constexpr int kPoreCells = 64;
+// Past this size of a pixel on the nearest skin, the head is drawn from a coarser grid (47,232
+// triangles instead of 146,688: ~4 mm chords whose sagitta on the scalp is ~0.02 mm).
+constexpr double kCoarseMeshMmPerPx = 0.2;
+// Dot layer (docs/rendering.md, Dots): the dots, their fresh halos and (while shown) their status
+// rings are splatted into a scalp-map texture at 0.125 mm a texel (a ring ~1 texel wide needs
+// that); its size is rounded up to whole 64 texels so every mip level down to 8 mm halves exactly.
+constexpr double kDotTexelMm = 0.125;
+constexpr int kDotLevels = 7;  // levels 0..6: 0.125 .. 8 mm
+constexpr double kDotMarginMm = 3.0;
+constexpr float kLayerLodBias = -1.0f;
+constexpr std::size_t kSplatChunk = 16384;  // instances a splat draw: bounds llvmpipe's bins
+// Closer than this (a pixel smaller than a dot texel on the nearest skin), the dots in view are
+// drawn one by one as instanced quads, if there are at most kNearBudget of them.
+constexpr double kNearMmPerPx = kDotTexelMm;
+constexpr std::size_t kNearBudget = 20000;
+constexpr double kCellMm = 8.0;      // culling cells of the near path (map mm)
+constexpr double kJacobianMm = 4.0;  // grid of the skin -> map Jacobian used by the splats
 
 float lin(double c) {  // sRGB -> linear
   return float(c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4));
@@ -42,6 +65,42 @@ double hash01(std::uint64_t x) {
   x ^= x >> 31;
   return double(x >> 11) * (1.0 / 9007199254740992.0);
 }
+// Value noise with smoothstep interpolation, periodic over `cells` lattice cells; (fx, fy) in
+// cells. `octave` picks an independent lattice.
+double periodic_noise(int octave, int cells, double fx, double fy) {
+  auto lattice = [&](int i, int j) {
+    i = ((i % cells) + cells) % cells;
+    j = ((j % cells) + cells) % cells;
+    return hash01(std::uint64_t(octave) * 1000003ull + std::uint64_t(j) * 4096ull +
+                  std::uint64_t(i));
+  };
+  const int ix = int(std::floor(fx)), iy = int(std::floor(fy));
+  double tx = fx - ix, ty = fy - iy;
+  tx = tx * tx * (3.0 - 2.0 * tx);
+  ty = ty * ty * (3.0 - 2.0 * ty);
+  const double a = lattice(ix, iy) + (lattice(ix + 1, iy) - lattice(ix, iy)) * tx;
+  const double b = lattice(ix, iy + 1) + (lattice(ix + 1, iy + 1) - lattice(ix, iy + 1)) * tx;
+  return a + (b - a) * ty;
+}
+std::vector<std::uint8_t> make_noise_texels() {
+  const int n = kNoiseTexels;
+  std::vector<std::uint8_t> px(std::size_t(n) * n * 4, 255);
+  const auto cells = [](double scale_mm) { return int(std::lround(kNoiseTileMm / scale_mm)); };
+  const int c17 = cells(17.0), c55 = cells(5.5), c9 = cells(9.0);
+  for (int y = 0; y < n; ++y) {
+    for (int x = 0; x < n; ++x) {
+      const double u = (x + 0.5) / n, v = (y + 0.5) / n;  // fraction of the tile
+      const double blot = 0.6 * periodic_noise(0, c17, u * c17, v * c17) +
+                          0.4 * periodic_noise(1, c55, u * c55, v * c55);
+      std::uint8_t* p = &px[(std::size_t(y) * n + x) * 4];
+      p[0] = std::uint8_t(std::lround(255.0 * blot));
+      p[1] = std::uint8_t(std::lround(255.0 * periodic_noise(2, c9, u * c9, v * c9)));
+      p[2] = std::uint8_t(
+          std::lround(255.0 * periodic_noise(3, kPoreCells, u * kPoreCells, v * kPoreCells)));
+    }
+  }
+  return px;
+}
 sim::Rgb hex(unsigned v) {
   return {double((v >> 16) & 255) / 255.0, double((v >> 8) & 255) / 255.0, double(v & 255) / 255.0};
 }
@@ -54,6 +113,14 @@ struct DotInstance {
   float extra[2];  // halo, status
 };
 static_assert(sizeof(DotInstance) == 19 * sizeof(float));
+
+// One dot as splatted into the map-space layers.
+struct SplatInstance {
+  float map[2];
+  float frame[4];  // dot frame (major, minor mm) -> map mm, column-major
+  float shape[4], color[4], extra[2];
+};
+static_assert(sizeof(SplatInstance) == 16 * sizeof(float));
 
 struct LineInstance {
   float p0[3], p1[3], color[4], width;
@@ -105,14 +172,44 @@ sim::Rgb status_color(sim::DepthStatus s) {
 struct Renderer::Impl {
   // Programs and their uniform locations.
   GLuint bg = 0, skin = 0, dots = 0, lines = 0, hair = 0, flat = 0;
+  GLuint skin_variants[8] = {};  // by 1 (dots) | 4 (heat), compiled on first use
   // Skin mesh.
   GLuint skin_vao = 0, skin_vbo = 0, skin_ebo = 0;
-  GLsizei skin_index_count = 0;
-  GLuint mask_tex = 0, heat_tex = 0;
+  // The full mesh's indices, then (head only) the coarse level's.
+  GLsizei skin_index_count = 0, skin_coarse_count = 0;
+  GLuint mask_tex = 0, heat_tex = 0, noise_tex = 0;
   float mask_rect[4] = {0, 0, 1, 1}, heat_rect[4] = {0, 0, 1, 1};
-  // Dots.
+  // Dots. dot_vbo holds the instanced (near) dots only: near_idx of them.
   GLuint quad_vbo = 0, dot_vao = 0, dot_vbo = 0;
-  std::size_t dot_capacity = 0, dot_uploaded = 0;
+  std::size_t dot_uploaded = 0;
+  std::vector<std::uint32_t> near_idx;
+  std::uint64_t dots_generation = 1, near_generation = 0;  // a change of `inst` bumps the first
+  // The dot layer over the scalp map (far views): dots, halos and, when `rings`, status rings.
+  struct Layer {
+    GLuint tex = 0;
+    int w = 0, h = 0, levels = 0;
+    double texel_mm = 0;
+    int dirty[4] = {0, 0, 0, 0};  // texel rect of level 0 whose mips are stale (x0, y0, x1, y1)
+    std::size_t count = 0;        // dots [0, count) are in it
+    bool full = true;             // clear it and splat every dot again
+    bool redo_valid = false;      // a map rect to clear and splat again (an undo's footprint)
+    sim::BoxMm redo;
+    bool rings = false;  // the status rings are in it (a toggle splats everything again)
+  };
+  Layer layers[1];
+  GLuint splat = 0, down = 0, splat_vao = 0, splat_vbo = 0, layer_fbo = 0;
+  float dot_rect[4] = {0, 0, 1, 1};
+  sim::PointMm layer_origin;
+  std::vector<SplatInstance> splat_buf;
+  // Skin -> map Jacobian (inverse of the map's), on a lazy kJacobianMm grid.
+  std::vector<std::array<double, 4>> jac;
+  std::vector<std::uint8_t> jac_done;
+  int jac_w = 0, jac_h = 0;
+  // Culling cells of the near path: the dots in each, and a world bounding sphere.
+  std::vector<std::vector<std::uint32_t>> cells;
+  std::vector<std::array<double, 4>> cell_sphere;
+  std::vector<std::uint8_t> cell_sphere_done;
+  int cell_w = 0, cell_h = 0;
   std::vector<DotGeom> geom;
   std::vector<DotInstance> inst;
   std::vector<sim::Impression> imps;  // copy of what the instances show (for time changes)
@@ -139,16 +236,20 @@ struct Renderer::Impl {
   HeatMapKind heat_uploaded = HeatMapKind::kNone;
 
   ~Impl() {
-    for (GLuint p : {bg, skin, dots, lines, hair, flat}) {
+    for (GLuint p : {bg, dots, lines, hair, flat, splat, down}) {
       if (p) glDeleteProgram(p);
     }
-    const GLuint bufs[] = {skin_vbo, skin_ebo,  quad_vbo, dot_vbo,
-                           line_vbo, line_quad, hair_vbo, flat_vbo};
+    for (GLuint p : skin_variants) {
+      if (p) glDeleteProgram(p);
+    }
+    const GLuint bufs[] = {skin_vbo,  skin_ebo, quad_vbo, dot_vbo,  line_vbo,
+                           line_quad, hair_vbo, flat_vbo, splat_vbo};
     glDeleteBuffers(GLsizei(std::size(bufs)), bufs);
-    const GLuint vaos[] = {skin_vao, dot_vao, line_vao, hair_vao, flat_vao};
+    const GLuint vaos[] = {skin_vao, dot_vao, line_vao, hair_vao, flat_vao, splat_vao};
     glDeleteVertexArrays(GLsizei(std::size(vaos)), vaos);
-    const GLuint texs[] = {mask_tex, heat_tex};
-    glDeleteTextures(2, texs);
+    const GLuint texs[] = {mask_tex, heat_tex, noise_tex, layers[0].tex};
+    glDeleteTextures(GLsizei(std::size(texs)), texs);
+    if (layer_fbo) glDeleteFramebuffers(1, &layer_fbo);
   }
 
   DotInstance make_instance(const sim::Impression& imp, const DotGeom& g) const {
@@ -177,21 +278,6 @@ struct Renderer::Impl {
     d.extra[0] = float(std::exp(-t_days / kFreshHaloDays));
     d.extra[1] = g.status;
     return d;
-  }
-
-  void upload_dots(std::size_t from) {
-    glBindBuffer(GL_ARRAY_BUFFER, dot_vbo);
-    if (inst.size() > dot_capacity) {
-      dot_capacity = std::max<std::size_t>(inst.size() * 2, 4096);
-      glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(dot_capacity * sizeof(DotInstance)), nullptr,
-                   GL_DYNAMIC_DRAW);
-      from = 0;
-    }
-    if (inst.size() > from) {
-      glBufferSubData(GL_ARRAY_BUFFER, GLintptr(from * sizeof(DotInstance)),
-                      GLsizeiptr((inst.size() - from) * sizeof(DotInstance)), inst.data() + from);
-    }
-    dot_uploaded = inst.size();
   }
 
   void upload_lines(const std::vector<LineInstance>& l) {
@@ -249,8 +335,26 @@ struct Renderer::Impl {
       heat_dirty = true;
     }
   }
+  GLuint skin_program(int bits, std::string* log) {
+    if (!skin_variants[bits]) {
+      const std::string fs = std::string("#version 330 core\n#define SMP_DOTS ") +
+                             ((bits & 1) ? "1" : "0") + "\n#define SMP_HEAT " +
+                             ((bits & 4) ? "1" : "0") + "\n" + shaders::kSkinFsBody;
+      skin_variants[bits] = gl::make_program(shaders::kSkinVs, fs.c_str(), log);
+    }
+    return skin_variants[bits];
+  }
   void build_mask();
   void build_hairs();
+  void build_layers();
+  std::array<double, 4> jacobian_inverse(sim::PointMm p);
+  SplatInstance make_splat(std::size_t i, sim::BoxMm* footprint);
+  void splat_range(std::size_t from, std::size_t to, int layer, const sim::BoxMm* clip,
+                   sim::BoxMm* touched, bool* touched_valid);
+  void catch_up_layer(bool rings);
+  void update_mips(Layer& l);
+  bool gather_near(const Mat4& vp_m, const Vec3& eye);
+  std::size_t cell_of(sim::PointMm p) const;
   void draw_lines(const std::vector<LineInstance>& l, const Mat4& vp_m, const Viewport& vp);
 };
 
@@ -269,12 +373,16 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
   Impl& m = *r->impl_;
   std::string log;
   m.bg = gl::make_program(shaders::kBackgroundVs, shaders::kBackgroundFs, &log);
-  m.skin = gl::make_program(shaders::kSkinVs, shaders::kSkinFs, &log);
+  m.skin = m.skin_program(0, &log);
   m.dots = gl::make_program(shaders::kDotVs, shaders::kDotFs, &log);
   m.lines = gl::make_program(shaders::kLineVs, shaders::kLineFs, &log);
   m.hair = gl::make_program(shaders::kHairVs, shaders::kHairFs, &log);
   m.flat = gl::make_program(shaders::kFlatVs, shaders::kFlatFs, &log);
-  if (!m.bg || !m.skin || !m.dots || !m.lines || !m.hair || !m.flat) return fail(log);
+  m.splat = gl::make_program(shaders::kSplatVs, shaders::kSplatFs, &log);
+  m.down = gl::make_program(shaders::kDownVs, shaders::kDownFs, &log);
+  if (!m.bg || !m.skin || !m.dots || !m.lines || !m.hair || !m.flat || !m.splat || !m.down) {
+    return fail(log);
+  }
 
   glGenVertexArrays(1, &m.skin_vao);
   glGenBuffers(1, &m.skin_vbo);
@@ -304,6 +412,20 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
   gl::attrib(4, 4, ds, offsetof(DotInstance, shape), 1);
   gl::attrib(5, 4, ds, offsetof(DotInstance, color), 1);
   gl::attrib(6, 2, ds, offsetof(DotInstance, extra), 1);
+
+  glGenVertexArrays(1, &m.splat_vao);
+  glGenBuffers(1, &m.splat_vbo);
+  glBindVertexArray(m.splat_vao);
+  glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
+  gl::attrib(0, 2, 2 * sizeof(float), 0);
+  glBindBuffer(GL_ARRAY_BUFFER, m.splat_vbo);
+  const std::size_t ss = sizeof(SplatInstance);
+  gl::attrib(1, 2, ss, offsetof(SplatInstance, map), 1);
+  gl::attrib(2, 4, ss, offsetof(SplatInstance, frame), 1);
+  gl::attrib(3, 4, ss, offsetof(SplatInstance, shape), 1);
+  gl::attrib(4, 4, ss, offsetof(SplatInstance, color), 1);
+  gl::attrib(5, 2, ss, offsetof(SplatInstance, extra), 1);
+  glGenFramebuffers(1, &m.layer_fbo);
 
   const float line_quad[8] = {0, -1, 0, 1, 1, -1, 1, 1};
   glGenBuffers(1, &m.line_quad);
@@ -351,6 +473,20 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
     const std::uint8_t zero[4] = {0, 0, 0, 0};
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 1, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, zero);
+  }
+  {
+    const int n = kNoiseTexels;
+    const std::vector<std::uint8_t> px = make_noise_texels();
+    glGenTextures(1, &m.noise_tex);
+    glBindTexture(GL_TEXTURE_2D, m.noise_tex);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, n, n, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    glGenerateMipmap(GL_TEXTURE_2D);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_REPEAT);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_REPEAT);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    // Nearest level: the pores are +-2.5 % of the albedo, so a level seam cannot be seen.
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_NEAREST);
   }
   glBindTexture(GL_TEXTURE_2D, 0);
 
@@ -418,8 +554,9 @@ void Renderer::Impl::build_mask() {
   glBindTexture(GL_TEXTURE_2D, mask_tex);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
-  glGenerateMipmap(GL_TEXTURE_2D);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+  // Plain bilinear: its edges are soft (blurred above) and its shapes millimetres wide, so the
+  // mipmaps' extra fetch and level choice a fragment buy nothing visible.
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
   glBindTexture(GL_TEXTURE_2D, 0);
   mask_rect[0] = float(b.min.x_mm);
   mask_rect[1] = float(b.min.y_mm);
@@ -471,6 +608,376 @@ void Renderer::Impl::build_hairs() {
   hair_count = GLsizei(hairs.size());
 }
 
+void Renderer::Impl::build_layers() {
+  const sim::BoxMm wb = surface->map_bounds();
+  layer_origin = {wb.min.x_mm - kDotMarginMm, wb.min.y_mm - kDotMarginMm};
+  const auto round_up = [](double v, int to) { return (int(std::ceil(v)) + to - 1) / to * to; };
+  const int w0 = round_up((wb.max.x_mm - wb.min.x_mm + 2 * kDotMarginMm) / kDotTexelMm, 64);
+  const int h0 = round_up((wb.max.y_mm - wb.min.y_mm + 2 * kDotMarginMm) / kDotTexelMm, 64);
+  dot_rect[0] = float(layer_origin.x_mm);
+  dot_rect[1] = float(layer_origin.y_mm);
+  dot_rect[2] = float(1.0 / (w0 * kDotTexelMm));
+  dot_rect[3] = float(1.0 / (h0 * kDotTexelMm));
+  Layer& l = layers[0];
+  if (l.tex != 0 && (l.w != w0 || l.h != h0)) {
+    glDeleteTextures(1, &l.tex);  // allocated again, at the new size, when first drawn
+    l.tex = 0;
+  }
+  l.w = w0;
+  l.h = h0;
+  l.levels = kDotLevels;
+  l.texel_mm = kDotTexelMm;
+  // The margin keeps every dot's footprint (and the clamped edge texels) clear of the border.
+  jac_w = int(std::ceil(w0 * kDotTexelMm / kJacobianMm)) + 1;
+  jac_h = int(std::ceil(h0 * kDotTexelMm / kJacobianMm)) + 1;
+  jac.assign(std::size_t(jac_w) * jac_h, {1.0, 0.0, 0.0, 1.0});
+  jac_done.assign(jac.size(), 0);
+  cell_w = int(std::ceil(w0 * kDotTexelMm / kCellMm));
+  cell_h = int(std::ceil(h0 * kDotTexelMm / kCellMm));
+  cells.assign(std::size_t(cell_w) * cell_h, {});
+  cell_sphere.assign(cells.size(), {0.0, 0.0, 0.0, 0.0});
+  cell_sphere_done.assign(cells.size(), 0);
+  l.count = 0;
+  l.full = true;
+  l.redo_valid = false;
+}
+
+std::size_t Renderer::Impl::cell_of(sim::PointMm p) const {
+  const int i = std::clamp(int((p.x_mm - layer_origin.x_mm) / kCellMm), 0, cell_w - 1);
+  const int j = std::clamp(int((p.y_mm - layer_origin.y_mm) / kCellMm), 0, cell_h - 1);
+  return std::size_t(j) * cell_w + i;
+}
+
+// Maps a tangent-frame offset (tangent_x, tangent_y mm on the skin) to map mm at p: the inverse
+// of the map's Jacobian, bilinear on a lazily filled grid (central differences at the nodes).
+std::array<double, 4> Renderer::Impl::jacobian_inverse(sim::PointMm p) {
+  const double fx = std::clamp((p.x_mm - layer_origin.x_mm) / kJacobianMm, 0.0, jac_w - 1.001);
+  const double fy = std::clamp((p.y_mm - layer_origin.y_mm) / kJacobianMm, 0.0, jac_h - 1.001);
+  const int i = int(fx), j = int(fy);
+  const auto node = [&](int ii, int jj) -> const std::array<double, 4>& {
+    const std::size_t k = std::size_t(jj) * jac_w + ii;
+    if (!jac_done[k]) {
+      const sim::PointMm q{layer_origin.x_mm + ii * kJacobianMm,
+                           layer_origin.y_mm + jj * kJacobianMm};
+      const double h = 0.05;
+      const physics::SurfacePoint c = surface->point(q);
+      const Vec3 dx =
+          (surface->point({q.x_mm + h, q.y_mm}).pos - surface->point({q.x_mm - h, q.y_mm}).pos) *
+          (0.5 / h);
+      const Vec3 dy =
+          (surface->point({q.x_mm, q.y_mm + h}).pos - surface->point({q.x_mm, q.y_mm - h}).pos) *
+          (0.5 / h);
+      // J: map mm -> tangent mm, columns d/dx and d/dy.
+      const double a = physics::dot(dx, c.tangent_x), b = physics::dot(dy, c.tangent_x);
+      const double cc = physics::dot(dx, c.tangent_y), d = physics::dot(dy, c.tangent_y);
+      const double det = a * d - b * cc;
+      if (std::abs(det) > 1e-6) {
+        jac[k] = {d / det, -cc / det, -b / det, a / det};
+      }
+      jac_done[k] = 1;
+    }
+    return jac[k];
+  };
+  const double tx = fx - i, ty = fy - j;
+  const std::array<double, 4>&n00 = node(i, j), &n10 = node(i + 1, j), &n01 = node(i, j + 1),
+                           &n11 = node(i + 1, j + 1);
+  std::array<double, 4> r{};
+  for (int k = 0; k < 4; ++k) {
+    const double top = n00[k] + (n10[k] - n00[k]) * tx, bot = n01[k] + (n11[k] - n01[k]) * tx;
+    r[k] = top + (bot - top) * ty;
+  }
+  return r;  // column-major
+}
+
+SplatInstance Renderer::Impl::make_splat(std::size_t i, sim::BoxMm* footprint) {
+  const DotInstance& d = inst[i];
+  const DotGeom& g = geom[i];
+  SplatInstance s{};
+  s.map[0] = float(g.pos.x_mm);
+  s.map[1] = float(g.pos.y_mm);
+  // The dot's major axis in tangent coordinates; the minor axis is the normal x the major.
+  const Vec3 axis{d.axis[0], d.axis[1], d.axis[2]};
+  const double ax = physics::dot(axis, g.at.tangent_x), ay = physics::dot(axis, g.at.tangent_y);
+  const std::array<double, 4> ji = jacobian_inverse(g.pos);
+  // frame = J^-1 * [major | minor], column-major.
+  s.frame[0] = float(ji[0] * ax + ji[2] * ay);
+  s.frame[1] = float(ji[1] * ax + ji[3] * ay);
+  s.frame[2] = float(ji[0] * -ay + ji[2] * ax);
+  s.frame[3] = float(ji[1] * -ay + ji[3] * ax);
+  std::memcpy(s.shape, d.shape, sizeof s.shape);
+  std::memcpy(s.color, d.color, sizeof s.color);
+  std::memcpy(s.extra, d.extra, sizeof s.extra);
+  if (footprint) {
+    // Conservative reach of either layer's quad (kSplatVs), in dot-frame mm, then in map mm.
+    const double rmaj = std::max(double(d.shape[0]), 0.6 * kDotTexelMm);
+    const double soft = std::max(double(d.shape[2]), 0.45 * kDotTexelMm);
+    const double ext = std::max({rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * double(d.extra[0])),
+                                 std::max(rmaj * 1.7, 3.0 * kDotTexelMm) + 2.0 * kDotTexelMm}) +
+                       kDotTexelMm;
+    const double hx = ext * double(std::abs(s.frame[0]) + std::abs(s.frame[2]));
+    const double hy = ext * double(std::abs(s.frame[1]) + std::abs(s.frame[3]));
+    *footprint = {{g.pos.x_mm - hx, g.pos.y_mm - hy}, {g.pos.x_mm + hx, g.pos.y_mm + hy}};
+  }
+  return s;
+}
+
+namespace {
+void grow(sim::BoxMm& b, const sim::BoxMm& o, bool* valid) {
+  if (!*valid) {
+    b = o;
+    *valid = true;
+    return;
+  }
+  b.min.x_mm = std::min(b.min.x_mm, o.min.x_mm);
+  b.min.y_mm = std::min(b.min.y_mm, o.min.y_mm);
+  b.max.x_mm = std::max(b.max.x_mm, o.max.x_mm);
+  b.max.y_mm = std::max(b.max.y_mm, o.max.y_mm);
+}
+bool overlaps(const sim::BoxMm& a, const sim::BoxMm& b) {
+  return a.min.x_mm <= b.max.x_mm && b.min.x_mm <= a.max.x_mm && a.min.y_mm <= b.max.y_mm &&
+         b.min.y_mm <= a.max.y_mm;
+}
+}  // namespace
+
+// Splats dots [from, to) into layer `layer` (its FBO bound, level 0 attached), in id order, in
+// chunks. With `clip`, only the dots whose footprint meets it (a scissored redo: the others cannot
+// change a texel inside). `touched` grows by the footprints of the dots drawn.
+void Renderer::Impl::splat_range(std::size_t from, std::size_t to, int layer,
+                                 const sim::BoxMm* clip, sim::BoxMm* touched, bool* touched_valid) {
+  glUniform1i(glGetUniformLocation(splat, "uRings"), layers[layer].rings ? 1 : 0);
+  glUniform1f(glGetUniformLocation(splat, "uTexelMm"), float(layers[layer].texel_mm));
+  std::size_t i = from;
+  while (i < to) {
+    splat_buf.clear();
+    for (; i < to && splat_buf.size() < kSplatChunk; ++i) {
+      sim::BoxMm fp;
+      const SplatInstance si = make_splat(i, &fp);
+      if (clip && !overlaps(fp, *clip)) continue;
+      grow(*touched, fp, touched_valid);
+      splat_buf.push_back(si);
+    }
+    if (splat_buf.empty()) continue;
+    glBindBuffer(GL_ARRAY_BUFFER, splat_vbo);
+    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(kSplatChunk * sizeof(SplatInstance)), nullptr,
+                 GL_STREAM_DRAW);
+    glBufferSubData(GL_ARRAY_BUFFER, 0, GLsizeiptr(splat_buf.size() * sizeof(SplatInstance)),
+                    splat_buf.data());
+    glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, GLsizei(splat_buf.size()));
+    // Rasterise this chunk before binning the next: llvmpipe otherwise keeps several scenes of
+    // bins for the big target in flight (measured: +68 MB of peak RSS at 100,000 dots with
+    // glFlush, none with glFinish).
+    glFinish();
+  }
+}
+
+// Brings layer k up to date with the dots and its mipmaps with level 0. Leaves the layer FBO
+// bound (the caller restores its own), blending on, sRGB writes on.
+void Renderer::Impl::catch_up_layer(bool rings) {
+  const int k = 0;
+  Layer& l = layers[k];
+  if (l.rings != rings) {
+    l.rings = rings;
+    l.full = true;
+  }
+  if (l.tex == 0) {
+    // Allocated on first use (a session that never leaves the close view, or has no dots, pays
+    // nothing); one immutable allocation where the driver has texture storage, else level by
+    // level (Mesa then briefly holds a second copy while it assembles the mip chain).
+    glGenTextures(1, &l.tex);
+    glBindTexture(GL_TEXTURE_2D, l.tex);
+    if (epoxy_gl_version() >= 42 || epoxy_has_gl_extension("GL_ARB_texture_storage")) {
+      glTexStorage2D(GL_TEXTURE_2D, l.levels, GL_SRGB8_ALPHA8, l.w, l.h);
+    } else {
+      for (int lv = 0; lv < l.levels; ++lv) {
+        glTexImage2D(GL_TEXTURE_2D, lv, GL_SRGB8_ALPHA8, l.w >> lv, l.h >> lv, 0, GL_RGBA,
+                     GL_UNSIGNED_BYTE, nullptr);
+      }
+    }
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_BASE_LEVEL, 0);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, l.levels - 1);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    // Trilinear: a nearest-level seam shows as a band in the stubble's grain.
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
+    // One level sharper than the isotropic rule: the scalp is mostly seen at an angle, where
+    // the rule's larger footprint axis would smear each dot over several pixels.
+    glTexParameterf(GL_TEXTURE_2D, GL_TEXTURE_LOD_BIAS, kLayerLodBias);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    l.full = true;
+  }
+  const bool splats = l.full || l.redo_valid || l.count < inst.size();
+  const bool mips = l.dirty[0] < l.dirty[2] && l.dirty[1] < l.dirty[3];
+  if (!splats && !mips) return;
+  glBindFramebuffer(GL_FRAMEBUFFER, layer_fbo);
+  glEnable(GL_FRAMEBUFFER_SRGB);
+  glDisable(GL_DEPTH_TEST);
+  glDisable(GL_CULL_FACE);
+  glDepthMask(GL_FALSE);
+  const auto texel_rect = [&](const sim::BoxMm& b, int r[4]) {
+    r[0] = std::clamp(int(std::floor((b.min.x_mm - layer_origin.x_mm) / l.texel_mm)) - 1, 0, l.w);
+    r[1] = std::clamp(int(std::floor((b.min.y_mm - layer_origin.y_mm) / l.texel_mm)) - 1, 0, l.h);
+    r[2] = std::clamp(int(std::ceil((b.max.x_mm - layer_origin.x_mm) / l.texel_mm)) + 1, 0, l.w);
+    r[3] = std::clamp(int(std::ceil((b.max.y_mm - layer_origin.y_mm) / l.texel_mm)) + 1, 0, l.h);
+  };
+  const auto add_dirty = [&](const int r[4]) {
+    if (r[0] >= r[2] || r[1] >= r[3]) return;
+    if (l.dirty[0] >= l.dirty[2] || l.dirty[1] >= l.dirty[3]) {
+      std::copy(r, r + 4, l.dirty);
+      return;
+    }
+    l.dirty[0] = std::min(l.dirty[0], r[0]);
+    l.dirty[1] = std::min(l.dirty[1], r[1]);
+    l.dirty[2] = std::max(l.dirty[2], r[2]);
+    l.dirty[3] = std::max(l.dirty[3], r[3]);
+  };
+  if (splats) {
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, l.tex, 0);
+    glViewport(0, 0, l.w, l.h);
+    glClearColor(0, 0, 0, 0);
+    glUseProgram(splat);
+    glUniform4fv(glGetUniformLocation(splat, "uRect"), 1, dot_rect);
+    float sc[12];
+    const sim::DepthStatus order[4] = {sim::DepthStatus::kInBand, sim::DepthStatus::kTooShallow,
+                                       sim::DepthStatus::kTooDeep, sim::DepthStatus::kCritical};
+    for (int i = 0; i < 4; ++i) {
+      const sim::Rgb c = status_color(order[i]);
+      sc[i * 3] = lin(c.r);
+      sc[i * 3 + 1] = lin(c.g);
+      sc[i * 3 + 2] = lin(c.b);
+    }
+    glUniform3fv(glGetUniformLocation(splat, "uStatusColors"), 4, sc);
+    glBindVertexArray(splat_vao);
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    sim::BoxMm touched{};
+    bool touched_valid = false;
+    if (l.full) {
+      glDisable(GL_SCISSOR_TEST);
+      glClear(GL_COLOR_BUFFER_BIT);
+      l.count = 0;
+      const int all[4] = {0, 0, l.w, l.h};
+      add_dirty(all);
+    } else if (l.redo_valid) {
+      // Undo: clear the removed dots' footprint and splat again, in order, the dots that reach
+      // into it: inside the rect that is exactly what a full rebuild gives.
+      int r[4];
+      texel_rect(l.redo, r);
+      if (r[0] < r[2] && r[1] < r[3]) {
+        glEnable(GL_SCISSOR_TEST);
+        glScissor(r[0], r[1], r[2] - r[0], r[3] - r[1]);
+        glClear(GL_COLOR_BUFFER_BIT);
+        const sim::BoxMm clip{
+            {layer_origin.x_mm + r[0] * l.texel_mm, layer_origin.y_mm + r[1] * l.texel_mm},
+            {layer_origin.x_mm + r[2] * l.texel_mm, layer_origin.y_mm + r[3] * l.texel_mm}};
+        bool v = false;
+        sim::BoxMm t{};
+        splat_range(0, l.count, k, &clip, &t, &v);
+        glDisable(GL_SCISSOR_TEST);
+        add_dirty(r);
+      }
+    }
+    splat_range(l.count, inst.size(), k, nullptr, &touched, &touched_valid);
+    if (touched_valid) {
+      int r[4];
+      texel_rect(touched, r);
+      add_dirty(r);
+    }
+    l.count = inst.size();
+    l.full = false;
+    l.redo_valid = false;
+  }
+  update_mips(l);
+}
+
+// Levels 1.. of the dirty rect from level 0, each the exact 2 x 2 mean of the level above.
+void Renderer::Impl::update_mips(Layer& l) {
+  if (l.dirty[0] >= l.dirty[2] || l.dirty[1] >= l.dirty[3]) return;
+  glDisable(GL_BLEND);
+  glUseProgram(down);
+  glUniform1i(glGetUniformLocation(down, "uSrc"), 0);
+  glActiveTexture(GL_TEXTURE0);
+  glBindTexture(GL_TEXTURE_2D, l.tex);
+  glBindVertexArray(flat_vao);  // the triangle comes from gl_VertexID
+  glEnable(GL_SCISSOR_TEST);
+  int r[4] = {l.dirty[0], l.dirty[1], l.dirty[2], l.dirty[3]};
+  for (int lv = 1; lv < l.levels; ++lv) {
+    r[0] >>= 1;
+    r[1] >>= 1;
+    r[2] = (r[2] + 1) >> 1;
+    r[3] = (r[3] + 1) >> 1;
+    // Read only level lv - 1 while level lv is the target (no feedback loop).
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_BASE_LEVEL, lv - 1);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, lv - 1);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, l.tex, lv);
+    glViewport(0, 0, l.w >> lv, l.h >> lv);
+    glScissor(r[0], r[1], r[2] - r[0], r[3] - r[1]);
+    glUniform1i(glGetUniformLocation(down, "uLevel"), lv - 1);
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+  }
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_BASE_LEVEL, 0);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAX_LEVEL, l.levels - 1);
+  glDisable(GL_SCISSOR_TEST);
+  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, l.tex, 0);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  std::fill(l.dirty, l.dirty + 4, 0);
+}
+
+// The near path: the dots of the culling cells in the view frustum, in id order, into dot_vbo.
+// False when there are more than kNearBudget of them (the layers are cheaper then).
+bool Renderer::Impl::gather_near(const Mat4& m4, const Vec3& eye) {
+  (void)eye;
+  // Frustum planes (Gribb-Hartmann) from the column-major view-projection.
+  double planes[6][4];
+  for (int p = 0; p < 6; ++p) {
+    const int row = p / 2;
+    const double sgn = (p % 2 == 0) ? 1.0 : -1.0;
+    for (int c = 0; c < 4; ++c)
+      planes[p][c] = double(m4[c * 4 + 3]) + sgn * double(m4[c * 4 + row]);
+  }
+  std::vector<std::uint32_t> idx;
+  std::size_t total = 0;
+  std::vector<std::size_t> visible;
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    if (cells[c].empty()) continue;
+    if (!cell_sphere_done[c]) {
+      const int ci = int(c % std::size_t(cell_w)), cj = int(c / std::size_t(cell_w));
+      const physics::SurfacePoint sp = surface->point(
+          {layer_origin.x_mm + (ci + 0.5) * kCellMm, layer_origin.y_mm + (cj + 0.5) * kCellMm});
+      // Half the cell's diagonal (the map never stretches the skin by more than ~1.1 here), plus
+      // a dot's reach (rings of a few pixels included).
+      cell_sphere[c] = {sp.pos.x, sp.pos.y, sp.pos.z, 0.75 * kCellMm * 1.2 + 4.0};
+      cell_sphere_done[c] = 1;
+    }
+    const auto& sph = cell_sphere[c];
+    bool in = true;
+    for (const auto& pl : planes) {
+      const double len = std::sqrt(pl[0] * pl[0] + pl[1] * pl[1] + pl[2] * pl[2]);
+      if (pl[0] * sph[0] + pl[1] * sph[1] + pl[2] * sph[2] + pl[3] < -sph[3] * len) {
+        in = false;
+        break;
+      }
+    }
+    if (!in) continue;
+    total += cells[c].size();
+    if (total > kNearBudget) return false;
+    visible.push_back(c);
+  }
+  for (std::size_t c : visible) idx.insert(idx.end(), cells[c].begin(), cells[c].end());
+  std::sort(idx.begin(), idx.end());  // id order: overlapping dots blend as in a full draw
+  if (near_generation != dots_generation || idx != near_idx) {
+    near_idx = std::move(idx);
+    std::vector<DotInstance> buf(near_idx.size());
+    for (std::size_t k = 0; k < near_idx.size(); ++k) buf[k] = inst[near_idx[k]];
+    glBindBuffer(GL_ARRAY_BUFFER, dot_vbo);
+    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(buf.size() * sizeof(DotInstance)), buf.data(),
+                 GL_DYNAMIC_DRAW);
+    near_generation = dots_generation;
+  }
+  dot_uploaded = near_idx.size();
+  return true;
+}
+
 void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurface& surface,
                          const sim::PigmentCatalogue& catalogue) {
   Impl& m = *impl_;
@@ -490,11 +997,38 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   glBindBuffer(GL_ARRAY_BUFFER, m.skin_vbo);
   glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(mesh.vertices.size() * sizeof(physics::MeshVertex)),
                mesh.vertices.data(), GL_STATIC_DRAW);
+  // A coarse level from every other grid line of the head, wound and pole-trimmed like the full
+  // one (engine/physics/src/surface.cpp, build_mesh). The ears sit round the poles (b = +-pi/2)
+  // and their rims facet visibly at 4 mm across, so within kEarBandRad of a pole every b line
+  // stays (every other a line still goes: around the pole those are < 1 mm apart); the seam
+  // shares its vertices on both sides, so there are no T-junctions.
+  std::vector<std::uint32_t> idx = mesh.indices;
+  m.skin_index_count = GLsizei(idx.size());
+  m.skin_coarse_count = 0;
+  const int na = mesh.grid_a, nb = mesh.grid_b;
+  if (na > 0 && na % 2 == 0 && nb % 2 == 0 && nb >= 8 &&
+      mesh.vertices.size() == std::size_t(na + 1) * std::size_t(nb + 1)) {
+    constexpr double kEarBandRad = 0.45;
+    const int band =
+        std::clamp(2 * int(std::ceil(kEarBandRad / 3.14159265358979 * nb / 2.0)), 2, nb / 2 - 2);
+    const int jlo = band, jhi = nb - band;  // columns [jlo, jhi) coarse in b too; both even
+    const auto vid = [&](int i, int j) { return std::uint32_t(i * (nb + 1) + j); };
+    for (int i = 0; i < na; i += 2) {
+      for (int j = 0; j < nb;) {
+        const int step = (j >= jlo && j < jhi) ? 2 : 1;
+        const std::uint32_t v00 = vid(i, j), v01 = vid(i, j + step), v10 = vid(i + 2, j),
+                            v11 = vid(i + 2, j + step);
+        if (j != 0) idx.insert(idx.end(), {v00, v11, v10});
+        if (j + step != nb) idx.insert(idx.end(), {v00, v01, v11});
+        j += step;
+      }
+    }
+    m.skin_coarse_count = GLsizei(idx.size()) - m.skin_index_count;
+  }
   glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m.skin_ebo);
-  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(mesh.indices.size() * sizeof(std::uint32_t)),
-               mesh.indices.data(), GL_STATIC_DRAW);
+  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(idx.size() * sizeof(std::uint32_t)), idx.data(),
+               GL_STATIC_DRAW);
   glBindVertexArray(0);
-  m.skin_index_count = GLsizei(mesh.indices.size());
 
   m.build_mask();
   m.build_hairs();
@@ -519,6 +1053,9 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   m.inst.clear();
   m.imps.clear();
   m.dot_uploaded = 0;
+  m.near_idx.clear();
+  ++m.dots_generation;
+  m.build_layers();
 }
 
 void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim::Scorer* scorer) {
@@ -535,6 +1072,19 @@ void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim
   while (keep > 0 && !same(keep - 1)) --keep;
   const bool truncated = keep < m.imps.size();
   if (truncated) {
+    // The layers clear the removed dots' footprint and splat into it again (catch_up_layer).
+    for (Impl::Layer& l : m.layers) {
+      for (std::size_t i = keep; i < std::min(l.count, m.imps.size()); ++i) {
+        sim::BoxMm fp;
+        m.make_splat(i, &fp);
+        grow(l.redo, fp, &l.redo_valid);
+      }
+      l.count = std::min(l.count, keep);
+    }
+    for (std::size_t i = m.imps.size(); i-- > keep;) {
+      std::vector<std::uint32_t>& cell = m.cells[m.cell_of(m.geom[i].pos)];
+      while (!cell.empty() && cell.back() >= keep) cell.pop_back();
+    }
     m.geom.resize(keep);
     m.inst.resize(keep);
     m.imps.resize(keep);
@@ -557,9 +1107,11 @@ void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim
     m.inst.push_back(m.make_instance(imp, g));
     m.geom.push_back(g);
     m.imps.push_back(imp);
+    m.cells[m.cell_of(g.pos)].push_back(std::uint32_t(i));
   }
-  // Only the changed tail is uploaded (a shrink just draws fewer instances).
-  if (m.inst.size() != m.dot_uploaded || first_new < m.dot_uploaded) m.upload_dots(first_new);
+  // Nothing is uploaded here: draw() splats the new dots into the layers, or gathers the near
+  // ones, whichever the view needs.
+  if (truncated || first_new < m.inst.size()) ++m.dots_generation;
 }
 
 const HeatField* Renderer::heat_field() {
@@ -573,7 +1125,8 @@ void Renderer::set_time_days(double t_days) {
   if (t_days == m.t_days) return;
   m.t_days = t_days;
   for (std::size_t i = 0; i < m.inst.size(); ++i) m.inst[i] = m.make_instance(m.imps[i], m.geom[i]);
-  m.upload_dots(0);
+  for (Impl::Layer& l : m.layers) l.full = true;
+  ++m.dots_generation;
 }
 
 double Renderer::time_days() const {
@@ -598,6 +1151,31 @@ void Renderer::Impl::draw_lines(const std::vector<LineInstance>& l, const Mat4& 
 void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height,
                     const DrawOptions& opt) {
   Impl& m = *impl_;
+  // Dots: one by one (instanced) when the view is close and holds few of them, else from the
+  // map-space layers, brought up to date here (so sync_dots needs no GL state of the caller's).
+  bool near_dots = false, layer_dots = false;
+  double near_mmpp = 1.0;
+  if (m.scenario) {
+    const Vec3 eye0 = camera.eye();
+    const Vec3 lo = m.surface->bounds_min(), hi = m.surface->bounds_max();
+    const Vec3 nearest{std::clamp(eye0.x, lo.x, hi.x), std::clamp(eye0.y, lo.y, hi.y),
+                       std::clamp(eye0.z, lo.z, hi.z)};
+    near_mmpp = 2.0 * std::tan(camera.fov_y_rad / 2) / std::max(vp.height, 1) *
+                physics::length(eye0 - nearest);
+    if (!m.inst.empty()) {
+      if (near_mmpp < kNearMmPerPx) near_dots = m.gather_near(camera.view_projection(vp), eye0);
+      layer_dots = !near_dots;
+    }
+    if (layer_dots) {
+      GLint draw_fb = 0, read_fb = 0;
+      glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_fb);
+      glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_fb);
+      m.catch_up_layer(opt.show_status);
+      glDisable(GL_FRAMEBUFFER_SRGB);
+      glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw_fb));
+      glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read_fb));
+    }
+  }
   const GLint gl_y = fb_height - vp.y - vp.height;
   glViewport(vp.x, gl_y, vp.width, vp.height);
   glEnable(GL_SCISSOR_TEST);
@@ -650,6 +1228,12 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glEnable(GL_CULL_FACE);
   glCullFace(GL_BACK);
   glFrontFace(GL_CCW);
+  {
+    std::string log;
+    const int bits = (layer_dots ? 1 : 0) | (opt.heat_map != HeatMapKind::kNone ? 4 : 0);
+    const GLuint prog = m.skin_program(bits, &log);
+    if (prog) m.skin = prog;  // a variant that fails to compile falls back to the last good one
+  }
   glUseProgram(m.skin);
   glUniformMatrix4fv(glGetUniformLocation(m.skin, "uVP"), 1, GL_FALSE, vp_m.data());
   glUniform3f(glGetUniformLocation(m.skin, "uEye"), float(eye.x), float(eye.y), float(eye.z));
@@ -661,8 +1245,6 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
                   region_color(sim::RegionRole::kForbidden));
   glUniform4fv(glGetUniformLocation(m.skin, "uMaskRect"), 1, m.mask_rect);
   glUniform4fv(glGetUniformLocation(m.skin, "uHeatRect"), 1, m.heat_rect);
-  glUniform1f(glGetUniformLocation(m.skin, "uHeatOn"),
-              opt.heat_map != HeatMapKind::kNone ? 1.0f : 0.0f);
   glUniform1f(glGetUniformLocation(m.skin, "uHeatOpacity"),
               float(std::clamp(opt.heat_opacity, 0.0, 1.0)));
   glUniform1f(glGetUniformLocation(m.skin, "uShowRegions"), opt.show_regions ? 1.0f : 0.0f);
@@ -672,9 +1254,24 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glActiveTexture(GL_TEXTURE1);
   glBindTexture(GL_TEXTURE_2D, m.heat_tex);
   glUniform1i(glGetUniformLocation(m.skin, "uHeat"), 1);
+  glActiveTexture(GL_TEXTURE2);
+  glBindTexture(GL_TEXTURE_2D, m.noise_tex);
+  glUniform1i(glGetUniformLocation(m.skin, "uNoise"), 2);
+  glActiveTexture(GL_TEXTURE3);
+  glBindTexture(GL_TEXTURE_2D, m.layers[0].tex);
+  glUniform1i(glGetUniformLocation(m.skin, "uDots"), 3);
+  glUniform4fv(glGetUniformLocation(m.skin, "uDotRect"), 1, m.dot_rect);
+
   glActiveTexture(GL_TEXTURE0);
   glBindVertexArray(m.skin_vao);
-  glDrawElements(GL_TRIANGLES, m.skin_index_count, GL_UNSIGNED_INT, nullptr);
+  // Level of detail from the size of a pixel on the nearest possible skin (the mesh's bounding
+  // box): far views take the coarse mesh, whose vertex and setup work is about a third.
+  if (m.skin_coarse_count > 0 && near_mmpp > kCoarseMeshMmPerPx) {
+    glDrawElements(GL_TRIANGLES, m.skin_coarse_count, GL_UNSIGNED_INT,
+                   gl::offset(std::size_t(m.skin_index_count) * sizeof(std::uint32_t)));
+  } else {
+    glDrawElements(GL_TRIANGLES, m.skin_index_count, GL_UNSIGNED_INT, nullptr);
+  }
   glDisable(GL_CULL_FACE);
 
   // Transparent layers on the skin: no depth writes.
@@ -683,7 +1280,7 @@ void Renderer::draw(const OrbitCamera& camera, const Viewport& vp, int fb_height
   glDepthMask(GL_FALSE);
   glDepthFunc(GL_LEQUAL);
 
-  if (!m.inst.empty()) {
+  if (near_dots && m.dot_uploaded > 0) {
     glUseProgram(m.dots);
     glUniformMatrix4fv(glGetUniformLocation(m.dots, "uVP"), 1, GL_FALSE, vp_m.data());
     glUniform3f(glGetUniformLocation(m.dots, "uEye"), float(eye.x), float(eye.y), float(eye.z));

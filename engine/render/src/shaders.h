@@ -7,20 +7,26 @@ namespace smp::render::shaders {
 // further round the terminator: the cheap stand-in for subsurface scattering that keeps skin warm
 // instead of grey in shadow), a sky/ground hemisphere ambient, and a broad, weak sheen instead of
 // a specular highlight.
-#define SMP_GLSL_LIGHTING                                                                   \
-  "uniform vec3 uKeyDir;\n"                                                                 \
-  "uniform vec3 uFillDir;\n"                                                                \
-  "vec3 wrap_diffuse(vec3 n, vec3 l) {\n"                                                   \
-  "  const vec3 w = vec3(0.50, 0.32, 0.26);\n"                                              \
-  "  return clamp((vec3(dot(n, l)) + w) / (1.0 + w), 0.0, 1.0);\n"                          \
-  "}\n"                                                                                     \
-  "vec3 skin_light(vec3 n) {\n"                                                             \
-  "  vec3 hemi = mix(vec3(0.20, 0.18, 0.17), vec3(0.34, 0.36, 0.40), 0.5 + 0.5 * n.y);\n"   \
-  "  return 0.92 * wrap_diffuse(n, uKeyDir) + 0.30 * wrap_diffuse(n, uFillDir) + hemi;\n"   \
-  "}\n"                                                                                     \
-  "vec3 to_srgb(vec3 c) {\n"                                                                \
-  "  c = clamp(c, 0.0, 1.0);\n"                                                             \
-  "  return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));\n" \
+#define SMP_GLSL_LIGHTING                                                                      \
+  "uniform vec3 uKeyDir;\n"                                                                    \
+  "uniform vec3 uFillDir;\n"                                                                   \
+  "vec3 wrap_diffuse(vec3 n, vec3 l) {\n"                                                      \
+  "  const vec3 w = vec3(0.50, 0.32, 0.26);\n"                                                 \
+  "  return clamp((vec3(dot(n, l)) + w) / (1.0 + w), 0.0, 1.0);\n"                             \
+  "}\n"                                                                                        \
+  "vec3 skin_light(vec3 n) {\n"                                                                \
+  "  vec3 hemi = mix(vec3(0.20, 0.18, 0.17), vec3(0.34, 0.36, 0.40), 0.5 + 0.5 * n.y);\n"      \
+  "  return 0.92 * wrap_diffuse(n, uKeyDir) + 0.30 * wrap_diffuse(n, uFillDir) + hemi;\n"      \
+  "}\n"                                                                                        \
+  "vec3 to_srgb(vec3 c) {\n"                                                                   \
+  "  c = clamp(c, 0.0, 1.0);\n"                                                                \
+  "  return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));\n"    \
+  "}\n"                                                                                        \
+  "vec3 to_srgb_fast(vec3 c) {  /* sqrt-based fit, within ~0.5/255 of to_srgb */\n"            \
+  "  c = clamp(c, 0.0, 1.0);\n"                                                                \
+  "  vec3 s1 = sqrt(c), s2 = sqrt(s1), s3 = sqrt(s2);\n"                                       \
+  "  return clamp(0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * c, " \
+  "0.0, 1.0);\n"                                                                               \
   "}\n"
 
 inline constexpr const char* kBackgroundVs = R"(#version 330 core
@@ -55,7 +61,10 @@ void main() {
 }
 )";
 
-inline constexpr const char* kSkinFs = "#version 330 core\n" SMP_GLSL_LIGHTING R"(
+// Compiled in variants (Renderer::Impl::skin_program): SMP_DOTS (composite the dot layer),
+// SMP_HEAT (a heat map): llvmpipe runs both sides of a branch, so
+// what a frame does not show is left out of the program rather than skipped at run time.
+inline constexpr const char* kSkinFsBody = SMP_GLSL_LIGHTING R"(
 in vec3 vPos;
 in vec3 vNormal;
 in vec2 vMap;
@@ -67,35 +76,30 @@ uniform sampler2D uMask;   // r: scar, g: forbidden, b: avoid coverage
 uniform vec4 uMaskRect;    // min x, min y (mm), 1 / width, 1 / height (1/mm)
 uniform sampler2D uHeat;   // sRGB colour + alpha over the scalp map
 uniform vec4 uHeatRect;
-uniform float uHeatOn;
 uniform float uHeatOpacity;
 uniform float uShowRegions;
 uniform vec3 uForbiddenTint;
+uniform sampler2D uDots;   // dots, fresh halos, status rings splatted over the map: premultiplied
+uniform vec4 uDotRect;     // min x, min y (mm), 1 / width, 1 / height (1/mm)
+uniform sampler2D uNoise;  // tiling noise: r mottling, g red variation (256 mm), b pores (27 mm)
 out vec4 oColor;
-
-float hash(vec2 p) {
-  p = fract(p * vec2(0.1031, 0.1030));
-  p += dot(p, p.yx + 33.33);
-  return fract((p.x + p.y) * p.x);
-}
-float vnoise(vec2 p) {
-  vec2 i = floor(p), f = fract(p);
-  f = f * f * (3.0 - 2.0 * f);
-  return mix(mix(hash(i), hash(i + vec2(1, 0)), f.x), mix(hash(i + vec2(0, 1)), hash(i + vec2(1, 1)), f.x), f.y);
-}
 
 void main() {
   vec3 n = normalize(vNormal);
   vec3 v = normalize(uEye - vPos);
   vec4 mask = texture(uMask, (vMap - uMaskRect.xy) * uMaskRect.zw);
   float scar = mask.r;
-  // Mottling at two scales and fine pores, all in scalp-map millimetres so they stay put on the
-  // skin; scar tissue is smoother (no pores, less mottling).
-  float blot = 0.6 * vnoise(vMap / 17.0) + 0.4 * vnoise(vMap / 5.5);
-  float pores = vnoise(vMap / 0.42);
+  // Mottling at two scales (17, 5.5 mm) with a faint red variation (9 mm), and fine pores, all in
+  // scalp-map millimetres so they stay put on the skin; scar tissue is smoother (no pores, less
+  // mottling). Baked once (Renderer::create): two fetches instead of sixteen hashes a fragment.
+  // The mottling is smooth (level 0, no derivatives needed); the pores are mipmapped so distant
+  // skin does not alias into speckle.
+  vec2 mottle = textureLod(uNoise, vMap * (1.0 / 256.0), 0.0).rg;
+  float pores = texture(uNoise, vMap * (1.0 / (0.42 * 64.0))).b;
+  float blot = mottle.r;
   float smooth_k = 1.0 - 0.8 * scar;
   vec3 albedo = uSkin * (1.0 + smooth_k * (0.10 * (blot - 0.5) + 0.05 * (pores - 0.5)));
-  albedo *= vec3(1.0 + 0.035 * (vnoise(vMap / 9.0 + 7.3) - 0.5), 1.0, 1.0);
+  albedo *= vec3(1.0 + 0.035 * (mottle.g - 0.5), 1.0, 1.0);
   albedo = mix(albedo, uScar, scar);
   albedo = mix(albedo, uLesion * (0.9 + 0.2 * pores), 0.85 * mask.b);
 
@@ -106,16 +110,31 @@ void main() {
   col += albedo * vec3(0.10, 0.025, 0.01) * (1.0 - abs(ndl)) * step(-0.3, ndl);
   // Broad, weak sheen (skin oil), a bit more on smooth scar tissue; never a sharp highlight.
   vec3 h = normalize(uKeyDir + v);
-  col += vec3(0.020 + 0.025 * scar) * pow(max(dot(n, h), 0.0), 10.0);
-  col += vec3(0.025) * pow(1.0 - max(dot(n, v), 0.0), 4.0);
+  float nh = max(dot(n, h), 0.0), nh2 = nh * nh, nh4 = nh2 * nh2;  // pow(nh, 10), pow(rim, 4)
+  float rim = 1.0 - max(dot(n, v), 0.0), rim2 = rim * rim;
+  col += vec3(0.020 + 0.025 * scar) * (nh4 * nh4 * nh2);
+  col += vec3(0.025) * (rim2 * rim2);
 
   col = mix(col, uForbiddenTint * light, 0.22 * mask.g * uShowRegions);
-  if (uHeatOn > 0.5) {
+#if SMP_HEAT
+  {
     vec4 heat = texture(uHeat, (vMap - uHeatRect.xy) * uHeatRect.zw);
     // Mostly flat colour (legible against the legend), with a little shading to keep the form.
     col = mix(col, heat.rgb * (0.75 + 0.25 * clamp(light, 0.0, 1.0)), heat.a * uHeatOpacity);
   }
-  oColor = vec4(to_srgb(col), 1.0);
+#endif
+  vec3 srgb = to_srgb_fast(col);
+#if SMP_DOTS
+  {
+    // The same composite the instanced dots get from blending: the lit colour of the dots (and
+    // rings) over the skin, in sRGB. The mipmaps average coverage, so distant work reads
+    // as an even stubble tone.
+    vec2 duv = (vMap - uDotRect.xy) * uDotRect.zw;
+    vec4 d = texture(uDots, duv);
+    srgb = mix(srgb, to_srgb_fast(d.rgb / max(d.a, 1e-4) * light), d.a);
+  }
+#endif
+  oColor = vec4(srgb, 1.0);
 }
 )";
 
@@ -199,6 +218,99 @@ void main() {
   }
   if (a < 0.002) discard;
   oColor = vec4(to_srgb(c / a), a);
+}
+)";
+
+// Dot layers: one instanced quad per dot, drawn into a scalp-map texture (premultiplied linear
+// colour; sRGB storage) instead of the screen. The shape is the instanced dots' (kDotFs), with the
+// texel standing in for the pixel.
+inline constexpr const char* kSplatVs = R"(#version 330 core
+layout(location = 0) in vec2 aCorner;
+layout(location = 1) in vec2 iMap;      // map mm
+layout(location = 2) in vec4 iFrame;    // dot frame (major, minor mm) -> map mm, column-major 2x2
+layout(location = 3) in vec4 iShape;    // major radius, minor radius, blur (mm), seed
+layout(location = 4) in vec4 iColor;    // linear rgb, opacity
+layout(location = 5) in vec2 iExtra;    // fresh halo 0..1, status (0 none, 1..4)
+uniform vec4 uRect;        // the texture's map rect: min x, min y, 1 / width, 1 / height
+uniform float uTexelMm;
+uniform int uRings;        // 1: each dot's status ring over it
+uniform vec3 uStatusColors[4];
+out vec2 vLocal;
+out vec4 vShape;
+out vec4 vColor;
+out vec4 vRing;
+out vec2 vMisc;
+void main() {
+  float minr = 0.6 * uTexelMm;
+  float rmaj = max(iShape.x, minr), rmin = max(iShape.y, minr);
+  float cover = (iShape.x * iShape.y) / (rmaj * rmin);
+  float soft = max(iShape.z, 0.45 * uTexelMm);
+  int status = int(iExtra.y + 0.5);
+  float ext = max(rmaj + 2.0 * soft, rmaj * (1.0 + 1.8 * iExtra.x));
+  float ring = (uRings == 1 && status > 0) ? max(rmaj * 1.7, 3.0 * uTexelMm) : 0.0;
+  if (ring > 0.0) ext = max(ext, ring + 2.0 * uTexelMm);
+  vRing = vec4(status > 0 ? uStatusColors[clamp(status - 1, 0, 3)] : vec3(0.0), ring);
+  vec2 local = aCorner * ext;
+  vec2 map = iMap + mat2(iFrame.xy, iFrame.zw) * local;
+  vLocal = local;
+  vShape = vec4(rmaj, rmin, soft, iShape.w);
+  vColor = vec4(iColor.rgb, iColor.a * cover);
+  vMisc = vec2(iExtra.x, uTexelMm);
+  gl_Position = vec4((map - uRect.xy) * uRect.zw * 2.0 - 1.0, 0.0, 1.0);
+}
+)";
+inline constexpr const char* kSplatFs = R"(#version 330 core
+in vec2 vLocal;
+in vec4 vShape;
+in vec4 vColor;
+in vec4 vRing;
+in vec2 vMisc;
+out vec4 oColor;
+void main() {
+  vec3 c;
+  float a;
+  {
+    float seed = vShape.w;
+    float ang = atan(vLocal.y, vLocal.x);
+    float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * seed)
+                    + 0.03 * sin(2.0 * ang + 29.0 * seed) + 0.02 * sin(7.0 * ang + 41.0 * seed);
+    float rho = length(vec2(vLocal.x / vShape.x, vLocal.y / vShape.y));
+    float edge_mm = (rho - irr) * vShape.y;
+    float core = 1.0 - smoothstep(-vShape.z, vShape.z, edge_mm);
+    float a_dot = core * (0.82 + 0.18 * (1.0 - clamp(rho / irr, 0.0, 1.0))) * vColor.a;
+    float h = vMisc.x * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));
+    c = vColor.rgb * a_dot + vec3(0.58, 0.09, 0.08) * h * (1.0 - a_dot);
+    a = a_dot + h * (1.0 - a_dot);
+  }
+  if (vRing.w > 0.0) {
+    // The ring over the dot, as kDotFs; a little wider than its ~1 px: the texture filter
+    // spreads it.
+    float d = abs(length(vLocal) - vRing.w);
+    float r = 0.9 * (1.0 - smoothstep(0.6 * vMisc.y, 1.4 * vMisc.y, d));
+    c = vRing.rgb * r + c * (1.0 - r);
+    a = r + a * (1.0 - r);
+  }
+  if (a < 0.002) discard;
+  oColor = vec4(c, a);  // premultiplied: blended with (ONE, ONE_MINUS_SRC_ALPHA)
+}
+)";
+
+// One mip level of a dot layer from the level above: the exact 2 x 2 mean (texelFetch, no
+// filtering rules), so partial updates of a dirty rectangle equal a full rebuild bit for bit.
+inline constexpr const char* kDownVs = R"(#version 330 core
+void main() {
+  vec2 p = vec2((gl_VertexID == 1) ? 3.0 : -1.0, (gl_VertexID == 2) ? 3.0 : -1.0);
+  gl_Position = vec4(p, 0.0, 1.0);
+}
+)";
+inline constexpr const char* kDownFs = R"(#version 330 core
+uniform sampler2D uSrc;
+uniform int uLevel;        // the source level
+out vec4 oColor;
+void main() {
+  ivec2 p = ivec2(gl_FragCoord.xy) * 2;
+  oColor = 0.25 * (texelFetch(uSrc, p, uLevel) + texelFetch(uSrc, p + ivec2(1, 0), uLevel) +
+                   texelFetch(uSrc, p + ivec2(0, 1), uLevel) + texelFetch(uSrc, p + ivec2(1, 1), uLevel));
 }
 )";
 

@@ -43,6 +43,9 @@ struct MeshVertex {
 struct SurfaceMesh {
   std::vector<MeshVertex> vertices;
   std::vector<std::uint32_t> indices;
+  // Head: the (a, b) grid behind the vertices ((grid_a + 1) x (grid_b + 1), b fastest), so the
+  // renderer can draw a coarser level of detail from the same vertices. 0 for the pad.
+  int grid_a = 0, grid_b = 0;
 };
 
 class SkinSurface {
