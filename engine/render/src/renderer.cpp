@@ -507,6 +507,12 @@ void Renderer::Impl::build_mask() {
   const int h = int(std::ceil((b.max.y_mm - b.min.y_mm) / kMaskTexelMm));
   std::vector<float> scar(std::size_t(w) * h, 0.0f), forb(std::size_t(w) * h, 0.0f),
       avoid(std::size_t(w) * h, 0.0f);
+  // Texel boxes of the regions drawn (one texel of margin for the blur); everything else stays 0.
+  struct TexelBox {
+    int i0, i1, j0, j1;
+  };
+  std::vector<TexelBox> boxes;
+  std::vector<double> crossings;
   for (const sim::Region& r : scenario->regions) {
     std::vector<float>* dst = nullptr;
     if (r.role == sim::RegionRole::kScar) dst = &scar;
@@ -518,37 +524,63 @@ void Renderer::Impl::build_mask() {
     const int i1 = std::min(w - 1, int((rb.max.x_mm - b.min.x_mm) / kMaskTexelMm) + 1);
     const int j0 = std::max(0, int((rb.min.y_mm - b.min.y_mm) / kMaskTexelMm) - 1);
     const int j1 = std::min(h - 1, int((rb.max.y_mm - b.min.y_mm) / kMaskTexelMm) + 1);
+    boxes.push_back({std::max(0, i0 - 1), std::min(w - 1, i1 + 1), std::max(0, j0 - 1),
+                     std::min(h - 1, j1 + 1)});
+    // Scanlines: sim::point_in_polygon's even-odd test (same crossing arithmetic, so the same
+    // answer for every sample), with each sample row's edge crossings found once and sorted
+    // instead of walking every edge for every sample.
+    const sim::PolygonMm& poly = r.polygon_mm;
+    const std::size_t n = poly.size();
+    std::vector<std::uint8_t> inside(std::size_t(i1 - i0 + 1));
     for (int j = j0; j <= j1; ++j) {
-      for (int i = i0; i <= i1; ++i) {
-        int inside = 0;
-        for (int s = 0; s < 4; ++s) {
-          const sim::PointMm p{b.min.x_mm + (i + 0.25 + 0.5 * (s & 1)) * kMaskTexelMm,
-                               b.min.y_mm + (j + 0.25 + 0.5 * (s >> 1)) * kMaskTexelMm};
-          inside += sim::point_in_polygon(r.polygon_mm, p) ? 1 : 0;
+      std::fill(inside.begin(), inside.end(), std::uint8_t{0});
+      for (int sy = 0; sy < 2; ++sy) {
+        const double py = b.min.y_mm + (j + 0.25 + 0.5 * sy) * kMaskTexelMm;
+        crossings.clear();
+        for (std::size_t e = 0, f = n - 1; e < n; f = e++) {
+          const sim::PointMm& pa = poly[e];
+          const sim::PointMm& pb = poly[f];
+          if ((pa.y_mm > py) != (pb.y_mm > py))
+            crossings.push_back(pa.x_mm +
+                                (py - pa.y_mm) * (pb.x_mm - pa.x_mm) / (pb.y_mm - pa.y_mm));
         }
+        std::sort(crossings.begin(), crossings.end());
+        for (int sx = 0; sx < 2; ++sx) {
+          // Inside when an odd number of crossings lie strictly right of the sample (px < x).
+          std::size_t k = 0;
+          for (int i = i0; i <= i1; ++i) {
+            const double px = b.min.x_mm + (i + 0.25 + 0.5 * sx) * kMaskTexelMm;
+            while (k < crossings.size() && !(px < crossings[k])) ++k;
+            inside[std::size_t(i - i0)] += std::uint8_t((crossings.size() - k) % 2);
+          }
+        }
+      }
+      for (int i = i0; i <= i1; ++i) {
         float& v = (*dst)[std::size_t(j) * w + i];
-        v = std::max(v, float(inside) / 4.0f);
+        v = std::max(v, float(inside[std::size_t(i - i0)]) / 4.0f);
       }
     }
   }
   std::vector<std::uint8_t> px(std::size_t(w) * h * 4, 0);
-  for (int j = 0; j < h; ++j) {
-    for (int i = 0; i < w; ++i) {
-      float s = 0.0f, a = 0.0f;
-      int n = 0;
-      for (int dj = -1; dj <= 1; ++dj) {
-        for (int di = -1; di <= 1; ++di) {
-          const int ii = i + di, jj = j + dj;
-          if (ii < 0 || jj < 0 || ii >= w || jj >= h) continue;
-          s += scar[std::size_t(jj) * w + ii];
-          a += avoid[std::size_t(jj) * w + ii];
-          ++n;
+  for (const TexelBox& tb : boxes) {
+    for (int j = tb.j0; j <= tb.j1; ++j) {
+      for (int i = tb.i0; i <= tb.i1; ++i) {
+        float s = 0.0f, a = 0.0f;
+        int n = 0;
+        for (int dj = -1; dj <= 1; ++dj) {
+          for (int di = -1; di <= 1; ++di) {
+            const int ii = i + di, jj = j + dj;
+            if (ii < 0 || jj < 0 || ii >= w || jj >= h) continue;
+            s += scar[std::size_t(jj) * w + ii];
+            a += avoid[std::size_t(jj) * w + ii];
+            ++n;
+          }
         }
+        std::uint8_t* p = &px[(std::size_t(j) * w + i) * 4];
+        p[0] = std::uint8_t(std::lround(255.0f * s / float(n)));
+        p[1] = std::uint8_t(std::lround(255.0f * forb[std::size_t(j) * w + i]));
+        p[2] = std::uint8_t(std::lround(255.0f * a / float(n)));
       }
-      std::uint8_t* p = &px[(std::size_t(j) * w + i) * 4];
-      p[0] = std::uint8_t(std::lround(255.0f * s / float(n)));
-      p[1] = std::uint8_t(std::lround(255.0f * forb[std::size_t(j) * w + i]));
-      p[2] = std::uint8_t(std::lround(255.0f * a / float(n)));
     }
   }
   glBindTexture(GL_TEXTURE_2D, mask_tex);
