@@ -594,6 +594,7 @@ void Trainer::resume_from(sim::Session s) {
       stroke_starts_.pop_back();
     }
   }
+  sim_->shrink_to_fit();  // a resumed session arrives at once: no doubling slack to keep
   const double last_t = session_.events.empty() ? 0.0 : sim::event_time_s(session_.events.back());
   tick_ = static_cast<std::int64_t>(std::floor(last_t / kTickS)) + 1;
   tick_accum_s_ = 0.0;

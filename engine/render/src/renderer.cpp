@@ -129,7 +129,6 @@ struct LineInstance {
 // Everything about a dot that does not change with the time-lapse value.
 struct DotGeom {
   physics::SurfacePoint at;
-  sim::SkinSample skin;
   const sim::Pigment* pigment = nullptr;
   float status = 0;
   double t_s = 0;  // fingerprint for undo detection (with the position)
@@ -253,8 +252,9 @@ struct Renderer::Impl {
   }
 
   DotInstance make_instance(const sim::Impression& imp, const DotGeom& g) const {
-    const sim::Appearance a = sim::appearance_at(
-        imp, g.skin, g.pigment ? *g.pigment : fallback_pigment, scenario->patient.skin_lab, t_days);
+    const sim::Appearance a = sim::appearance_at(imp, sim::skin_at(*scenario, g.pos),
+                                                 g.pigment ? *g.pigment : fallback_pigment,
+                                                 scenario->patient.skin_lab, t_days);
     DotInstance d{};
     const Vec3 axis =
         g.at.tangent_x * std::cos(a.orientation_rad) + g.at.tangent_y * std::sin(a.orientation_rad);
@@ -1125,11 +1125,17 @@ void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim
     m.heat_dirty = true;
   }
   const std::size_t first_new = keep;
+  // A whole session at once (resume, replay): exact capacity, not up to twice it. Small appends
+  // keep the vectors' doubling growth.
+  if (impressions.size() - keep > 4096 && impressions.size() > m.geom.capacity()) {
+    m.geom.reserve(impressions.size());
+    m.inst.reserve(impressions.size());
+    m.imps.reserve(impressions.size());
+  }
   for (std::size_t i = keep; i < impressions.size(); ++i) {
     const sim::Impression& imp = impressions[i];
     DotGeom g;
     g.at = m.surface->point(imp.pos);
-    g.skin = sim::skin_at(*m.scenario, imp.pos);
     g.pigment = m.catalogue->find(imp.pigment);
     g.pos = imp.pos;
     g.t_s = imp.t_s;

@@ -2925,6 +2925,11 @@ void Scorer::pop_back() {
 std::size_t Scorer::size() const {
   return s_->dots.size();
 }
+void Scorer::shrink_to_fit() {
+  s_->dots.shrink_to_fit();
+  s_->undo.shrink_to_fit();
+  s_->imm_findings.shrink_to_fit();
+}
 ScoreReport Scorer::report() const {
   ScoreReport rep;
   s_->report_into(rep);

@@ -290,6 +290,11 @@ void Simulation::add_impression(Impression imp) {
   impressions_.push_back(std::move(imp));
 }
 
+void Simulation::shrink_to_fit() {
+  impressions_.shrink_to_fit();
+  scorer_.shrink_to_fit();
+}
+
 Result<ReplayOutput> replay_session(const Session& session, const Scenario& scenario,
                                     const PigmentCatalogue& catalogue) {
   // Errors name "<session>": the caller knows the session's path and substitutes it.
@@ -325,10 +330,10 @@ Result<ReplayOutput> replay_session(const Session& session, const Scenario& scen
   // A few bytes of log can ask for millions of machine strokes: stop at the session limit (one
   // event adds at most ~57,000 impressions, so the overshoot is bounded too).
   auto too_many = [&](const std::string& pointer) {
-    return Result<ReplayOutput>::fail(
-        {label, pointer,
-         "the session places more than " + std::to_string(kMaxSessionImpressions) +
-             " impressions (the limit per session)"});
+    return Result<ReplayOutput>::fail({label, pointer,
+                                       "the session places more than " +
+                                           std::to_string(kMaxSessionImpressions) +
+                                           " impressions (the limit per session)"});
   };
   for (std::size_t i = 0; i < session.events.size(); ++i) {
     sim.apply(session.events[i]);

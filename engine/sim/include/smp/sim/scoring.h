@@ -68,6 +68,9 @@ class Scorer {
   void add(const Impression& imp);   // imp.id must equal size()
   void pop_back();                   // undo the last impression (practice mode)
   std::size_t size() const;
+  // Gives back the spare capacity of the per-impression arrays (after a resume or a replay has
+  // added a whole session at once: growth by doubling leaves up to half of them unused).
+  void shrink_to_fit();
   ScoreReport report() const;
   // The same report written over `out`, reusing the storage of its strings and vectors: a caller
   // that refreshes one report (the trainer, every frame) allocates nothing once it has grown.

@@ -23,6 +23,8 @@ class Simulation {
   int apply(const SessionEvent& e);
   // Adds an interchange impression as given (id is reassigned to the next index).
   void add_impression(Impression imp);
+  // Gives back spare capacity (impressions and scorer) once a whole session has been replayed.
+  void shrink_to_fit();
 
   const std::vector<Impression>& impressions() const { return impressions_; }
   const Scorer& scorer() const { return scorer_; }
