@@ -339,6 +339,8 @@ struct Layout {
 
   Loc locate(PointMm p) const;
   Loc locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) const;
+  void note_region(Loc& l, std::size_t i) const;  // region i contains the point
+  void finish_loc(Loc& l, PointMm p, const double* front_dist_mm) const;
   double front_distance(PointMm p, double* arc, double* signed_front) const;
   int acell_of(PointMm p) const {
     const int i = cell_or_none((p.x_mm - ax0) / kDensityCellMm, anx);
@@ -381,35 +383,45 @@ Loc Layout::locate(PointMm p) const {
   const auto& regions = sc->regions;
   for (std::size_t i = 0; i < regions.size(); ++i) {
     if (!region_box[i].contains(p) || !point_in_polygon(regions[i].polygon_mm, p)) continue;
-    switch (regions[i].role) {
-      case RegionRole::kForbidden:
-        if (l.forbidden_region < 0) l.forbidden_region = static_cast<int>(i);
-        break;
-      case RegionRole::kAvoid:
-        l.avoid = true;
-        break;
-      case RegionRole::kScar:
-        l.scar_region = static_cast<int>(i);
-        l.target_region = static_cast<int>(i);
-        break;
-      case RegionRole::kTreat:
-      case RegionRole::kHairlineTransition:
-        l.target_region = static_cast<int>(i);
-        break;
-    }
+    note_region(l, i);
   }
-  if (l.target_region < 0 || l.forbidden_region >= 0 || l.avoid) return l;
-  const Region& r = regions[static_cast<std::size_t>(l.target_region)];
+  finish_loc(l, p, nullptr);
+  return l;
+}
+
+void Layout::note_region(Loc& l, std::size_t i) const {
+  switch (sc->regions[i].role) {
+    case RegionRole::kForbidden:
+      if (l.forbidden_region < 0) l.forbidden_region = static_cast<int>(i);
+      break;
+    case RegionRole::kAvoid:
+      l.avoid = true;
+      break;
+    case RegionRole::kScar:
+      l.scar_region = static_cast<int>(i);
+      l.target_region = static_cast<int>(i);
+      break;
+    case RegionRole::kTreat:
+    case RegionRole::kHairlineTransition:
+      l.target_region = static_cast<int>(i);
+      break;
+  }
+}
+
+// The target density (ramped in a hairline transition zone) once the regions are known.
+// front_dist_mm: front_distance(p) when the caller has it, else it is computed here if needed.
+void Layout::finish_loc(Loc& l, PointMm p, const double* front_dist_mm) const {
+  if (l.target_region < 0 || l.forbidden_region >= 0 || l.avoid) return;
+  const Region& r = sc->regions[static_cast<std::size_t>(l.target_region)];
   l.density_mm2 = std::max(0.0, r.density_per_cm2) / 100.0;
   if (r.role == RegionRole::kHairlineTransition && front.size() >= 2) {
     l.transition = true;
     const double w = transition_width_mm[static_cast<std::size_t>(l.target_region)];
-    l.front_dist_mm = front_distance(p, nullptr, nullptr);
+    l.front_dist_mm = front_dist_mm ? *front_dist_mm : front_distance(p, nullptr, nullptr);
     const double u = w > 0.0 ? clamp01(l.front_dist_mm / w) : 1.0;
     l.density_mm2 *= kRampFrontFraction + (1.0 - kRampFrontFraction) * u;
     l.band = std::min(kRampBands - 1, static_cast<int>(u * kRampBands));
   }
-  return l;
 }
 
 // locate() and skin_at() in one pass over the regions: add() needs both, and the polygon tests are
@@ -432,38 +444,13 @@ Loc Layout::locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) 
       scar = r.scar ? &*r.scar : &kDefaultScar;
     }
     if (!region_box[i].contains(p)) continue;
-    switch (r.role) {
-      case RegionRole::kForbidden:
-        if (l.forbidden_region < 0) l.forbidden_region = static_cast<int>(i);
-        break;
-      case RegionRole::kAvoid:
-        l.avoid = true;
-        break;
-      case RegionRole::kScar:
-        l.scar_region = static_cast<int>(i);
-        l.target_region = static_cast<int>(i);
-        break;
-      case RegionRole::kTreat:
-      case RegionRole::kHairlineTransition:
-        l.target_region = static_cast<int>(i);
-        break;
-    }
+    note_region(l, i);
   }
   if (scar != nullptr) {
     skin.scar = true;
     skin.scar_tissue = *scar;
   }
-  if (l.target_region < 0 || l.forbidden_region >= 0 || l.avoid) return l;
-  const Region& r = regions[static_cast<std::size_t>(l.target_region)];
-  l.density_mm2 = std::max(0.0, r.density_per_cm2) / 100.0;
-  if (r.role == RegionRole::kHairlineTransition && front.size() >= 2) {
-    l.transition = true;
-    const double w = transition_width_mm[static_cast<std::size_t>(l.target_region)];
-    l.front_dist_mm = front_dist_mm;
-    const double u = w > 0.0 ? clamp01(l.front_dist_mm / w) : 1.0;
-    l.density_mm2 *= kRampFrontFraction + (1.0 - kRampFrontFraction) * u;
-    l.band = std::min(kRampBands - 1, static_cast<int>(u * kRampBands));
-  }
+  finish_loc(l, p, &front_dist_mm);
   return l;
 }
 
