@@ -107,6 +107,8 @@ fuzz_seeds() {  # fuzz_seeds <fuzz build dir> <smp binary or "">
   cp "$s"/session/* "$s/replay/"
   # Report inputs: a real key, trusted-keys file, academy and report made with the built smp.
   if [[ -n $smp && -x $smp ]] && "$smp" --help | grep -q keygen; then
+    # The sanitizer-built smp draws the PDF through fontconfig: same suppressions as the tests.
+    local -x LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
     local g=$dir/seed-report
     rm -rf "$g" && mkdir -p "$g"
     echo '{"format":"smp-academy/1","id":"https://academy.example/","name":"Seed Academy"}' >"$g/academy.json"
