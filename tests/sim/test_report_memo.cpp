@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../../engine/sim/src/text_format.h"
+#include "sim_test_support.h"
 #include "smp/sim/geometry.h"
 #include "smp/sim/pigment.h"
 #include "smp/sim/scenario.h"
@@ -29,19 +30,9 @@
 namespace smp::sim {
 namespace {
 
-const PigmentCatalogue& catalogue() {
-  static const PigmentCatalogue cat = [] {
-    auto r = PigmentCatalogue::load_default();
-    if (!r.ok()) throw std::runtime_error("pigment catalogue: " + r.errors().front().to_string());
-    return r.value();
-  }();
-  return cat;
-}
-
+using test::catalogue;
 Scenario load(const std::string& path) {
-  auto r = load_scenario_file(std::string(SMP_SOURCE_DIR) + "/" + path);
-  if (!r.ok()) throw std::runtime_error(path + ": " + r.errors().front().to_string());
-  return std::move(r).value();
+  return test::load_scenario(path);
 }
 
 bool bits_equal(double a, double b) {

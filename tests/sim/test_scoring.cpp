@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sim_test_support.h"
 #include "smp/sim/color.h"
 #include "smp/sim/healing.h"
 #include "smp/sim/pigment.h"
@@ -20,19 +21,10 @@
 namespace smp::sim {
 namespace {
 
-const PigmentCatalogue& catalogue() {
-  static const PigmentCatalogue cat = [] {
-    auto r = PigmentCatalogue::load_default();
-    if (!r.ok()) throw std::runtime_error("pigment catalogue: " + r.errors().front().to_string());
-    return r.value();
-  }();
-  return cat;
-}
+using test::catalogue;
 
 Scenario load(const std::string& name) {
-  auto r = load_scenario_file(std::string(SMP_SOURCE_DIR) + "/scenarios/" + name);
-  if (!r.ok()) throw std::runtime_error("scenario: " + r.errors().front().to_string());
-  return r.value();
+  return test::load_scenario("scenarios/" + name);
 }
 
 PolygonMm rect(double x0, double y0, double x1, double y1) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sim_test_support.h"
 #include "smp/sim/color.h"
 #include "smp/sim/pigment.h"
 #include "smp/sim/scenario.h"
@@ -19,14 +20,7 @@
 namespace smp::sim {
 namespace {
 
-const PigmentCatalogue& catalogue() {
-  static const PigmentCatalogue cat = [] {
-    auto r = PigmentCatalogue::load_default();
-    if (!r.ok()) throw std::runtime_error("pigment catalogue: " + r.errors().front().to_string());
-    return r.value();
-  }();
-  return cat;
-}
+using test::catalogue;
 
 PolygonMm rect(double x0, double y0, double x1, double y1) {
   return {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};

@@ -1,47 +1,19 @@
 // smp-trainer run the way a user or CI runs it: headless under SDL's offscreen driver, on every
 // shipped scenario; bad files give exit 1 and a message naming the file and JSON Pointer; with no
 // display at all it says so and runs the shipped demo.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <vector>
 
 #include "trainer_support.h"
 
 namespace fs = std::filesystem;
 using smp::test::Env;
 
-extern char** environ;
-
 namespace {
 const Env kOffscreen = {{"SDL_VIDEODRIVER", "offscreen"}};
 
-// Peak resident memory (kB) of one headless trainer run; -1 if it did not exit 0.
-long trainer_peak_rss_kb(std::vector<std::string> args) {
-  args.insert(args.begin(), SMP_TRAINER);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  setenv("SDL_VIDEODRIVER", "offscreen", 1);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return -1;
-  int status = 0;
-  rusage ru{};
-  if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return -1;
-  return ru.ru_maxrss;
-}
 }  // namespace
 
 // Frames must not accumulate memory: under the offscreen driver Mesa's threaded llvmpipe kept every
@@ -54,8 +26,13 @@ TEST(TrainerHeadless, MemoryDoesNotGrowWithTheNumberOfFrames) {
 #endif
   const std::string session =
       std::string(SMP_SOURCE_DIR) + "/assets/sessions/frontal-hairline-expert.session.json";
-  const long few = trainer_peak_rss_kb({"--replay", session, "--frames", "5"});
-  const long many = trainer_peak_rss_kb({"--replay", session, "--frames", "45"});
+  const auto few_run =
+      smp::test::run_process({SMP_TRAINER, "--replay", session, "--frames", "5"}, kOffscreen);
+  const auto many_run =
+      smp::test::run_process({SMP_TRAINER, "--replay", session, "--frames", "45"}, kOffscreen);
+  ASSERT_EQ(few_run.exit_code, 0) << few_run.err;
+  ASSERT_EQ(many_run.exit_code, 0) << many_run.err;
+  const long few = few_run.max_rss_kb, many = many_run.max_rss_kb;
   ASSERT_GT(few, 0);
   ASSERT_GT(many, 0);
   // 40 more frames: well under 1 MB each (it was ~200 MB in all).

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stb/stb_image.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,12 +56,13 @@ ProcResult run_process(const std::vector<std::string>& argv, const Env& env, int
   if (pid < 0) return r;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   int status = 0;
+  rusage ru{};
   for (;;) {
-    const pid_t w = waitpid(pid, &status, WNOHANG);
+    const pid_t w = wait4(pid, &status, WNOHANG, &ru);
     if (w == pid) break;
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
+      wait4(pid, &status, 0, &ru);
       r.err = "timed out after " + std::to_string(timeout_s) + " s\n";
       break;
     }
@@ -69,6 +71,7 @@ ProcResult run_process(const std::vector<std::string>& argv, const Env& env, int
   r.out = read_text(base + ".out");
   r.err += read_text(base + ".out.err");
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  r.max_rss_kb = ru.ru_maxrss;
   return r;
 }
 

@@ -13,6 +13,7 @@ namespace smp::test {
 struct ProcResult {
   int exit_code = -1;  // -1: killed by a signal or timed out
   std::string out, err;
+  long max_rss_kb = 0;  // the child's peak resident set (getrusage of the reaped child)
 };
 using Env = std::vector<std::pair<std::string, std::string>>;
 
