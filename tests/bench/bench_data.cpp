@@ -23,7 +23,9 @@ T must(sim::Result<T> r) {
 }
 
 // Exact uniform double in [0, 1) from one draw (the library distributions are not portable).
-double unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+double unit(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
 
 bool workable(const sim::Scenario& sc, sim::PointMm p) {
   for (const auto& r : sc.regions) {
@@ -43,8 +45,8 @@ const sim::Scenario& scenario() {
 }
 
 const sim::PigmentCatalogue& catalogue() {
-  static const sim::PigmentCatalogue c = must(
-      sim::PigmentCatalogue::load_file(std::string(SMP_SOURCE_DIR) + "/assets/pigments.json"));
+  static const sim::PigmentCatalogue c =
+      must(sim::PigmentCatalogue::load_file(std::string(SMP_SOURCE_DIR) + "/assets/pigments.json"));
   return c;
 }
 
@@ -97,6 +99,16 @@ std::vector<sim::Impression> impressions(std::size_t n, std::uint64_t salt) {
   return out;
 }
 
+sim::Session bench_session(std::uint64_t seed) {
+  sim::Session s;
+  s.header.scenario_id = scenario().id;
+  s.header.scenario_sha256 = scenario().content_sha256;
+  s.header.simulator_version = SMP_VERSION_STRING;
+  s.header.trainee = "bench";
+  s.header.seed = seed;
+  return s;
+}
+
 const HourLog& hour_log() {
   static const HourLog log = [] {
     // 140 samples/s for an hour = 504,000 samples. Contacts alternate between taps (needle in,
@@ -105,12 +117,7 @@ const HourLog& hour_log() {
     constexpr std::size_t kContacts = 13000;
     const std::size_t total = static_cast<std::size_t>(kRate * kHour);
     const std::vector<sim::Impression> spots = impressions(kContacts, 99);
-    sim::Session s;
-    s.header.scenario_id = scenario().id;
-    s.header.scenario_sha256 = scenario().content_sha256;
-    s.header.simulator_version = SMP_VERSION_STRING;
-    s.header.trainee = "bench";
-    s.header.seed = 42;
+    sim::Session s = bench_session(42);
     s.events.reserve(total);
     const std::size_t per_contact = total / kContacts;  // 38 samples per contact slot
     std::mt19937_64 rng(7);
