@@ -233,16 +233,19 @@ TEST(ScoringNeighbours, PrunedSearchEqualsBruteForceAcrossGridRefinements) {
   run(ops, 1000);
 }
 
-TEST(ScoringNeighbours, BatchEqualsOneByOneOnASessionLongerThanItsPrepareBuffer) {
-  // score_batch() prepares impressions on a second thread into a ring of 32 x 256; 20,000 wrap it
-  // several times.
+TEST(ScoringNeighbours, BatchEqualsOneByOneOnALongSessionWithTies) {
+  // score_batch() finds every dot's final neighbours at once, on two threads from 4,096 dots on
+  // (the memo tests cover the one-thread path). A square lattice with an exactly representable
+  // pitch (NN ties in four directions, resolved to the lower index), then random dots over it
+  // (touches, repeated passes, and NN changes of lattice dots): 6,000 in all.
   const Scenario sc = two_density_scenario();
   std::mt19937_64 rng(99);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<Impression> imps;
-  for (std::uint32_t i = 0; i < 20000; ++i) {
-    Impression imp = dot(PointMm{-1.0 + 22.0 * u(rng), -1.0 + 22.0 * u(rng)}, 0.1 + 0.3 * u(rng),
-                         1.0 + 0.3 * u(rng));
+  for (std::uint32_t i = 0; i < 6000; ++i) {
+    PointMm p{-1.0 + 22.0 * u(rng), -1.0 + 22.0 * u(rng)};
+    if (i < 3200) p = PointMm{0.375 * (i % 56), 0.375 * (i / 56)};
+    Impression imp = dot(p, 0.1 + 0.3 * u(rng), 1.0 + 0.3 * u(rng));
     imp.id = i;
     imp.depth_mm = 0.05 + 0.5 * u(rng);
     imp.dose = 0.5 + 2.0 * u(rng);

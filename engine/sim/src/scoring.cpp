@@ -20,12 +20,18 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <type_traits>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
 #include <utility>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "smp/sim/healing.h"
 #include "text_format.h"
@@ -770,6 +776,14 @@ enum DotFlag : std::uint32_t {
   kFlagReticular = 1u << 13,
 };
 
+// How far a dot's NN distance counts, from its expected NN distance (0: NN not tracked).
+inline double nn_cap_mm(double expected_nn_mm) {
+  return expected_nn_mm > 0.0 ? std::min(kNnCapFactor * expected_nn_mm, kNnCapMaxMm) : 0.0;
+}
+inline double expected_nn_for(double density_mm2) {
+  return density_mm2 > 0.0 ? kBlueNoiseNn / std::sqrt(density_mm2) : 0.0;
+}
+
 // The fixed-point figures a dot holds as int32 are bounded well inside it: scores, risks and
 // harmonics are in [-1, 1] (at most 1e6), NN ratios in [0, 2] (q^2 at most 4e6) and depth errors
 // capped at kMaxDepthErrorMm (1e8). The running sums stay int64.
@@ -784,7 +798,7 @@ struct Dot {
   double dose = 0.0;
   double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
   std::int64_t seg_prev_fx = kNoSegment;
-  double nn_mm = 0.0;       // mutable (later neighbours), with nn_id and touch_count below
+  double nn_mm = 0.0;       // mutable (later neighbours), with nn_id below
   std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
   std::int32_t band = -1;   // hairline transition band
   std::int32_t seg = -1;    // hairline piece
@@ -795,7 +809,6 @@ struct Dot {
   std::uint32_t fbegin = 0;  // immutable findings in State::imm_findings (fcount of them)
   std::uint32_t ubegin = 0;  // neighbour NN undo records in State::undo
   std::uint32_t nn_id = kNone;
-  std::uint32_t touch_count = 0;
   // the mutable contributions currently applied to the aggregates
   std::int32_t q_fx = 0, q2_fx = 0, risk_fx = 0;
   std::array<std::int32_t, 6> ori_fx{};
@@ -803,12 +816,11 @@ struct Dot {
   DepthStatus status() const { return static_cast<DepthStatus>(status_u8); }
   void set_status(DepthStatus v) { status_u8 = static_cast<std::uint8_t>(v); }
   std::uint8_t status_u8 = static_cast<std::uint8_t>(DepthStatus::kInBand);
+  // touching: it touches another dot (its grid entry counts how many), as applied to the sums
   bool nn_applied = false, ori_applied = false, crowded = false, touching = false, risky = false;
   bool touch_listed = false;
   // NN distances count up to this (0 when NN is not tracked)
-  double cap_mm() const {
-    return expected_nn_mm > 0.0 ? std::min(kNnCapFactor * expected_nn_mm, kNnCapMaxMm) : 0.0;
-  }
+  double cap_mm() const { return nn_cap_mm(expected_nn_mm); }
 };
 
 // A float no smaller than v (a conservative bound in half the space).
@@ -818,14 +830,16 @@ inline float float_up(double v) {
   return f;
 }
 
-// A dot as the neighbour grid sees it: what the neighbour scan reads, kept next to the
-// position so the scan reads one contiguous run per cell (32 bytes). The exact radius is read
-// from the Dot only when r_up says the pair may touch (then the Dot is written anyway).
+// A dot as the neighbour grid sees it: everything the neighbour scan reads or counts, kept next
+// to the position so the scan reads one contiguous run per cell (40 bytes) and goes to the
+// (much larger, colder) Dot only when a neighbour's NN changes or it is touched for the first
+// time: a dense session touches many dots per add, and a Dot read was a cache miss each.
 struct HashEntry {
   double x, y;
-  double nn_mm;  // mirror of Dot::nn_mm (0 when NN is not tracked)
+  double nn_mm;      // mirror of Dot::nn_mm (0 when NN is not tracked)
+  double radius_mm;  // mirror of Dot::radius_mm
   std::uint32_t idx;
-  float r_up;  // float_up(radius_mm)
+  std::uint32_t touches;  // how many dots this one touches (the only copy)
 };
 
 // A neighbour's nearest neighbour before an add changed it. Touch counts need no record: pop()
@@ -889,6 +903,9 @@ struct Grid {
     }
     pool = std::move(np);
     abandoned = 0;
+  }
+  std::size_t index(int i, int j) const {
+    return static_cast<std::size_t>(j) * static_cast<std::size_t>(nx) + static_cast<std::size_t>(i);
   }
   int col(double x) const { return cell_clamp((x - x0) / cell, nx); }
   int row(double y) const { return cell_clamp((y - y0) / cell, ny); }
@@ -979,6 +996,16 @@ struct Prepared {
   double radius_mm = 0.0, delta_e = 0.0, dot_l = 0.0;
   double front_dist_mm = 0.0, front_arc_mm = 0.0, front_side_mm = 0.0;
   bool under_hair = false;
+};
+
+// A dot's neighbour facts once the whole session is in: what a run of add() calls leaves behind
+// (score_batch() computes them for every dot at once, in parallel; see final_neighbours()).
+struct FinalNeighbours {
+  double nn_mm = 0.0;  // the cap when no dot is nearer; 0 when NN is not tracked
+  std::uint32_t nn_id = kNone;
+  std::uint32_t touches = 0;          // dots it touches
+  std::uint32_t earlier_touches = 0;  // of them, added before it (each pair counted once)
+  bool repeat = false;                // an earlier dot lies within kRepeatFraction of touching
 };
 
 struct CellAgg {
@@ -1076,6 +1103,64 @@ struct CritMemo {
 
 Impression sanitized(const Impression& in);
 
+// Asks the kernel to back [p, p + bytes) with huge pages where it can: a batch writes tens of
+// MB once, and at 4 kB a page the first-touch faults cost more than the writes (Linux; a hint
+// elsewhere ignored).
+void prefer_huge_pages(void* p, std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const std::uintptr_t a = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t e = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (e > a) madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+// A batch's per-dot array: allocated uninitialised, so each element is first written (and its
+// page faulted in) by the thread that computes it, not zeroed up front by one thread.
+template <class T>
+class BatchArray {
+  static_assert(std::is_trivially_destructible_v<T>);
+
+ public:
+  explicit BatchArray(std::size_t n) : n_(n), p_(std::allocator<T>().allocate(std::max<std::size_t>(n, 1))) {
+    prefer_huge_pages(p_, n * sizeof(T));
+  }
+  ~BatchArray() { std::allocator<T>().deallocate(p_, std::max<std::size_t>(n_, 1)); }
+  BatchArray(const BatchArray&) = delete;
+  BatchArray& operator=(const BatchArray&) = delete;
+  T* construct(std::size_t i) { return std::construct_at(p_ + i); }
+  T& operator[](std::size_t i) { return p_[i]; }
+  std::span<T> span() { return {p_, n_}; }
+
+ private:
+  std::size_t n_;
+  T* p_;
+};
+
+// Runs work() on `threads` threads (this one included) and waits for all; the first exception
+// is rethrown here once every thread has stopped.
+template <class Work>
+void run_parallel(unsigned threads, Work&& work) {
+  std::vector<std::thread> extra;
+  std::exception_ptr failed;
+  std::mutex failed_mu;
+  auto guarded = [&] {
+    try {
+      work();
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failed_mu);
+      if (!failed) failed = std::current_exception();
+    }
+  };
+  for (unsigned t = 1; t < threads; ++t) extra.emplace_back(guarded);
+  guarded();
+  for (std::thread& t : extra) t.join();
+  if (failed) std::rethrow_exception(failed);
+}
+
 }  // namespace
 
 struct Scorer::State {
@@ -1153,14 +1238,18 @@ struct Scorer::State {
   void prepare(const Impression& raw, std::uint32_t pigment, std::uint32_t deposit,
                Prepared& out) const;
   void add(const Impression& imp);
-  void commit(const Prepared& p);
+  // fin: the dot's final neighbour facts (score_batch()): no neighbour scan and no grid entry;
+  // the caller applies the mutable contributions once every dot is in (apply_mut, sync_touching).
+  void commit(const Prepared& p, const FinalNeighbours* fin = nullptr);
+  void final_neighbours(std::span<const Prepared> prep, std::span<FinalNeighbours> out,
+                        unsigned threads) const;
   void pop();
   double max_radius_before(std::uint32_t k) const;
   void regrid();
-  void presize_grid(std::span<const Impression> imps);
   double grid_cell_for(std::size_t n) const;
   Grid empty_grid(double cell) const;
   static void lay_out_runs(Grid& g, bool room = true);
+  void commit_blur(const Prepared& p, Dot& d, std::uint32_t k, bool fat);
   void apply_mut(std::uint32_t j);
   void retract_mut(std::uint32_t j);
   void report_into(ScoreReport& rep) const;
@@ -1202,25 +1291,128 @@ void Scorer::State::regrid() {
   } else {
     while (L.hw / cell > 2048.0 || L.hh / cell > 2048.0) cell *= 2.0;
   }
+  // The touch counts live only in the entries: carried over by index.
+  std::vector<std::uint32_t> touches(n, 0);
+  for (const GridCell& h : grid.cells)
+    for (std::uint32_t q = 0; q < h.n; ++q) {
+      const HashEntry& e = grid.begin(h)[q];
+      touches[e.idx] = e.touches;
+    }
   grid = empty_grid(cell);
   for (std::uint32_t k = 0; k < n; ++k) ++grid.cells[grid.cell_of(dots[k].pos)].n;
   lay_out_runs(grid);
   for (std::uint32_t k = 0; k < n; ++k) {
     const Dot& d = dots[k];
     grid.push(grid.cell_of(d.pos),
-              HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)}, d.nn_mm);
+              HashEntry{d.pos.x_mm, d.pos.y_mm, d.nn_mm, d.radius_mm, k, touches[k]}, d.nn_mm);
   }
 }
 
-// score_batch() knows every position up front: the grid gets its final cells and each cell a run
-// of exactly its size, in row order, so the batch never moves a run or rebuilds the grid.
-void Scorer::State::presize_grid(std::span<const Impression> imps) {
-  const std::size_t n = imps.size();
-  if (!dots.empty() || n < kGridFirstLook) return;
-  grid = empty_grid(std::min(grid.cell, grid_cell_for(n)));
-  for (const Impression& imp : imps) ++grid.cells[grid.cell_of(sanitized(imp).pos)].n;
-  lay_out_runs(grid, false);
-  regrid_at = 2 * n + 1;
+// Every dot's neighbour facts with the whole session in: what add() one by one leaves behind.
+// A dot's final NN is the nearest other dot closer than its cap, ties to the lower index: add()
+// takes the nearest earlier dot (ties lower), and a later dot replaces it only when strictly
+// nearer, so the earliest of the nearest wins. Touches are symmetric; a repeated pass needs an
+// earlier dot. Distances and radius sums use add()'s arithmetic (squares of differences, a + b),
+// so every comparison has the same bits. The dots are read from a grid of exact runs in row
+// order, cells split between the threads.
+void Scorer::State::final_neighbours(std::span<const Prepared> prep,
+                                     std::span<FinalNeighbours> out, unsigned threads) const {
+  const std::size_t n = prep.size();
+  Grid G = empty_grid(std::min(L.hcell, grid_cell_for(std::max<std::size_t>(n, 1))));
+  double maxr = 0.0;
+  for (const Prepared& p : prep) {
+    ++G.cells[G.cell_of(p.pos)].n;
+    maxr = std::max(maxr, p.radius_mm);
+  }
+  lay_out_runs(G, false);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const Prepared& p = prep[k];
+    G.push(G.cell_of(p.pos), HashEntry{p.pos.x_mm, p.pos.y_mm, 0.0, p.radius_mm, k, 0}, 0.0);
+  }
+  auto one = [&](const HashEntry& me) {
+    const std::uint32_t k = me.idx;
+    FinalNeighbours& f = out[k];
+    const double px = me.x, py = me.y, r = me.radius_mm;
+    const double cap = nn_cap_mm(expected_nn_for(prep[k].loc.density_mm2));
+    std::construct_at(&f);
+    f.nn_mm = cap;
+    const bool tracked = cap > 0.0;
+    // Pass 1: every dot that can touch this one (nearer than r + the largest radius); NN
+    // candidates too. Pass 2 (tracked, NN not yet within pass 1's reach): out to the NN so far.
+    const double touch_mm = r + maxr;
+    auto visit = [&](const HashEntry& e) {
+      if (e.idx == k) return;
+      const double ex = e.x - px, ey = e.y - py;
+      const double dd = std::sqrt(ex * ex + ey * ey);
+      if (tracked && (dd < f.nn_mm || (dd == f.nn_mm && f.nn_id != kNone && e.idx < f.nn_id))) {
+        f.nn_mm = dd;
+        f.nn_id = e.idx;
+      }
+      const double rsum = e.idx < k ? r + e.radius_mm : e.radius_mm + r;
+      if (dd < rsum) {
+        ++f.touches;
+        if (e.idx < k) {
+          ++f.earlier_touches;
+          if (dd < kRepeatFraction * rsum) f.repeat = true;
+        }
+      }
+    };
+    const int i0 = G.col(px - touch_mm), i1 = G.col(px + touch_mm);
+    const int j0 = G.row(py - touch_mm), j1 = G.row(py + touch_mm);
+    const double t2 = touch_mm * touch_mm;
+    for (int j = j0; j <= j1; ++j) {
+      const double gy = G.gap_y(j, py);
+      for (int i = i0; i <= i1; ++i) {
+        const double gx = G.gap_x(i, px);
+        if (gx * gx + gy * gy > t2) continue;
+        const GridCell& h = G.cells[G.index(i, j)];
+        const HashEntry* run = G.pool.data() + h.begin;
+        for (std::uint32_t q = 0; q < h.n; ++q) visit(run[q]);
+      }
+    }
+    if (!tracked || f.nn_mm <= touch_mm) return;
+    // Every dot nearer than the NN so far lies in this window; the cells of pass 1 are done.
+    const double w = f.nn_mm;
+    const int k0 = G.col(px - w), k1 = G.col(px + w);
+    const int l0 = G.row(py - w), l1 = G.row(py + w);
+    for (int j = l0; j <= l1; ++j) {
+      const double gy = G.gap_y(j, py);
+      for (int i = k0; i <= k1; ++i) {
+        const double gx = G.gap_x(i, px);
+        const double g2 = gx * gx + gy * gy;
+        if (j >= j0 && j <= j1 && i >= i0 && i <= i1 && !(g2 > t2)) continue;
+        if (g2 > f.nn_mm * f.nn_mm) continue;
+        const GridCell& h = G.cells[G.index(i, j)];
+        const HashEntry* run = G.pool.data() + h.begin;
+        for (std::uint32_t q = 0; q < h.n; ++q) {
+          const HashEntry& e = run[q];
+          if (e.idx == k) continue;
+          const double ex = e.x - px, ey = e.y - py;
+          const double dd = std::sqrt(ex * ex + ey * ey);
+          if (dd < f.nn_mm || (dd == f.nn_mm && f.nn_id != kNone && e.idx < f.nn_id)) {
+            f.nn_mm = dd;
+            f.nn_id = e.idx;
+          }
+        }
+      }
+    }
+  };
+  // Rows in chunks, claimed in turn: the threads share the work even when one core is busy.
+  constexpr int kRows = 8;
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (;;) {
+      const int j0 = next.fetch_add(kRows, std::memory_order_relaxed);
+      if (j0 >= G.ny) return;
+      const int j1 = std::min(G.ny, j0 + kRows);
+      for (int j = j0; j < j1; ++j)
+        for (int i = 0; i < G.nx; ++i) {
+          const GridCell& h = G.cells[G.index(i, j)];
+          for (std::uint32_t q = 0; q < h.n; ++q) one(G.pool[h.begin + q]);
+        }
+    }
+  };
+  run_parallel(threads, work);
 }
 
 double Scorer::State::grid_cell_for(std::size_t n) const {
@@ -1335,7 +1527,6 @@ void Scorer::State::apply_mut(std::uint32_t j) {
       }
     }
   }
-  d.touching = d.touch_count > 0;
   if (d.touching) ++n_touching;
   const double risk = 1.0 - (1.0 - d.base_risk) * (1.0 - (d.touching ? kRiskOverlap : 0.0));
   d.risk_fx = fx32(risk);
@@ -1435,7 +1626,7 @@ void Scorer::State::add(const Impression& raw) {
   commit(p);
 }
 
-void Scorer::State::commit(const Prepared& p) {
+void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
   const std::uint32_t k = static_cast<std::uint32_t>(dots.size());
   dots.emplace_back();
   Dot& d = dots.back();
@@ -1515,7 +1706,7 @@ void Scorer::State::commit(const Prepared& p) {
   }
   if (loc.density_mm2 > 0.0) {
     ++n_target;
-    d.expected_nn_mm = kBlueNoiseNn / std::sqrt(loc.density_mm2);
+    d.expected_nn_mm = expected_nn_for(loc.density_mm2);
     d.acell = L.acell_of(p.pos);
     if (d.acell >= 0) ++cells[static_cast<std::size_t>(d.acell)].count;
     mark_cell(d.acell);
@@ -1615,12 +1806,22 @@ void Scorer::State::commit(const Prepared& p) {
   // take the new dot as its NN (nearer than its cell's nn bound) or (c) touches it (nearer than
   // r + the largest radius). The skip tests use a distance bound below every true distance, so
   // the result is that of the full scan, bit for bit.
+  if (fin != nullptr) {
+    d.nn_mm = d.expected_nn_mm > 0.0 ? fin->nn_mm : 0.0;
+    d.nn_id = d.expected_nn_mm > 0.0 ? fin->nn_id : kNone;
+    d.touching = fin->touches > 0;
+    touch_pairs += fin->earlier_touches;
+    if (fin->repeat) d.flags |= kFlagRepeat;
+    commit_blur(p, d, k, fat);
+    return;
+  }
   const double maxr = max_radius_before(k);
   if (d.radius_mm > maxr) maxr_steps.emplace_back(k, d.radius_mm);
   d.nn_mm = d.cap_mm();
   d.nn_id = kNone;
   const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
   const double touch_mm = d.radius_mm + maxr;  // no pair at or beyond this distance touches
+  std::uint32_t own_touches = 0;
   {
     Grid& G = grid;
     // Clamping is monotone, so every dot within `reach` lies in a cell of this range (also for
@@ -1659,29 +1860,26 @@ void Scorer::State::commit(const Prepared& p) {
         }
         // Untracked dots keep nn_mm = 0, so they never change here.
         const bool nn_change = dd < e.nn_mm;
-        bool touch = false;
-        if (dd < d.radius_mm + static_cast<double>(e.r_up)) {
-          const double rsum = d.radius_mm + dots[o].radius_mm;
-          touch = dd < rsum;
-          if (touch && dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
-        }
+        const double rsum = d.radius_mm + e.radius_mm;
+        const bool touch = dd < rsum;
         if (!nn_change && !touch) {
           bound = std::max(bound, e.nn_mm);
           continue;
         }
-        Dot& n = dots[o];
         if (touch) {
-          ++d.touch_count;
+          if (dd < kRepeatFraction * rsum) d.flags |= kFlagRepeat;
+          ++own_touches;
           ++touch_pairs;
         }
         // A neighbour's contributions change only with its NN or its first touch. Logging NN
         // changes alone (a handful per add) keeps the undo log O(N) even when thousands of
         // dots pile up on one spot, where every add touches every earlier dot.
-        if (!nn_change && n.touch_count > 0) {
-          ++n.touch_count;
+        if (!nn_change && e.touches > 0) {
+          ++e.touches;
           bound = std::max(bound, e.nn_mm);
           continue;
         }
+        Dot& n = dots[o];
         if (nn_change) undo.push_back(Undo{n.nn_mm, o, n.nn_id});
         retract_mut(o);
         if (nn_change) {
@@ -1689,7 +1887,8 @@ void Scorer::State::commit(const Prepared& p) {
           n.nn_id = k;
           e.nn_mm = dd;
         }
-        if (touch) ++n.touch_count;
+        if (touch) ++e.touches;
+        n.touching = e.touches > 0;
         apply_mut(o);
         sync_touching(o);
         bound = std::max(bound, e.nn_mm);
@@ -1729,10 +1928,21 @@ void Scorer::State::commit(const Prepared& p) {
   // order. (A tie with the cap keeps "no neighbour".)
   {
     grid.push(grid.cell_of(p.pos),
-              HashEntry{p.pos.x_mm, p.pos.y_mm, d.nn_mm, k, float_up(d.radius_mm)}, d.nn_mm);
+              HashEntry{p.pos.x_mm, p.pos.y_mm, d.nn_mm, d.radius_mm, k, own_touches}, d.nn_mm);
   }
+  d.touching = own_touches > 0;
+  commit_blur(p, d, k, fat);
+  apply_mut(k);
+  sync_touching(k);
+  if (dots.size() >= regrid_at) regrid();
+}
 
-  // ---- blurring (fixed part) ----
+// The blur risk fixed at placement (depth, dose, scar, repeated pass), its findings, and the
+// critical-error list: the last part of commit(), after the neighbour facts are known.
+void Scorer::State::commit_blur(const Prepared& p, Dot& d, std::uint32_t k, bool fat) {
+  const SkinLayersMm& lay = p.skin.layers;
+  const SkinSample& skin = p.skin;
+  const double bmax = d.band_max_mm;
   const double pap_bottom = std::max(bmax, lay.epidermis_mm + lay.papillary_mm);
   double r_depth = 0.0;
   if (fat) {
@@ -1763,9 +1973,6 @@ void Scorer::State::commit(const Prepared& p) {
   d.base_risk = 1.0 - (1.0 - r_depth) * (1.0 - r_dose) * (1.0 - r_scar) * (1.0 - r_repeat);
 
   if (d.flags & (kFlagFat | kFlagForbidden | kFlagBadPigment)) criticals.push_back(k);
-  apply_mut(k);
-  sync_touching(k);
-  if (dots.size() >= regrid_at) regrid();
 }
 
 void Scorer::State::pop() {
@@ -1792,25 +1999,23 @@ void Scorer::State::pop() {
         const std::size_t c = static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx) +
                               static_cast<std::size_t>(i);
         const GridCell& h = G.cells[c];
-        const HashEntry* const run = G.begin(h);
+        HashEntry* const run = G.begin(h);
         for (std::uint32_t q = 0; q < h.n; ++q) {
-          const HashEntry& e = run[q];
+          HashEntry& e = run[q];
           if (e.idx == k) continue;
           const double ex = e.x - px, ey = e.y - py;
           const double dd2 = ex * ex + ey * ey;
           if (dd2 > reach2) continue;
           const double dd = std::sqrt(dd2);
-          if (!(dd < d.radius_mm + static_cast<double>(e.r_up)) ||
-              !(dd < d.radius_mm + dots[e.idx].radius_mm))
-            continue;
+          if (!(dd < d.radius_mm + e.radius_mm)) continue;
           --touch_pairs;
-          Dot& n = dots[e.idx];
-          if (n.touch_count > 1) {
-            --n.touch_count;
+          if (e.touches > 1) {
+            --e.touches;
             continue;
           }
           retract_mut(e.idx);
-          n.touch_count = 0;
+          e.touches = 0;
+          dots[e.idx].touching = false;
           apply_mut(e.idx);
           sync_touching(e.idx);
         }
@@ -2931,7 +3136,11 @@ Scorer::NeighbourDebug Scorer::neighbour_debug(std::uint32_t i) const {
   const auto& d = s_->dots[i];
   out.nn_mm = d.nn_mm;
   out.nn_id = d.nn_id;
-  out.touch_count = d.touch_count;
+  const GridCell& home = s_->grid.cells[s_->grid.cell_of(d.pos)];
+  for (std::uint32_t q = 0; q < home.n; ++q) {
+    const HashEntry& e = s_->grid.pool[home.begin + q];
+    if (e.idx == i) out.touch_count = e.touches;
+  }
   out.radius_mm = d.radius_mm;
   out.cap_mm = d.cap_mm();
   out.expected_nn_mm = d.expected_nn_mm;
@@ -2953,76 +3162,48 @@ ScoreReport score_batch(const Scenario& scenario, const PigmentCatalogue& catalo
   Scorer scorer(scenario, catalogue);
   Scorer::State& st = *scorer.s_;
   const std::size_t n = impressions.size();
-  constexpr std::size_t kChunk = 256;
-  constexpr std::size_t kParallelMin = 4 * kChunk;
-  if (n < kParallelMin || std::thread::hardware_concurrency() < 2) {
+  // A second thread pays for itself from a few thousand dots on.
+  constexpr std::size_t kParallelMin = 4096;
+  const unsigned threads =
+      n < kParallelMin ? 1u : std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
+  if (n >= kNone) {  // dot indices are 32-bit; beyond every documented limit
     for (const Impression& imp : impressions) scorer.add(imp);
     return scorer.report();
   }
-  // The caches prepare() reads are filled first, in order.
+  // 1. What each dot is on its own (prepare()), in parallel; the caches it reads are filled
+  //    first, in order.
   std::vector<std::uint32_t> pigment(n), dep(n);
   for (std::size_t i = 0; i < n; ++i) {
     pigment[i] = st.facts(impressions[i].pigment);
     dep[i] = st.deposit(pigment[i], impressions[i]);
   }
-  st.dots.reserve(n);
-  st.presize_grid(impressions);
-  // Chunk c is prepared into ring slot c % kRing, which chunk c - kRing must have left: at most
-  // kRing chunks are prepared ahead of the commit (a bounded buffer, reused while warm).
-  constexpr std::size_t kRing = 32;
-  std::vector<Prepared> prep(kRing * kChunk);
-  const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<std::atomic<bool>> done(chunks);
-  std::atomic<std::size_t> next{0};       // the next chunk to claim
-  std::atomic<std::size_t> committed{0};  // chunks committed (their slots are free)
-  std::atomic<bool> stop{false};
-  // Claims the next chunk and prepares it; false when none is left or its slot is still in use.
-  auto prepare_next = [&] {
-    std::size_t c = next.load(std::memory_order_relaxed);
-    if (c >= chunks || c >= committed.load(std::memory_order_acquire) + kRing) return false;
-    if (!next.compare_exchange_strong(c, c + 1, std::memory_order_relaxed)) return false;
-    Prepared* slot = prep.data() + (c % kRing) * kChunk;
-    const std::size_t end = std::min(n, (c + 1) * kChunk);
-    for (std::size_t i = c * kChunk; i < end; ++i)
-      st.prepare(impressions[i], pigment[i], dep[i], slot[i - c * kChunk]);
-    done[c].store(true, std::memory_order_release);
-    return true;
-  };
-  std::exception_ptr failed;  // written by the worker before worker_failed, read after join
-  std::atomic<bool> worker_failed{false};
-  std::thread worker([&] {
-    try {
-      while (!stop.load(std::memory_order_relaxed) &&
-             next.load(std::memory_order_relaxed) < chunks) {
-        if (!prepare_next()) std::this_thread::yield();
+  // Every element of prep and fin is constructed by the thread that fills it.
+  BatchArray<Prepared> prep(n);
+  {
+    constexpr std::size_t kChunk = 512;
+    std::atomic<std::size_t> next{0};
+    run_parallel(threads, [&] {
+      for (;;) {
+        const std::size_t b = next.fetch_add(kChunk, std::memory_order_relaxed);
+        if (b >= n) return;
+        for (std::size_t i = b; i < std::min(n, b + kChunk); ++i)
+          st.prepare(impressions[i], pigment[i], dep[i], *prep.construct(i));
       }
-    } catch (...) {
-      failed = std::current_exception();
-      worker_failed.store(true, std::memory_order_release);
-    }
-  });
-  try {
-    for (std::size_t c = 0; c < chunks; ++c) {
-      while (!done[c].load(std::memory_order_acquire)) {
-        if (!prepare_next()) {
-          if (worker_failed.load(std::memory_order_acquire)) break;
-          std::this_thread::yield();
-        }
-      }
-      if (!done[c].load(std::memory_order_acquire)) break;
-      const Prepared* slot = prep.data() + (c % kRing) * kChunk;
-      const std::size_t end = std::min(n, (c + 1) * kChunk);
-      for (std::size_t i = c * kChunk; i < end; ++i) st.commit(slot[i - c * kChunk]);
-      committed.store(c + 1, std::memory_order_release);
-    }
-  } catch (...) {
-    stop = true;
-    worker.join();
-    throw;
+    });
   }
-  stop = true;
-  worker.join();
-  if (failed) std::rethrow_exception(failed);
+  // 2. Every dot's final neighbours, in parallel.
+  BatchArray<FinalNeighbours> fin(n);
+  st.final_neighbours(prep.span(), fin.span(), threads);
+  // 3. The dots in order (the findings lists and the running sums keep add()'s order), then their
+  //    neighbour-dependent contributions: integer sums, so their order does not matter.
+  st.dots.reserve(n);
+  prefer_huge_pages(st.dots.data(), n * sizeof(Dot));
+  for (std::size_t i = 0; i < n; ++i) st.commit(prep[i], &fin[i]);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    st.apply_mut(k);
+    st.sync_touching(k);
+  }
+  // The scorer is not used after this, so its neighbour grid was never built.
   return scorer.report();
 }
 
