@@ -104,7 +104,13 @@ constexpr double kStrayZero = 0.10;           // fraction of dots outside the tr
 // bounded far below the cap, so sums of millions of terms cannot overflow int64).
 inline std::int64_t fx(double v) {
   if (!(v == v)) return 0;
-  return std::llround(std::clamp(v, -1e6, 1e6) * kFix);
+  // std::llround (half away from zero) without its library call: |x| <= 1e12 < 2^52, so the
+  // truncation and the fraction x - i are exact.
+  const double x = std::clamp(v, -1e6, 1e6) * kFix;
+  const auto i = static_cast<std::int64_t>(x);
+  const double f = x - static_cast<double>(i);
+  // (without branches: which way a value rounds is as good as random)
+  return i + static_cast<std::int64_t>(f >= 0.5) - static_cast<std::int64_t>(f <= -0.5);
 }
 // floor(v) as a cell index in [0, n - 1], clamped; NaN maps to 0 (never undefined behaviour).
 inline int cell_clamp(double v, int n) {
@@ -308,6 +314,7 @@ struct Layout {
   std::vector<PointMm> front;
   std::vector<double> front_arc;      // arc length at each vertex
   std::vector<PointMm> front_normal;  // unit normal per segment, toward the front (outside) side
+  std::vector<Box> front_box;         // bounding box per segment
   double front_length_mm = 0.0;
   double front_spacing_mm = 0.0;  // expected NN spacing at the front edge of the transition
   int segments = 0;
@@ -344,7 +351,9 @@ struct Layout {
   Lab target;
 
   Loc locate(PointMm p) const;
-  Loc locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) const;
+  // The regions and skin at p; the caller then calls finish_loc() (which reads the hairline
+  // distance only for transition points).
+  Loc regions_with_skin(PointMm p, SkinSample& skin) const;
   void note_region(Loc& l, std::size_t i) const;  // region i contains the point
   void finish_loc(Loc& l, PointMm p, const double* front_dist_mm) const;
   double front_distance(PointMm p, double* arc, double* signed_front) const;
@@ -363,7 +372,18 @@ struct Layout {
 double Layout::front_distance(PointMm p, double* arc, double* signed_front) const {
   double best = std::numeric_limits<double>::infinity();
   double best_arc = 0.0, best_side = 0.0;
+  // The nearest vertex bounds the answer from above; a segment whose bounding box is farther
+  // (by a margin far above rounding) cannot be the nearest or tie it, so it is skipped: the
+  // same result as the full loop, without its divisions and square roots.
+  double ub2 = std::numeric_limits<double>::infinity();
+  for (const PointMm& v : front) ub2 = std::min(ub2, dist2(p, v));
+  const double ub = std::sqrt(ub2) * (1.0 + 1e-9) + 1e-9 * (1.0 + std::fabs(p.x_mm) + std::fabs(p.y_mm));
+  const double skip2 = ub * ub;
   for (std::size_t i = 0; i + 1 < front.size(); ++i) {
+    const Box& bx = front_box[i];
+    const double gx = std::max({0.0, bx.x0 - p.x_mm, p.x_mm - bx.x1});
+    const double gy = std::max({0.0, bx.y0 - p.y_mm, p.y_mm - bx.y1});
+    if (gx * gx + gy * gy > skip2) continue;
     const PointMm a = front[i], b = front[i + 1];
     const double ex = b.x_mm - a.x_mm, ey = b.y_mm - a.y_mm;
     const double len2 = ex * ex + ey * ey;
@@ -434,8 +454,7 @@ void Layout::finish_loc(Loc& l, PointMm p, const double* front_dist_mm) const {
 // most of their cost. The results are those of the two functions bit for bit: skin_at()'s rules
 // are repeated here (last region with layers wins; the last scar region gives the tissue), and a
 // polygon is skipped only outside its grown box, where point_in_polygon() is false.
-// front_dist_mm: front_distance(p) (only read for transition points).
-Loc Layout::locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) const {
+Loc Layout::regions_with_skin(PointMm p, SkinSample& skin) const {
   Loc l;
   const auto& regions = sc->regions;
   skin = SkinSample{};
@@ -456,7 +475,6 @@ Loc Layout::locate_with_skin(PointMm p, double front_dist_mm, SkinSample& skin) 
     skin.scar = true;
     skin.scar_tissue = *scar;
   }
-  finish_loc(l, p, &front_dist_mm);
   return l;
 }
 
@@ -554,6 +572,10 @@ Layout build_layout(const Scenario& sc) {
         }
       }
       L.front_normal.push_back(n);
+      L.front_box.push_back(Box{std::min(L.front[i].x_mm, L.front[i + 1].x_mm),
+                                std::min(L.front[i].y_mm, L.front[i + 1].y_mm),
+                                std::max(L.front[i].x_mm, L.front[i + 1].x_mm),
+                                std::max(L.front[i].y_mm, L.front[i + 1].y_mm)});
     }
     L.front_length_mm = L.front_arc.back();
     L.segments = std::max(1, static_cast<int>(std::lround(L.front_length_mm / kSegmentMm)));
@@ -1250,8 +1272,13 @@ struct Scorer::State {
   Grid empty_grid(double cell) const;
   static void lay_out_runs(Grid& g, bool room = true);
   void commit_blur(const Prepared& p, Dot& d, std::uint32_t k, bool fat);
-  void apply_mut(std::uint32_t j);
+  // nn_pos: the position of j's NN when the caller has it at hand (saves a cache miss)
+  void apply_mut(std::uint32_t j, const PointMm* nn_pos = nullptr);
   void retract_mut(std::uint32_t j);
+  void apply_risk(Dot& d);
+  void retract_risk(Dot& d);
+  void set_touching(std::uint32_t j, bool touching);
+  void prefetch_window(PointMm p) const;
   void report_into(ScoreReport& rep) const;
   void push_imm(Dot& d, std::uint32_t idx, Code code, int level);
   void sync_touching(std::uint32_t j);
@@ -1496,7 +1523,7 @@ void Scorer::State::push_imm(Dot& d, std::uint32_t idx, Code code, int level) {
   ++level_count[b % (kLevels + 1)];
 }
 
-void Scorer::State::apply_mut(std::uint32_t j) {
+void Scorer::State::apply_mut(std::uint32_t j, const PointMm* nn_pos) {
   Dot& d = dots[j];
   if (d.expected_nn_mm > 0.0) {
     const double q = std::min(d.nn_mm, d.cap_mm()) / d.expected_nn_mm;
@@ -1509,7 +1536,7 @@ void Scorer::State::apply_mut(std::uint32_t j) {
     d.crowded = q < kCrowdedRatio;
     if (d.crowded) ++n_crowded;
     if (d.nn_id != kNone && d.acell >= 0) {
-      const PointMm o = dots[d.nn_id].pos;
+      const PointMm o = nn_pos != nullptr ? *nn_pos : dots[d.nn_id].pos;
       const double dx = o.x_mm - d.pos.x_mm, dy = o.y_mm - d.pos.y_mm;
       const double len = std::sqrt(dx * dx + dy * dy);
       if (len > 0.0) {
@@ -1527,12 +1554,34 @@ void Scorer::State::apply_mut(std::uint32_t j) {
       }
     }
   }
+  apply_risk(d);
+}
+
+// The touching state and the blur risk that depends on it, applied to and retracted from the
+// sums.
+void Scorer::State::apply_risk(Dot& d) {
   if (d.touching) ++n_touching;
   const double risk = 1.0 - (1.0 - d.base_risk) * (1.0 - (d.touching ? kRiskOverlap : 0.0));
   d.risk_fx = fx32(risk);
   risk_sum += d.risk_fx;
   d.risky = risk >= kRiskyDot;
   if (d.risky) ++n_risky;
+}
+void Scorer::State::retract_risk(Dot& d) {
+  if (d.touching) --n_touching;
+  risk_sum -= d.risk_fx;
+  if (d.risky) --n_risky;
+}
+
+// A dot starts or stops touching while its NN stays: only the touch-dependent part changes
+// (retract_mut + apply_mut would put back the same NN contributions).
+void Scorer::State::set_touching(std::uint32_t j, bool touching) {
+  Dot& d = dots[j];
+  if (d.touching == touching) return;
+  retract_risk(d);
+  d.touching = touching;
+  apply_risk(d);
+  sync_touching(j);
 }
 
 void Scorer::State::retract_mut(std::uint32_t j) {
@@ -1551,9 +1600,7 @@ void Scorer::State::retract_mut(std::uint32_t j) {
     mark_cell(d.acell);
     d.ori_applied = false;
   }
-  if (d.touching) --n_touching;
-  risk_sum -= d.risk_fx;
-  if (d.risky) --n_risky;
+  retract_risk(d);
 }
 
 void Scorer::State::sync_touching(std::uint32_t j) {
@@ -1594,9 +1641,15 @@ void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, std::u
   p.dose = imp.dose;
   p.layer = imp.layer;
   p.pigment = pigment;
-  if (L.front.size() >= 2)
+  p.loc = L.regions_with_skin(imp.pos, p.skin);
+  // The hairline distance is read for a transition dot (its density ramp and hairline piece)
+  // and a dot outside every target region (in front of the line?); for the others commit()
+  // never reads it, and skipping it saves a pass over the hairline.
+  const int tr = p.loc.target_region;
+  if (L.front.size() >= 2 &&
+      (tr < 0 || sc->regions[static_cast<std::size_t>(tr)].role == RegionRole::kHairlineTransition))
     p.front_dist_mm = L.front_distance(imp.pos, &p.front_arc_mm, &p.front_side_mm);
-  p.loc = L.locate_with_skin(imp.pos, p.front_dist_mm, p.skin);
+  L.finish_loc(p.loc, imp.pos, &p.front_dist_mm);
   const PigmentFacts& pf = pigments[pigment];
 
   // Healed look (cached: colour and size never change after placement).
@@ -1619,7 +1672,22 @@ void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, std::u
       sc->case_kind == CaseKind::kThinning && L.under_hair(imp.pos, L.hair_r_mm + p.radius_mm);
 }
 
+// Starts fetching the neighbour grid's cell headers around p: prepare() then computes while they
+// arrive (the scan in commit() is bound by memory latency).
+void Scorer::State::prefetch_window(PointMm p) const {
+  const Grid& G = grid;
+  const double reach = L.cap_global_mm;
+  const int i0 = G.col(p.x_mm - reach), i1 = G.col(p.x_mm + reach);
+  const int j0 = G.row(p.y_mm - reach), j1 = G.row(p.y_mm + reach);
+  for (int j = j0; j <= j1; ++j) {
+    const GridCell* r = G.cells.data() + G.index(0, j);
+    for (int i = i0; i <= i1; i += 4) __builtin_prefetch(r + i);
+    __builtin_prefetch(r + i1);
+  }
+}
+
 void Scorer::State::add(const Impression& raw) {
+  prefetch_window(raw.pos);
   Prepared p;
   const std::uint32_t pigment = facts(raw.pigment);
   prepare(raw, pigment, deposit(pigment, raw), p);
@@ -1822,6 +1890,7 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
   const double reach = std::max(L.cap_global_mm, d.radius_mm + maxr);
   const double touch_mm = d.radius_mm + maxr;  // no pair at or beyond this distance touches
   std::uint32_t own_touches = 0;
+  PointMm nn_pos{};  // the position of d.nn_id
   {
     Grid& G = grid;
     // Clamping is monotone, so every dot within `reach` lies in a cell of this range (also for
@@ -1832,16 +1901,32 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
     const int hi = G.col(px), hj = G.row(py);
     const double reach2 = reach * reach, touch2 = touch_mm * touch_mm;
     const bool tracked = d.expected_nn_mm > 0.0;
-    auto scan = [&](int i, int j) {
-      const std::size_t c = static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx) +
-                            static_cast<std::size_t>(i);
-      GridCell& h = G.cells[c];
-      if (h.n == 0) return;
-      const double gx = G.gap_x(i, px), gy = G.gap_y(j, py);
-      const double g2 = gx * gx + gy * gy;
-      if (g2 > reach2) return;
+    // The squared gap of each column of the window, computed once (a window is at most a few
+    // dozen columns wide: grid_cell_for() keeps cells >= kGridMinCellMm).
+    constexpr int kMaxCols = 64;
+    std::array<double, kMaxCols> gx2{};
+    const bool cols_cached = i1 - i0 < kMaxCols;
+    if (cols_cached)
+      for (int i = i0; i <= i1; ++i) {
+        const double gx = G.gap_x(i, px);
+        gx2[static_cast<std::size_t>(i - i0)] = gx * gx;
+      }
+    // Whether cell (i, j), gy2 its row's squared gap, can hold a dot the add needs; the tests
+    // only read the cell's header.
+    auto wanted = [&](int i, double gy2, const GridCell& h) {
+      if (h.n == 0) return false;
+      double g2;
+      if (cols_cached) {
+        g2 = gx2[static_cast<std::size_t>(i - i0)] + gy2;
+      } else {
+        const double gx = G.gap_x(i, px);
+        g2 = gx * gx + gy2;
+      }
+      if (g2 > reach2) return false;
       const double nb = h.nn_bound;
-      if (!(tracked && !(g2 > d.nn_mm * d.nn_mm)) && !(g2 < nb * nb) && !(g2 < touch2)) return;
+      return (tracked && !(g2 > d.nn_mm * d.nn_mm)) || g2 < nb * nb || g2 < touch2;
+    };
+    auto scan = [&](GridCell& h) {
       double bound = 0.0;
       HashEntry* const run = G.begin(h);
       for (std::uint32_t q = 0; q < h.n; ++q) {
@@ -1857,6 +1942,7 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         if (tracked && (dd < d.nn_mm || (dd == d.nn_mm && d.nn_id != kNone && o < d.nn_id))) {
           d.nn_mm = dd;
           d.nn_id = o;
+          nn_pos = PointMm{e.x, e.y};
         }
         // Untracked dots keep nn_mm = 0, so they never change here.
         const bool nn_change = dd < e.nn_mm;
@@ -1879,17 +1965,20 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
           bound = std::max(bound, e.nn_mm);
           continue;
         }
-        Dot& n = dots[o];
-        if (nn_change) undo.push_back(Undo{n.nn_mm, o, n.nn_id});
-        retract_mut(o);
-        if (nn_change) {
-          n.nn_mm = dd;
-          n.nn_id = k;
-          e.nn_mm = dd;
-        }
         if (touch) ++e.touches;
+        if (!nn_change) {  // its first touch
+          set_touching(o, true);
+          bound = std::max(bound, e.nn_mm);
+          continue;
+        }
+        Dot& n = dots[o];
+        undo.push_back(Undo{n.nn_mm, o, n.nn_id});
+        retract_mut(o);
+        n.nn_mm = dd;
+        n.nn_id = k;
+        e.nn_mm = dd;
         n.touching = e.touches > 0;
-        apply_mut(o);
+        apply_mut(o, &p.pos);
         sync_touching(o);
         bound = std::max(bound, e.nn_mm);
       }
@@ -1914,13 +2003,19 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
       for (int i = bi0; i <= bi1; ++i)
         if (r[i].n > 0) __builtin_prefetch(G.begin(r[i]));
     }
-    for (int j = bj0; j <= bj1; ++j)
-      for (int i = bi0; i <= bi1; ++i) scan(i, j);
+    for (int j = bj0; j <= bj1; ++j) {
+      const double gy = G.gap_y(j, py), gy2 = gy * gy;
+      GridCell* const r = G.cells.data() + G.index(0, j);
+      for (int i = bi0; i <= bi1; ++i)
+        if (wanted(i, gy2, r[i])) scan(r[i]);
+    }
     for (int j = j0; j <= j1; ++j) {
+      const double gy = G.gap_y(j, py), gy2 = gy * gy;
+      GridCell* const r = G.cells.data() + G.index(0, j);
       const bool in_block = j >= bj0 && j <= bj1;
       for (int i = i0; i <= i1; ++i) {
         if (in_block && i >= bi0 && i <= bi1) continue;
-        scan(i, j);
+        if (wanted(i, gy2, r[i])) scan(r[i]);
       }
     }
   }
@@ -1932,7 +2027,7 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
   }
   d.touching = own_touches > 0;
   commit_blur(p, d, k, fat);
-  apply_mut(k);
+  apply_mut(k, &nn_pos);
   sync_touching(k);
   if (dots.size() >= regrid_at) regrid();
 }
@@ -2013,11 +2108,8 @@ void Scorer::State::pop() {
             --e.touches;
             continue;
           }
-          retract_mut(e.idx);
           e.touches = 0;
-          dots[e.idx].touching = false;
-          apply_mut(e.idx);
-          sync_touching(e.idx);
+          set_touching(e.idx, false);
         }
       }
     }
