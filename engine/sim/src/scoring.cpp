@@ -810,37 +810,40 @@ inline double expected_nn_for(double density_mm2) {
 // harmonics are in [-1, 1] (at most 1e6), NN ratios in [0, 2] (q^2 at most 4e6) and depth errors
 // capped at kMaxDepthErrorMm (1e8). The running sums stay int64.
 struct Dot {
+  // What a neighbour's NN change or first touch reads and writes (retract_mut, apply_mut, the
+  // undo record) comes first, in the first two cache lines: in a dense session an add changes a
+  // few neighbours, each a cache miss.
   PointMm pos;
-  std::int64_t ext_id = 0;
-  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
-  double radius_mm = 0.0;
+  double nn_mm = 0.0;           // mutable (later neighbours), with nn_id below
   double expected_nn_mm = 0.0;  // 0: no target density here, NN not tracked
-  double front_dist_mm = 0.0;
-  double delta_e = 0.0, dot_l = 0.0;
-  double dose = 0.0;
-  double base_risk = 0.0;  // blur risk from depth, dose, repeat, scar (fixed at add)
-  std::int64_t seg_prev_fx = kNoSegment;
-  double nn_mm = 0.0;       // mutable (later neighbours), with nn_id below
-  std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
-  std::int32_t band = -1;   // hairline transition band
-  std::int32_t seg = -1;    // hairline piece
-  std::int32_t scar = -1;   // index into Layout::scars
-  std::int32_t scar_cell = -1;
-  std::uint32_t flags = 0;
-  std::int32_t depth_fx = 0, color_fx = 0, err_fx = 0;
-  std::uint32_t fbegin = 0;  // immutable findings in State::imm_findings (fcount of them)
-  std::uint32_t ubegin = 0;  // neighbour NN undo records in State::undo
+  double base_risk = 0.0;       // blur risk from depth, dose, repeat, scar (fixed at add)
   std::uint32_t nn_id = kNone;
+  std::int32_t acell = -1;  // analysis cell when in the treat area, else -1
   // the mutable contributions currently applied to the aggregates
   std::int32_t q_fx = 0, q2_fx = 0, risk_fx = 0;
   std::array<std::int32_t, 6> ori_fx{};
-  std::uint8_t fcount = 0;  // at most one finding per code
-  DepthStatus status() const { return static_cast<DepthStatus>(status_u8); }
-  void set_status(DepthStatus v) { status_u8 = static_cast<std::uint8_t>(v); }
-  std::uint8_t status_u8 = static_cast<std::uint8_t>(DepthStatus::kInBand);
   // touching: it touches another dot (its grid entry counts how many), as applied to the sums
   bool nn_applied = false, ori_applied = false, crowded = false, touching = false, risky = false;
   bool touch_listed = false;
+  std::uint8_t fcount = 0;  // at most one finding per code
+  std::uint8_t status_u8 = static_cast<std::uint8_t>(DepthStatus::kInBand);
+  std::uint32_t flags = 0;
+  std::int64_t ext_id = 0;
+  double depth_mm = 0.0, band_min_mm = 0.0, band_max_mm = 0.0;
+  double radius_mm = 0.0;
+  double front_dist_mm = 0.0;
+  double delta_e = 0.0, dot_l = 0.0;
+  double dose = 0.0;
+  std::int64_t seg_prev_fx = kNoSegment;
+  std::int32_t band = -1;  // hairline transition band
+  std::int32_t seg = -1;   // hairline piece
+  std::int32_t scar = -1;  // index into Layout::scars
+  std::int32_t scar_cell = -1;
+  std::int32_t depth_fx = 0, color_fx = 0, err_fx = 0;
+  std::uint32_t fbegin = 0;  // immutable findings in State::imm_findings (fcount of them)
+  std::uint32_t ubegin = 0;  // neighbour NN undo records in State::undo
+  DepthStatus status() const { return static_cast<DepthStatus>(status_u8); }
+  void set_status(DepthStatus v) { status_u8 = static_cast<std::uint8_t>(v); }
   // NN distances count up to this (0 when NN is not tracked)
   double cap_mm() const { return nn_cap_mm(expected_nn_mm); }
 };
@@ -1124,6 +1127,7 @@ struct CritMemo {
 };
 
 Impression sanitized(const Impression& in);
+bool is_sane(const Impression& in);
 
 // Asks the kernel to back [p, p + bytes) with huge pages where it can: a batch writes tens of
 // MB once, and at 4 kB a page the first-touch faults cost more than the writes (Linux; a hint
@@ -1617,6 +1621,14 @@ void Scorer::State::sync_touching(std::uint32_t j) {
 namespace {
 // Non-finite numbers (a corrupt interchange file) must not reach the integer state: a position
 // becomes a point far outside every region, the other fields their neutral values.
+// Whether sanitized(in) would change nothing (the usual case: no copy needed).
+bool is_sane(const Impression& in) {
+  auto ok = [](double v) { return std::isfinite(v); };
+  return ok(in.pos.x_mm) && ok(in.pos.y_mm) && std::fabs(in.pos.x_mm) <= 1e9 &&
+         std::fabs(in.pos.y_mm) <= 1e9 && ok(in.depth_mm) && ok(in.dose) &&
+         ok(in.fresh_diameter_mm) && ok(in.elongation) && ok(in.dilution);
+}
+
 Impression sanitized(const Impression& in) {
   Impression imp = in;
   auto finite = [](double v) { return std::isfinite(v); };
@@ -1634,7 +1646,8 @@ Impression sanitized(const Impression& in) {
 
 void Scorer::State::prepare(const Impression& raw, std::uint32_t pigment, std::uint32_t dep,
                             Prepared& p) const {
-  const Impression imp = sanitized(raw);
+  Impression fixed;
+  const Impression& imp = is_sane(raw) ? raw : (fixed = sanitized(raw));
   p.pos = imp.pos;
   p.id = imp.id;
   p.depth_mm = imp.depth_mm;
