@@ -883,13 +883,15 @@ struct Undo {
 // row order when half of it is abandoned runs, so neighbouring cells sit next to each other.
 struct GridCell {
   std::uint32_t begin = 0, n = 0, cap = 0;
-  float nn_bound = 0;  // >= every entry's nn_mm (raised on insert and undo, exact after a scan)
 };
 struct Grid {
   double x0 = 0, y0 = 0, cell = 1.0;
   double slack = 0;  // rounding margin of a cell's distance bound
   int nx = 1, ny = 1;
   std::vector<GridCell> cells;
+  // Per cell, >= every entry's nn_mm (raised on insert and undo, exact after a scan). Apart from
+  // the headers: a query tests a whole window of bounds, four to a header's cache line.
+  std::vector<float> bound;
   std::vector<HashEntry> pool;
   std::size_t abandoned = 0;  // pool entries in runs no cell uses any more
 
@@ -907,7 +909,7 @@ struct Grid {
       h.cap = cap;
     }
     pool[h.begin + h.n++] = e;
-    h.nn_bound = std::max(h.nn_bound, float_up(nn_mm));
+    bound[c] = std::max(bound[c], float_up(nn_mm));
   }
   // Rewrites the pool in row order, each run with room for 25% more (at least 4).
   void compact() {
@@ -1466,6 +1468,7 @@ Grid Scorer::State::empty_grid(double cell) const {
   g.slack = 1e-9 * (1.0 + std::fabs(g.x0) + std::fabs(g.y0) + L.hw + L.hh);
   const std::size_t ncells = static_cast<std::size_t>(g.nx) * static_cast<std::size_t>(g.ny);
   g.cells.resize(ncells);
+  g.bound.assign(ncells, 0.0F);
   return g;
 }
 
@@ -1692,10 +1695,12 @@ void Scorer::State::prefetch_window(PointMm p) const {
   const double reach = L.cap_global_mm;
   const int i0 = G.col(p.x_mm - reach), i1 = G.col(p.x_mm + reach);
   const int j0 = G.row(p.y_mm - reach), j1 = G.row(p.y_mm + reach);
+  const int hi = G.col(p.x_mm), hj = G.row(p.y_mm);
   for (int j = j0; j <= j1; ++j) {
-    const GridCell* r = G.cells.data() + G.index(0, j);
-    for (int i = i0; i <= i1; i += 4) __builtin_prefetch(r + i);
-    __builtin_prefetch(r + i1);
+    const float* b = G.bound.data() + G.index(0, j);
+    for (int i = i0; i <= i1; i += 16) __builtin_prefetch(b + i);
+    __builtin_prefetch(b + i1);
+    if (j >= hj - 1 && j <= hj + 1) __builtin_prefetch(G.cells.data() + G.index(std::max(0, hi - 1), j));
   }
 }
 
@@ -1924,10 +1929,9 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         const double gx = G.gap_x(i, px);
         gx2[static_cast<std::size_t>(i - i0)] = gx * gx;
       }
-    // Whether cell (i, j), gy2 its row's squared gap, can hold a dot the add needs; the tests
-    // only read the cell's header.
-    auto wanted = [&](int i, double gy2, const GridCell& h) {
-      if (h.n == 0) return false;
+    // Whether cell c = (i, j), gy2 its row's squared gap, can hold a dot the add needs: its
+    // bound first, its header only if that passes.
+    auto wanted = [&](int i, double gy2, std::size_t c) {
       double g2;
       if (cols_cached) {
         g2 = gx2[static_cast<std::size_t>(i - i0)] + gy2;
@@ -1936,10 +1940,13 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         g2 = gx * gx + gy2;
       }
       if (g2 > reach2) return false;
-      const double nb = h.nn_bound;
-      return (tracked && !(g2 > d.nn_mm * d.nn_mm)) || g2 < nb * nb || g2 < touch2;
+      const double nb = G.bound[c];
+      if (!(tracked && !(g2 > d.nn_mm * d.nn_mm)) && !(g2 < nb * nb) && !(g2 < touch2))
+        return false;
+      return G.cells[c].n > 0;
     };
-    auto scan = [&](GridCell& h) {
+    auto scan = [&](std::size_t c) {
+      GridCell& h = G.cells[c];
       double bound = 0.0;
       HashEntry* const run = G.begin(h);
       for (std::uint32_t q = 0; q < h.n; ++q) {
@@ -1996,21 +2003,16 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         bound = std::max(bound, e.nn_mm);
       }
       // Every entry was read: the bound is tight again.
-      h.nn_bound = float_up(bound);
+      G.bound[c] = float_up(bound);
     };
     // The home block first, so the own-NN bound is small before the outer cells are tested.
     const int bi0 = std::max(i0, hi - 1), bi1 = std::min(i1, hi + 1);
     const int bj0 = std::max(j0, hj - 1), bj1 = std::min(j1, hj + 1);
-    // The scan is bound by memory latency: fetch the block's cell headers and runs, and the
-    // window's other headers, all at once instead of one miss after the other.
+    // The scan is bound by memory latency: fetch the block's runs at once (the window's bounds
+    // and headers were prefetched before prepare()).
     auto row_of = [&](int j) {
       return G.cells.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx);
     };
-    for (int j = j0; j <= j1; ++j) {
-      const GridCell* r = row_of(j);
-      for (int i = i0; i <= i1; i += 4) __builtin_prefetch(r + i);
-      __builtin_prefetch(r + i1);
-    }
     for (int j = bj0; j <= bj1; ++j) {
       const GridCell* r = row_of(j);
       for (int i = bi0; i <= bi1; ++i)
@@ -2018,17 +2020,40 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
     }
     for (int j = bj0; j <= bj1; ++j) {
       const double gy = G.gap_y(j, py), gy2 = gy * gy;
-      GridCell* const r = G.cells.data() + G.index(0, j);
       for (int i = bi0; i <= bi1; ++i)
-        if (wanted(i, gy2, r[i])) scan(r[i]);
+        if (wanted(i, gy2, G.index(i, j))) scan(G.index(i, j));
     }
+    // The rest of the window, row by row: the same test as wanted(), with the own-NN bound taken
+    // once per row (a stale, larger bound only reads a cell that changes nothing).
     for (int j = j0; j <= j1; ++j) {
       const double gy = G.gap_y(j, py), gy2 = gy * gy;
-      GridCell* const r = G.cells.data() + G.index(0, j);
-      const bool in_block = j >= bj0 && j <= bj1;
-      for (int i = i0; i <= i1; ++i) {
-        if (in_block && i >= bi0 && i <= bi1) continue;
-        if (wanted(i, gy2, r[i])) scan(r[i]);
+      if (gy2 > reach2) continue;  // every cell of the row is beyond the reach
+      const double own2 = tracked ? d.nn_mm * d.nn_mm : -1.0;
+      const std::size_t base = G.index(0, j);
+      auto cols = [&](int a, int b) {
+        for (int i = a; i <= b; ++i) {
+          double gx2i;
+          if (cols_cached) {
+            gx2i = gx2[static_cast<std::size_t>(i - i0)];
+          } else {
+            const double gx = G.gap_x(i, px);
+            gx2i = gx * gx;
+          }
+          const double g2 = gx2i + gy2;
+          if (g2 > reach2) continue;
+          const std::size_t c = base + static_cast<std::size_t>(i);
+          if (!(g2 <= own2) && !(g2 < touch2)) {
+            const double nb = G.bound[c];
+            if (!(g2 < nb * nb)) continue;
+          }
+          if (G.cells[c].n > 0) scan(c);
+        }
+      };
+      if (j >= bj0 && j <= bj1) {
+        cols(i0, bi0 - 1);
+        cols(bi1 + 1, i1);
+      } else {
+        cols(i0, i1);
       }
     }
   }
@@ -2133,11 +2158,12 @@ void Scorer::State::pop() {
     Dot& n = dots[rec.j];
     retract_mut(rec.j);
     if (n.nn_mm != rec.nn_mm) {
-      GridCell& h = grid.cells[grid.cell_of(n.pos)];
+      const std::size_t c = grid.cell_of(n.pos);
+      GridCell& h = grid.cells[c];
       HashEntry* const run = grid.begin(h);
       for (std::uint32_t q = 0; q < h.n; ++q)
         if (run[q].idx == rec.j) run[q].nn_mm = rec.nn_mm;
-      h.nn_bound = std::max(h.nn_bound, float_up(rec.nn_mm));
+      grid.bound[c] = std::max(grid.bound[c], float_up(rec.nn_mm));
     }
     n.nn_mm = rec.nn_mm;
     n.nn_id = rec.nn_id;
