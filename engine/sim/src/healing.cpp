@@ -70,6 +70,21 @@ double healing_dilution(const Impression& imp) {
   return std::clamp(finite_or(imp.dilution, 0.0), 0.0, 1.0);
 }
 
+namespace {
+// The needle count of a needle text (1 when it does not parse). A session uses one or two
+// needles, and parsing the text was a tenth of a scorer add: the last answer is kept per thread.
+int needle_count_of(const std::string& needle) {
+  thread_local std::string last;
+  thread_local int last_count = 0;
+  if (last_count == 0 || needle != last) {
+    const auto n = parse_needle(needle);
+    last_count = n.ok() ? n.value().needle_count : 1;
+    last = needle;
+  }
+  return last_count;
+}
+}  // namespace
+
 Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pigment& pigment,
                          const Lab& skin_color, double t_days) {
   return appearance_at(imp, skin, pigment, skin_color, t_days,
@@ -94,8 +109,7 @@ Appearance appearance_at(const Impression& imp, const SkinSample& skin, const Pi
   const double migration = skin.scar ? std::clamp(skin.scar_tissue.migration, 0.0, 1.0) : 0.0;
   const double scar_loss = skin.scar ? kScarLossFactor : 1.0;
 
-  int needle_count = 1;
-  if (const auto n = parse_needle(imp.needle); n.ok()) needle_count = n.value().needle_count;
+  const int needle_count = needle_count_of(imp.needle);
   const double dose_per_needle = std::clamp(finite_or(imp.dose, 0.0), 0.0, kMaxDose) / needle_count;
 
   // --- Size and shape ---------------------------------------------------------------------

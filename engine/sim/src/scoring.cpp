@@ -892,6 +892,26 @@ struct Grid {
   // Per cell, >= every entry's nn_mm (raised on insert and undo, exact after a scan). Apart from
   // the headers: a query tests a whole window of bounds, four to a header's cache line.
   std::vector<float> bound;
+  // How many cells have a bound above level k, for k * level_mm (k = 1..kLevelsOfBound): no
+  // dot anywhere can take a new dot farther than the lowest empty level as its NN, so a query
+  // reads only cells that near (in a dense session every bound is small).
+  static constexpr int kLevelsOfBound = 8;
+  std::array<std::int32_t, kLevelsOfBound> above{};
+  double level_mm = 0.0;
+  void set_bound(std::size_t c, float b) {
+    const double was = bound[c], now = b;
+    bound[c] = b;
+    for (int k = 0; k < kLevelsOfBound; ++k) {
+      const double t = (k + 1) * level_mm;
+      above[static_cast<std::size_t>(k)] += static_cast<int>(now > t) - static_cast<int>(was > t);
+    }
+  }
+  // Every cell's bound is at most this (beyond the levels: +inf).
+  double bound_ceiling() const {
+    for (int k = 0; k < kLevelsOfBound; ++k)
+      if (above[static_cast<std::size_t>(k)] == 0) return (k + 1) * level_mm;
+    return std::numeric_limits<double>::infinity();
+  }
   std::vector<HashEntry> pool;
   std::size_t abandoned = 0;  // pool entries in runs no cell uses any more
 
@@ -909,7 +929,8 @@ struct Grid {
       h.cap = cap;
     }
     pool[h.begin + h.n++] = e;
-    bound[c] = std::max(bound[c], float_up(nn_mm));
+    const float b = float_up(nn_mm);
+    if (b > bound[c]) set_bound(c, b);
   }
   // Rewrites the pool in row order, each run with room for 25% more (at least 4).
   void compact() {
@@ -1469,6 +1490,7 @@ Grid Scorer::State::empty_grid(double cell) const {
   const std::size_t ncells = static_cast<std::size_t>(g.nx) * static_cast<std::size_t>(g.ny);
   g.cells.resize(ncells);
   g.bound.assign(ncells, 0.0F);
+  g.level_mm = L.cap_global_mm / Grid::kLevelsOfBound;
   return g;
 }
 
@@ -2003,7 +2025,7 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         bound = std::max(bound, e.nn_mm);
       }
       // Every entry was read: the bound is tight again.
-      G.bound[c] = float_up(bound);
+      G.set_bound(c, float_up(bound));
     };
     // The home block first, so the own-NN bound is small before the outer cells are tested.
     const int bi0 = std::max(i0, hi - 1), bi1 = std::min(i1, hi + 1);
@@ -2024,8 +2046,13 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         if (wanted(i, gy2, G.index(i, j))) scan(G.index(i, j));
     }
     // The rest of the window, row by row: the same test as wanted(), with the own-NN bound taken
-    // once per row (a stale, larger bound only reads a cell that changes nothing).
-    for (int j = j0; j <= j1; ++j) {
+    // once per row (a stale, larger bound only reads a cell that changes nothing). A dot that
+    // matters lies within max(own NN so far, touch reach, every cell's bound) of the new one: the
+    // window shrinks to that (every dot that near lies in its cells, as above).
+    const double near = std::max({tracked ? d.nn_mm : 0.0, touch_mm, G.bound_ceiling()});
+    const int w0 = std::max(i0, G.col(px - near)), w1 = std::min(i1, G.col(px + near));
+    const int v0 = std::max(j0, G.row(py - near)), v1 = std::min(j1, G.row(py + near));
+    for (int j = v0; j <= v1; ++j) {
       const double gy = G.gap_y(j, py), gy2 = gy * gy;
       if (gy2 > reach2) continue;  // every cell of the row is beyond the reach
       const double own2 = tracked ? d.nn_mm * d.nn_mm : -1.0;
@@ -2050,10 +2077,10 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         }
       };
       if (j >= bj0 && j <= bj1) {
-        cols(i0, bi0 - 1);
-        cols(bi1 + 1, i1);
+        cols(w0, bi0 - 1);
+        cols(bi1 + 1, w1);
       } else {
-        cols(i0, i1);
+        cols(w0, w1);
       }
     }
   }
@@ -2163,7 +2190,8 @@ void Scorer::State::pop() {
       HashEntry* const run = grid.begin(h);
       for (std::uint32_t q = 0; q < h.n; ++q)
         if (run[q].idx == rec.j) run[q].nn_mm = rec.nn_mm;
-      grid.bound[c] = std::max(grid.bound[c], float_up(rec.nn_mm));
+      const float b = float_up(rec.nn_mm);
+      if (b > grid.bound[c]) grid.set_bound(c, b);
     }
     n.nn_mm = rec.nn_mm;
     n.nn_id = rec.nn_id;
