@@ -3,7 +3,6 @@
 // memory with a session of N impressions resumed). Both use SDL's offscreen driver on the machine's
 // GL (Mesa llvmpipe here); docs/performance.md has the figures.
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_data.h"
+#include "child_peak.h"
 #include "smp/sim/session.h"
 
 extern char** environ;
@@ -48,7 +48,8 @@ struct Child {
   long max_rss_kb = 0;
 };
 
-// Runs the trainer headless with its output discarded; waits and collects its resource usage.
+// Runs the trainer headless with its output discarded; waits and collects its resource usage
+// and its own peak memory (child_peak.h: not wait4's, which counts this process's memory too).
 Child run_trainer(const std::vector<std::string>& args) {
   std::vector<std::string> argv_s{trainer_path()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -56,23 +57,26 @@ Child run_trainer(const std::vector<std::string>& args) {
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
   setenv("SDL_VIDEODRIVER", "offscreen", 0);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   Child c;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    test::trace_me_for_peak_memory();
+    execve(argv[0], argv.data(), environ);
+    _exit(127);
+  }
+  if (pid < 0) return c;
   const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return c;
-  rusage ru{};
-  if (wait4(pid, &c.status, 0, &ru) != pid) return c;
+  const test::Reaped r = test::reap_traced(pid, 0);
+  if (!r.ok) return c;
+  c.status = r.status;
   c.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  c.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-            1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-  c.max_rss_kb = ru.ru_maxrss;
-  c.ok = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
+  c.cpu_s = static_cast<double>(r.ru.ru_utime.tv_sec + r.ru.ru_stime.tv_sec) +
+            1e-6 * static_cast<double>(r.ru.ru_utime.tv_usec + r.ru.ru_stime.tv_usec);
+  c.max_rss_kb = r.peak_rss_kb;
+  c.ok = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0 && r.peak_rss_kb > 0;
   return c;
 }
 

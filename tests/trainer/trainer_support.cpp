@@ -1,5 +1,7 @@
 #include "trainer_support.h"
 
+#include "child_peak.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stb/stb_image.h>
@@ -29,7 +31,7 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 }  // namespace
 
 pid_t spawn_process(const std::vector<std::string>& argv, const Env& env,
-                    const std::string& stdout_path) {
+                    const std::string& stdout_path, bool traced) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
   for (const auto& [k, v] : env) {
@@ -43,6 +45,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, const Env& env,
   const int err = open((stdout_path + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (out >= 0) dup2(out, 1);
   if (err >= 0) dup2(err, 2);
+  if (traced) trace_me_for_peak_memory();
   auto args = c_argv(argv);
   execv(args[0], args.data());
   _exit(127);
@@ -52,26 +55,14 @@ ProcResult run_process(const std::vector<std::string>& argv, const Env& env, int
   static int counter = 0;
   const std::string base = scratch_dir("proc") + "/run" + std::to_string(counter++);
   ProcResult r;
-  const pid_t pid = spawn_process(argv, env, base + ".out");
+  const pid_t pid = spawn_process(argv, env, base + ".out", true);
   if (pid < 0) return r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  int status = 0;
-  rusage ru{};
-  for (;;) {
-    const pid_t w = wait4(pid, &status, WNOHANG, &ru);
-    if (w == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      wait4(pid, &status, 0, &ru);
-      r.err = "timed out after " + std::to_string(timeout_s) + " s\n";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const Reaped reaped = reap_traced(pid, timeout_s);
+  if (reaped.timed_out) r.err = "timed out after " + std::to_string(timeout_s) + " s\n";
   r.out = read_text(base + ".out");
   r.err += read_text(base + ".out.err");
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.max_rss_kb = ru.ru_maxrss;
+  if (reaped.ok && WIFEXITED(reaped.status)) r.exit_code = WEXITSTATUS(reaped.status);
+  r.max_rss_kb = reaped.peak_rss_kb;
   return r;
 }
 

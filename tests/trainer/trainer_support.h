@@ -13,7 +13,7 @@ namespace smp::test {
 struct ProcResult {
   int exit_code = -1;  // -1: killed by a signal or timed out
   std::string out, err;
-  long max_rss_kb = 0;  // the child's peak resident set (getrusage of the reaped child)
+  long max_rss_kb = -1;  // the child's own peak resident set (child_peak.h), -1 if unknown
 };
 using Env = std::vector<std::pair<std::string, std::string>>;
 
@@ -22,9 +22,10 @@ using Env = std::vector<std::pair<std::string, std::string>>;
 ProcResult run_process(const std::vector<std::string>& argv, const Env& env = {},
                        int timeout_s = 120);
 
-// Starts a process with stdout going to `stdout_path` (stderr to stdout_path + ".err").
+// Starts a process with stdout going to `stdout_path` (stderr to stdout_path + ".err");
+// traced: for reap_traced() (child_peak.h).
 pid_t spawn_process(const std::vector<std::string>& argv, const Env& env,
-                    const std::string& stdout_path);
+                    const std::string& stdout_path, bool traced = false);
 
 // A fresh empty directory under the build's temp area.
 std::string scratch_dir(const std::string& name);
