@@ -62,7 +62,7 @@ ProcResult run_process(const std::vector<std::string>& argv, const Env& env, int
   r.out = read_text(base + ".out");
   r.err += read_text(base + ".out.err");
   if (reaped.ok && WIFEXITED(reaped.status)) r.exit_code = WEXITSTATUS(reaped.status);
-  r.max_rss_kb = reaped.peak_rss_kb;
+  r.max_rss_kb = reaped.peak_or_wait4_kb();
   return r;
 }
 

@@ -13,7 +13,7 @@ namespace smp::test {
 struct ProcResult {
   int exit_code = -1;  // -1: killed by a signal or timed out
   std::string out, err;
-  long max_rss_kb = -1;  // the child's own peak resident set (child_peak.h), -1 if unknown
+  long max_rss_kb = 0;  // the child's own peak resident set (child_peak.h)
 };
 using Env = std::vector<std::pair<std::string, std::string>>;
 
