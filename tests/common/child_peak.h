@@ -13,11 +13,11 @@ namespace smp::test {
 void trace_me_for_peak_memory();
 
 struct Reaped {
-  bool ok = false;          // the child was reaped
-  bool timed_out = false;   // and was killed for running past the timeout
-  int status = 0;           // as waitpid() reports it
-  rusage ru{};              // its CPU times (wait4)
-  long peak_rss_kb = -1;    // VmHWM as it exited; -1 when it could not be read
+  bool ok = false;         // the child was reaped
+  bool timed_out = false;  // and was killed for running past the timeout
+  int status = 0;          // as waitpid() reports it
+  rusage ru{};             // its CPU times (wait4)
+  long peak_rss_kb = -1;   // VmHWM as it exited; -1 when it could not be read
   // Where tracing is not allowed (ptrace disabled): wait4's figure, which also counts the
   // parent's memory at fork. Fine for a small parent (a test), not for the benchmark.
   long peak_or_wait4_kb() const { return peak_rss_kb > 0 ? peak_rss_kb : ru.ru_maxrss; }

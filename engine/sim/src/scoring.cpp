@@ -20,13 +20,13 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <memory>
-#include <type_traits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #ifdef __linux__
@@ -377,7 +377,8 @@ double Layout::front_distance(PointMm p, double* arc, double* signed_front) cons
   // same result as the full loop, without its divisions and square roots.
   double ub2 = std::numeric_limits<double>::infinity();
   for (const PointMm& v : front) ub2 = std::min(ub2, dist2(p, v));
-  const double ub = std::sqrt(ub2) * (1.0 + 1e-9) + 1e-9 * (1.0 + std::fabs(p.x_mm) + std::fabs(p.y_mm));
+  const double ub =
+      std::sqrt(ub2) * (1.0 + 1e-9) + 1e-9 * (1.0 + std::fabs(p.x_mm) + std::fabs(p.y_mm));
   const double skip2 = ub * ub;
   for (std::size_t i = 0; i + 1 < front.size(); ++i) {
     const Box& bx = front_box[i];
@@ -1174,7 +1175,8 @@ class BatchArray {
   static_assert(std::is_trivially_destructible_v<T>);
 
  public:
-  explicit BatchArray(std::size_t n) : n_(n), p_(std::allocator<T>().allocate(std::max<std::size_t>(n, 1))) {
+  explicit BatchArray(std::size_t n)
+      : n_(n), p_(std::allocator<T>().allocate(std::max<std::size_t>(n, 1))) {
     prefer_huge_pages(p_, n * sizeof(T));
   }
   ~BatchArray() { std::allocator<T>().deallocate(p_, std::max<std::size_t>(n_, 1)); }
@@ -1369,8 +1371,8 @@ void Scorer::State::regrid() {
 // earlier dot. Distances and radius sums use add()'s arithmetic (squares of differences, a + b),
 // so every comparison has the same bits. The dots are read from a grid of exact runs in row
 // order, cells split between the threads.
-void Scorer::State::final_neighbours(std::span<const Prepared> prep,
-                                     std::span<FinalNeighbours> out, unsigned threads) const {
+void Scorer::State::final_neighbours(std::span<const Prepared> prep, std::span<FinalNeighbours> out,
+                                     unsigned threads) const {
   const std::size_t n = prep.size();
   Grid G = empty_grid(std::min(L.hcell, grid_cell_for(std::max<std::size_t>(n, 1))));
   double maxr = 0.0;
@@ -1722,7 +1724,8 @@ void Scorer::State::prefetch_window(PointMm p) const {
     const float* b = G.bound.data() + G.index(0, j);
     for (int i = i0; i <= i1; i += 16) __builtin_prefetch(b + i);
     __builtin_prefetch(b + i1);
-    if (j >= hj - 1 && j <= hj + 1) __builtin_prefetch(G.cells.data() + G.index(std::max(0, hi - 1), j));
+    if (j >= hj - 1 && j <= hj + 1)
+      __builtin_prefetch(G.cells.data() + G.index(std::max(0, hi - 1), j));
   }
 }
 
