@@ -1396,14 +1396,21 @@ void Scorer::State::final_neighbours(std::span<const Prepared> prep, std::span<F
     // Pass 1: every dot that can touch this one (nearer than r + the largest radius); NN
     // candidates too. Pass 2 (tracked, NN not yet within pass 1's reach): out to the NN so far.
     const double touch_mm = r + maxr;
-    auto visit = [&](const HashEntry& e) {
-      if (e.idx == k) return;
-      const double ex = e.x - px, ey = e.y - py;
-      const double dd = std::sqrt(ex * ex + ey * ey);
-      if (tracked && (dd < f.nn_mm || (dd == f.nn_mm && f.nn_id != kNone && e.idx < f.nn_id))) {
+    // Another dot at distance dd as an NN candidate: nearer, or as near with a lower index.
+    auto nn_candidate = [&](const HashEntry& e, double dd) {
+      if (dd < f.nn_mm || (dd == f.nn_mm && f.nn_id != kNone && e.idx < f.nn_id)) {
         f.nn_mm = dd;
         f.nn_id = e.idx;
       }
+    };
+    auto distance = [&](const HashEntry& e) {
+      const double ex = e.x - px, ey = e.y - py;
+      return std::sqrt(ex * ex + ey * ey);
+    };
+    auto visit = [&](const HashEntry& e) {
+      if (e.idx == k) return;
+      const double dd = distance(e);
+      if (tracked) nn_candidate(e, dd);
       const double rsum = e.idx < k ? r + e.radius_mm : e.radius_mm + r;
       if (dd < rsum) {
         ++f.touches;
@@ -1440,16 +1447,8 @@ void Scorer::State::final_neighbours(std::span<const Prepared> prep, std::span<F
         if (g2 > f.nn_mm * f.nn_mm) continue;
         const GridCell& h = G.cells[G.index(i, j)];
         const HashEntry* run = G.pool.data() + h.begin;
-        for (std::uint32_t q = 0; q < h.n; ++q) {
-          const HashEntry& e = run[q];
-          if (e.idx == k) continue;
-          const double ex = e.x - px, ey = e.y - py;
-          const double dd = std::sqrt(ex * ex + ey * ey);
-          if (dd < f.nn_mm || (dd == f.nn_mm && f.nn_id != kNone && e.idx < f.nn_id)) {
-            f.nn_mm = dd;
-            f.nn_id = e.idx;
-          }
-        }
+        for (std::uint32_t q = 0; q < h.n; ++q)
+          if (run[q].idx != k) nn_candidate(run[q], distance(run[q]));
       }
     }
   };
@@ -1954,22 +1953,6 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
         const double gx = G.gap_x(i, px);
         gx2[static_cast<std::size_t>(i - i0)] = gx * gx;
       }
-    // Whether cell c = (i, j), gy2 its row's squared gap, can hold a dot the add needs: its
-    // bound first, its header only if that passes.
-    auto wanted = [&](int i, double gy2, std::size_t c) {
-      double g2;
-      if (cols_cached) {
-        g2 = gx2[static_cast<std::size_t>(i - i0)] + gy2;
-      } else {
-        const double gx = G.gap_x(i, px);
-        g2 = gx * gx + gy2;
-      }
-      if (g2 > reach2) return false;
-      const double nb = G.bound[c];
-      if (!(tracked && !(g2 > d.nn_mm * d.nn_mm)) && !(g2 < nb * nb) && !(g2 < touch2))
-        return false;
-      return G.cells[c].n > 0;
-    };
     auto scan = [&](std::size_t c) {
       GridCell& h = G.cells[c];
       double bound = 0.0;
@@ -2035,55 +2018,50 @@ void Scorer::State::commit(const Prepared& p, const FinalNeighbours* fin) {
     const int bj0 = std::max(j0, hj - 1), bj1 = std::min(j1, hj + 1);
     // The scan is bound by memory latency: fetch the block's runs at once (the window's bounds
     // and headers were prefetched before prepare()).
-    auto row_of = [&](int j) {
-      return G.cells.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(G.nx);
-    };
-    for (int j = bj0; j <= bj1; ++j) {
-      const GridCell* r = row_of(j);
-      for (int i = bi0; i <= bi1; ++i)
-        if (r[i].n > 0) __builtin_prefetch(G.begin(r[i]));
-    }
-    for (int j = bj0; j <= bj1; ++j) {
+    for (int j = bj0; j <= bj1; ++j)
+      for (int i = bi0; i <= bi1; ++i) {
+        const GridCell& h = G.cells[G.index(i, j)];
+        if (h.n > 0) __builtin_prefetch(G.begin(h));
+      }
+    // Reads the cells (a..b, j) that can hold a dot the add needs: within the reach, and nearer
+    // than the own NN so far, the touch reach or the cell's NN bound (its bound is read first,
+    // its header only if that passes). Inlined: called from three places, GCC kept it out of
+    // line, which cost 2% of an add's instructions.
+    auto scan_cols = [&](int j, int a, int b) __attribute__((always_inline)) {
       const double gy = G.gap_y(j, py), gy2 = gy * gy;
-      for (int i = bi0; i <= bi1; ++i)
-        if (wanted(i, gy2, G.index(i, j))) scan(G.index(i, j));
-    }
-    // The rest of the window, row by row: the same test as wanted(), with the own-NN bound taken
-    // once per row (a stale, larger bound only reads a cell that changes nothing). A dot that
-    // matters lies within max(own NN so far, touch reach, every cell's bound) of the new one: the
-    // window shrinks to that (every dot that near lies in its cells, as above).
+      if (gy2 > reach2) return;  // every cell of the row is beyond the reach
+      const std::size_t base = G.index(0, j);
+      for (int i = a; i <= b; ++i) {
+        double gx2i;
+        if (cols_cached) {
+          gx2i = gx2[static_cast<std::size_t>(i - i0)];
+        } else {
+          const double gx = G.gap_x(i, px);
+          gx2i = gx * gx;
+        }
+        const double g2 = gx2i + gy2;
+        if (g2 > reach2) continue;
+        const std::size_t c = base + static_cast<std::size_t>(i);
+        if (!(tracked && !(g2 > d.nn_mm * d.nn_mm)) && !(g2 < touch2)) {
+          const double nb = G.bound[c];
+          if (!(g2 < nb * nb)) continue;
+        }
+        if (G.cells[c].n > 0) scan(c);
+      }
+    };
+    for (int j = bj0; j <= bj1; ++j) scan_cols(j, bi0, bi1);
+    // The rest of the window. A dot that matters lies within max(own NN so far, touch reach,
+    // every cell's bound) of the new one: the window shrinks to that (every dot that near lies
+    // in its cells, as above).
     const double near = std::max({tracked ? d.nn_mm : 0.0, touch_mm, G.bound_ceiling()});
     const int w0 = std::max(i0, G.col(px - near)), w1 = std::min(i1, G.col(px + near));
     const int v0 = std::max(j0, G.row(py - near)), v1 = std::min(j1, G.row(py + near));
     for (int j = v0; j <= v1; ++j) {
-      const double gy = G.gap_y(j, py), gy2 = gy * gy;
-      if (gy2 > reach2) continue;  // every cell of the row is beyond the reach
-      const double own2 = tracked ? d.nn_mm * d.nn_mm : -1.0;
-      const std::size_t base = G.index(0, j);
-      auto cols = [&](int a, int b) {
-        for (int i = a; i <= b; ++i) {
-          double gx2i;
-          if (cols_cached) {
-            gx2i = gx2[static_cast<std::size_t>(i - i0)];
-          } else {
-            const double gx = G.gap_x(i, px);
-            gx2i = gx * gx;
-          }
-          const double g2 = gx2i + gy2;
-          if (g2 > reach2) continue;
-          const std::size_t c = base + static_cast<std::size_t>(i);
-          if (!(g2 <= own2) && !(g2 < touch2)) {
-            const double nb = G.bound[c];
-            if (!(g2 < nb * nb)) continue;
-          }
-          if (G.cells[c].n > 0) scan(c);
-        }
-      };
       if (j >= bj0 && j <= bj1) {
-        cols(w0, bi0 - 1);
-        cols(bi1 + 1, w1);
+        scan_cols(j, w0, bi0 - 1);
+        scan_cols(j, bi1 + 1, w1);
       } else {
-        cols(w0, w1);
+        scan_cols(j, w0, w1);
       }
     }
   }
