@@ -399,12 +399,17 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
   glGenBuffers(1, &m.quad_vbo);
   glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
   glBufferData(GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
-  glGenVertexArrays(1, &m.dot_vao);
-  glGenBuffers(1, &m.dot_vbo);
-  glBindVertexArray(m.dot_vao);
-  glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
-  gl::attrib(0, 2, 2 * sizeof(float), 0);
-  glBindBuffer(GL_ARRAY_BUFFER, m.dot_vbo);
+  // An instanced quad: attribute 0 the corner from quad_vbo, the instance buffer left bound for
+  // the per-instance attributes.
+  auto instanced_quad = [&](GLuint& vao, GLuint& vbo) {
+    glGenVertexArrays(1, &vao);
+    glGenBuffers(1, &vbo);
+    glBindVertexArray(vao);
+    glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
+    gl::attrib(0, 2, 2 * sizeof(float), 0);
+    glBindBuffer(GL_ARRAY_BUFFER, vbo);
+  };
+  instanced_quad(m.dot_vao, m.dot_vbo);
   const std::size_t ds = sizeof(DotInstance);
   gl::attrib(1, 3, ds, offsetof(DotInstance, pos), 1);
   gl::attrib(2, 3, ds, offsetof(DotInstance, normal), 1);
@@ -413,12 +418,7 @@ sim::Result<std::unique_ptr<Renderer>> Renderer::create() {
   gl::attrib(5, 4, ds, offsetof(DotInstance, color), 1);
   gl::attrib(6, 2, ds, offsetof(DotInstance, extra), 1);
 
-  glGenVertexArrays(1, &m.splat_vao);
-  glGenBuffers(1, &m.splat_vbo);
-  glBindVertexArray(m.splat_vao);
-  glBindBuffer(GL_ARRAY_BUFFER, m.quad_vbo);
-  gl::attrib(0, 2, 2 * sizeof(float), 0);
-  glBindBuffer(GL_ARRAY_BUFFER, m.splat_vbo);
+  instanced_quad(m.splat_vao, m.splat_vbo);
   const std::size_t ss = sizeof(SplatInstance);
   gl::attrib(1, 2, ss, offsetof(SplatInstance, map), 1);
   gl::attrib(2, 4, ss, offsetof(SplatInstance, frame), 1);

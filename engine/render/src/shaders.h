@@ -29,6 +29,28 @@ namespace smp::render::shaders {
   "0.0, 1.0);\n"                                                                               \
   "}\n"
 
+// dot_paint(): a dot's paint at `local` (mm from its centre), before its status ring: the
+// slightly irregular outline (a few low harmonics with per-dot phases), denser pigment in the
+// centre, and while fresh a faint red halo (erythema, a little blood) out to ~2.7 radii; rgb
+// premultiplied. Shared by the dots drawn one by one (kDotFs) and the dots splatted into the
+// scalp-map texture (kSplatFs), so the near and far views cannot drift apart.
+#define SMP_GLSL_DOT_PAINT                                                                      \
+  "vec4 dot_paint(vec2 local, vec4 shape, vec4 color, float fresh) {\n"                         \
+  "  float seed = shape.w;\n"                                                                   \
+  "  float ang = atan(local.y, local.x);\n"                                                     \
+  "  float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * " \
+  "seed)\n"                                                                                     \
+  "                  + 0.03 * sin(2.0 * ang + 29.0 * seed) + 0.02 * sin(7.0 * ang + 41.0 * "    \
+  "seed);\n"                                                                                    \
+  "  float rho = length(vec2(local.x / shape.x, local.y / shape.y));\n"                         \
+  "  float edge_mm = (rho - irr) * shape.y;\n"                                                  \
+  "  float core = 1.0 - smoothstep(-shape.z, shape.z, edge_mm);\n"                              \
+  "  float a_dot = core * (0.82 + 0.18 * (1.0 - clamp(rho / irr, 0.0, 1.0))) * color.a;\n"      \
+  "  float h = fresh * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));\n"                             \
+  "  return vec4(color.rgb * a_dot + vec3(0.58, 0.09, 0.08) * h * (1.0 - a_dot),\n"             \
+  "              a_dot + h * (1.0 - a_dot));\n"                                                 \
+  "}\n"
+
 inline constexpr const char* kBackgroundVs = R"(#version 330 core
 out float vT;
 void main() {
@@ -186,7 +208,7 @@ void main() {
 }
 )";
 
-inline constexpr const char* kDotFs = "#version 330 core\n" SMP_GLSL_LIGHTING R"(
+inline constexpr const char* kDotFs = "#version 330 core\n" SMP_GLSL_LIGHTING SMP_GLSL_DOT_PAINT R"(
 in vec2 vLocal;
 in vec4 vShape;
 in vec4 vColor;
@@ -194,22 +216,9 @@ in vec4 vRing;
 in vec2 vMisc;
 out vec4 oColor;
 void main() {
-  float seed = vShape.w;
-  float ang = atan(vLocal.y, vLocal.x);
-  // Slightly irregular outline: a few low harmonics with per-dot phases.
-  float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * seed)
-                  + 0.03 * sin(2.0 * ang + 29.0 * seed) + 0.02 * sin(7.0 * ang + 41.0 * seed);
-  float rho = length(vec2(vLocal.x / vShape.x, vLocal.y / vShape.y));
-  float edge_mm = (rho - irr) * vShape.y;
-  float core = 1.0 - smoothstep(-vShape.z, vShape.z, edge_mm);
-  // Denser pigment in the centre.
-  float a_dot = core * (0.82 + 0.18 * (1.0 - clamp(rho / irr, 0.0, 1.0))) * vColor.a;
-  // Fresh: a faint red halo (erythema, a little blood) fading out to ~2.7 radii.
-  float h = vMisc.x * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));
-  vec3 c = vec3(0.58, 0.09, 0.08) * h;
-  float a = h;
-  c = vColor.rgb * a_dot + c * (1.0 - a_dot);
-  a = a_dot + a * (1.0 - a_dot);
+  vec4 paint = dot_paint(vLocal, vShape, vColor, vMisc.x);
+  vec3 c = paint.rgb;
+  float a = paint.a;
   if (vRing.w > 0.0) {
     float d = abs(length(vLocal) - vRing.w);
     float r = 0.85 * (1.0 - smoothstep(0.45 * vMisc.y, 1.1 * vMisc.y, d));
@@ -259,7 +268,7 @@ void main() {
   gl_Position = vec4((map - uRect.xy) * uRect.zw * 2.0 - 1.0, 0.0, 1.0);
 }
 )";
-inline constexpr const char* kSplatFs = R"(#version 330 core
+inline constexpr const char* kSplatFs = "#version 330 core\n" SMP_GLSL_DOT_PAINT R"(
 in vec2 vLocal;
 in vec4 vShape;
 in vec4 vColor;
@@ -267,21 +276,9 @@ in vec4 vRing;
 in vec2 vMisc;
 out vec4 oColor;
 void main() {
-  vec3 c;
-  float a;
-  {
-    float seed = vShape.w;
-    float ang = atan(vLocal.y, vLocal.x);
-    float irr = 1.0 + 0.045 * sin(3.0 * ang + 6.283 * seed) + 0.035 * sin(5.0 * ang + 17.0 * seed)
-                    + 0.03 * sin(2.0 * ang + 29.0 * seed) + 0.02 * sin(7.0 * ang + 41.0 * seed);
-    float rho = length(vec2(vLocal.x / vShape.x, vLocal.y / vShape.y));
-    float edge_mm = (rho - irr) * vShape.y;
-    float core = 1.0 - smoothstep(-vShape.z, vShape.z, edge_mm);
-    float a_dot = core * (0.82 + 0.18 * (1.0 - clamp(rho / irr, 0.0, 1.0))) * vColor.a;
-    float h = vMisc.x * 0.40 * (1.0 - smoothstep(0.6, 2.7, rho));
-    c = vColor.rgb * a_dot + vec3(0.58, 0.09, 0.08) * h * (1.0 - a_dot);
-    a = a_dot + h * (1.0 - a_dot);
-  }
+  vec4 paint = dot_paint(vLocal, vShape, vColor, vMisc.x);
+  vec3 c = paint.rgb;
+  float a = paint.a;
   if (vRing.w > 0.0) {
     // The ring over the dot, as kDotFs; a little wider than its ~1 px: the texture filter
     // spreads it.
