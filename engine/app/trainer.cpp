@@ -985,7 +985,7 @@ void Trainer::refresh_report() {
     if (replay_final_) {
       report_ = replay_final_->report;
     } else {
-      sim_->scorer().report_into(report_);  // in place: no allocation per frame
+      sim_->report_into(report_);  // in place: no allocation per frame
     }
     return;
   }
@@ -995,7 +995,7 @@ void Trainer::refresh_report() {
   if (n == report_count_ && session_.events.size() == report_generation_) return;
   report_count_ = n;
   report_generation_ = session_.events.size();
-  sim_->scorer().report_into(report_);  // in place: no allocation per frame
+  sim_->report_into(report_);  // in place; the time limit applied (time_limit.h)
   if (report_.critical_errors.size() > critical_seen_) {
     banner_ = report_.critical_errors.back().message;
     ++banner_id_;
@@ -1042,7 +1042,9 @@ void Trainer::update_replay(double frame_dt_s) {
     if (out.ok()) {
       replay_final_ = std::move(out).value();
       replay_final_scorer_ = std::make_unique<sim::Scorer>(*scenario_, catalogue_);
-      for (const auto& imp : replay_final_->impressions) replay_final_scorer_->add(imp);
+      // The scored ones only: work after the time limit is not counted (time_limit.h).
+      for (std::size_t i = 0; i < replay_final_->report.impression_count; ++i)
+        replay_final_scorer_->add(replay_final_->impressions[i]);
     } else {
       print_errors(out.errors());
     }

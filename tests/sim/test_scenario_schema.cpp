@@ -107,6 +107,13 @@ json kitchen_sink() {
         {"case", 70}}},
       {"weights", {{"depth", 1}, {"spacing", 1}, {"blurring", 1}, {"color", 1}, {"case", 1}}},
       {"time_limit_s", 600},
+      {"pass_rules",
+       {{"min_in_band_pct", 90},
+        {"max_touching_pct", 5},
+        {"min_coverage_pct", 80},
+        {"density_ratio", {0.75, 1.3333}},
+        {"max_stray_pct", 5},
+        {"over_time", "fail"}}},
   };
 }
 
@@ -123,7 +130,7 @@ TEST(ScenarioSchema, IsDraft202012AndClosed) {
   EXPECT_EQ(schema()["additionalProperties"], false);
   EXPECT_EQ(schema()["properties"]["schema"]["const"], "smp-scenario/1");
   // Every object definition rejects unknown keys, like the loader.
-  for (const char* def : {"layers", "scar", "patient", "region"}) {
+  for (const char* def : {"layers", "scar", "patient", "region", "pass_rules"}) {
     EXPECT_EQ(schema()["$defs"][def]["additionalProperties"], false) << def;
   }
 }
@@ -137,6 +144,7 @@ TEST(ScenarioSchema, KitchenSinkLoadsAndUsesExactlyTheSchemaFields) {
   const json& defs = schema()["$defs"];
   EXPECT_EQ(keys_of(doc["patient"]), keys_of(defs["patient"]["properties"]));
   EXPECT_EQ(keys_of(doc["skin"]), keys_of(defs["layers"]["properties"]));
+  EXPECT_EQ(keys_of(doc["pass_rules"]), keys_of(defs["pass_rules"]["properties"]));
   std::set<std::string> region_keys;
   for (const auto& reg : doc["regions"]) {
     for (const auto& [k, v] : reg.items()) region_keys.insert(k);

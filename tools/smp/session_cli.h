@@ -143,6 +143,21 @@ inline nlohmann::ordered_json report_json(const sim::ScoreReport& r, const sim::
                        {"metrics", metrics}};
   }
   out["criteria"] = criteria;
+  J rules = J::array();
+  for (const auto& c : r.rules) {
+    J row = {{"key", c.key}, {"criterion", c.criterion}, {"value", c.value}};
+    if (c.key == "time") {
+      row["late_impressions"] = r.late_impressions;
+      row["limit_s"] = c.max;
+    } else {
+      row["min"] = c.min;
+      row["max"] = c.max;
+    }
+    row["passed"] = c.passed;
+    row["text"] = c.text;
+    rules.push_back(row);
+  }
+  out["rules"] = rules;
   J critical = J::array();
   for (const auto& e : r.critical_errors) {
     critical.push_back({{"code", e.code},
@@ -186,6 +201,11 @@ inline void print_report_text(const sim::ScoreReport& r, const sim::Scenario& sc
   }
   std::printf("%-*s %6.1f %6.1f %6s  %s\n", w, "Overall", r.overall, sc.pass_overall, "",
               r.passed ? "PASS" : "FAIL");
+  if (!r.rules.empty()) {
+    std::printf("\nPass rules (every one must hold, as must every criterion's mark):\n");
+    for (const auto& c : r.rules)
+      std::printf("  %-4s %s\n", c.passed ? "ok" : "FAIL", c.text.c_str());
+  }
   std::printf("\nImpressions: %zu\n", r.impression_count);
   if (r.critical_errors.empty()) {
     std::printf("Critical errors: none\n");

@@ -18,6 +18,7 @@
 #include <set>
 #include <utility>
 
+#include "scenario_rules.h"
 #include "smp/sim/pigment.h"
 
 namespace smp::sim {
@@ -1201,6 +1202,10 @@ Result<Scenario> validate(const json& root, const std::string& file, std::string
   }
   if (auto v = number(c, o.opt("time_limit_s"), "/time_limit_s", Range{0.0, 86400.0, true})) {
     s.time_limit_s = *v;
+  }
+  if (const json* rj = o.opt("pass_rules")) {
+    detail::read_pass_rules(*rj, "/pass_rules", s.pass_rules,
+                            [&](std::string at, std::string msg) { c.err(at, msg); });
   }
   o.reject_unknown();
 

@@ -3018,10 +3018,22 @@ void Scorer::State::report_into(ScoreReport& rep) const {
   color.weight = wt.color;
   cg.pass_mark = pm.case_goal;
   cg.weight = wt.case_goal;
+  // The pass rules (pass_rules.h) read the same counts as the metrics above; a criterion
+  // passes only when its mark and its rules do.
+  VerdictFacts facts;
+  facts.dots = n;
+  facts.in_band = n_in_band;
+  facts.touching = n_touching;
+  facts.coverage = gm.total > 0.0 ? gm.cov_sum[L.target_cells.size()] / gm.total : 0.0;
+  facts.in_area = n_target;
+  facts.expected_dots = L.total_expected;
+  facts.stray = n_outside + n_avoid;
+  const bool rules_ok = check_pass_rules(sc->pass_rules, facts, rep.rules);
+  rep.late_impressions = 0;
   double wsum = 0.0, ssum = 0.0;
-  bool all = true;
+  bool all = rules_ok;
   for (CriterionScore& c : rep.criteria) {
-    c.passed = n > 0 && c.score >= c.pass_mark;
+    c.passed = n > 0 && c.score >= c.pass_mark && rules_passed_for(rep.rules, c.key);
     all = all && c.passed;
     wsum += c.weight;
     ssum += c.weight * c.score;

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <variant>
 
+#include "smp/sim/time_limit.h"
+
 namespace smp::sim {
 
 namespace {
@@ -143,9 +145,37 @@ int Simulation::emit(PointMm pos, const StylusContact& contact, double t_s) {
   imp.dilution = tool_.dilution;
   imp.t_s = t_s;
   imp.scar = skin.scar;
-  scorer_.add(imp);
+  score(imp);
   impressions_.push_back(std::move(imp));
   return 1;
+}
+
+void Simulation::score(const Impression& imp) {
+  // Once one impression is late, all that follow are too: the scorer holds the prefix in time.
+  if (late_ > 0 || after_time_limit(*scenario_, imp.t_s)) {
+    ++late_;
+  } else {
+    scorer_.add(imp);
+  }
+}
+
+void Simulation::unscore() {
+  if (late_ > 0) {
+    --late_;
+  } else {
+    scorer_.pop_back();
+  }
+}
+
+void Simulation::report_into(ScoreReport& out) const {
+  scorer_.report_into(out);
+  apply_time_limit(*scenario_, late_, out);
+}
+
+ScoreReport Simulation::report() const {
+  ScoreReport out;
+  report_into(out);
+  return out;
 }
 
 int Simulation::place_tap(double end_t_s) {
@@ -275,7 +305,7 @@ int Simulation::apply(const SessionEvent& e) {
       const std::size_t n = std::min<std::size_t>(u->count, impressions_.size());
       for (std::size_t i = 0; i < n; ++i) {
         impressions_.pop_back();
-        scorer_.pop_back();
+        unscore();
       }
       delta -= static_cast<int>(n);
     }
@@ -286,7 +316,7 @@ int Simulation::apply(const SessionEvent& e) {
 
 void Simulation::add_impression(Impression imp) {
   imp.id = static_cast<std::uint32_t>(impressions_.size());
-  scorer_.add(imp);
+  score(imp);
   impressions_.push_back(std::move(imp));
 }
 
@@ -356,7 +386,7 @@ Result<ReplayOutput> replay_session(const Session& session, const Scenario& scen
   }
   ReplayOutput out;
   out.impressions = sim.impressions();
-  out.report = sim.scorer().report();
+  out.report = sim.report();
   out.impressions_sha256 = impressions_hash(out.impressions);
   return out;
 }

@@ -552,6 +552,10 @@ void Panels::summary(const UiModel& m, std::vector<UiAction>& a) {
       }
       ImGui::EndTable();
     }
+    // The pass rules an instructor reads ("92% of dots in band (needs at least 90%)").
+    for (const auto& rule : r->rules)
+      ImGui::TextColored(rule.passed ? kGreen : kRed, "%s %s", rule.passed ? "ok  " : "FAIL",
+                         rule.text.c_str());
     ImGui::Separator();
     ImGui::TextUnformatted("Worst findings");
     const float target = f(kTouchTargetPx * scale_);

@@ -8,6 +8,7 @@
 #include "smp/sim/color.h"
 #include "smp/sim/geometry.h"
 #include "smp/sim/needle.h"
+#include "smp/sim/pass_rules.h"
 #include "smp/sim/result.h"
 #include "smp/sim/skin.h"
 
@@ -81,6 +82,7 @@ struct Scenario {
   double pass_overall = 70;
   CriterionMarks pass;
   CriterionMarks weights{1, 1, 1, 1, 1};
+  PassRules pass_rules;      // criterion-referenced rules beside the marks (pass_rules.h)
   std::optional<double> time_limit_s;
   std::string content_sha256;  // hex SHA-256 of the file bytes as loaded (libsodium)
   std::string source_path;     // where it was loaded from ("<memory>" when parsed from text)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "smp/sim/impression.h"
+#include "smp/sim/pass_rules.h"
 #include "smp/sim/pigment.h"
 #include "smp/sim/scenario.h"
 
@@ -43,7 +44,11 @@ struct CriterionScore {
 
 struct ScoreReport {
   double overall = 0.0;     // weighted mean of the criteria, 0..100
-  bool passed = false;      // overall >= pass mark, every criterion passed, no critical error
+  // overall >= pass mark, every criterion passed (its mark and its pass rules), no critical
+  // error, and not failed by the time limit (docs/scoring.md, "Verdict")
+  bool passed = false;
+  std::vector<RuleCheck> rules;          // the scenario's pass rules, checked (pass_rules.h)
+  std::size_t late_impressions = 0;      // placed after the time limit: not scored (time_limit.h)
   std::vector<CriterionScore> criteria;  // depth, spacing, blurring, color, case (in that order)
   std::vector<CriticalError> critical_errors;
   std::vector<Finding> findings;         // the worst first, capped (kMaxFindings)

@@ -27,7 +27,14 @@ class Simulation {
   void shrink_to_fit();
 
   const std::vector<Impression>& impressions() const { return impressions_; }
+  // Scores the impressions placed before the scenario's time limit (all of them without one);
+  // the late ones are impressions().size() - scorer().size() (time_limit.h).
   const Scorer& scorer() const { return scorer_; }
+  std::size_t late_impressions() const { return late_; }
+  // The scorer's report with the time limit applied: what the trainer, `smp score` and `smp
+  // report` show. report_into reuses `out`'s storage (Scorer::report_into).
+  ScoreReport report() const;
+  void report_into(ScoreReport& out) const;
   const ToolState& tool() const { return tool_; }
   double last_event_time_s() const { return last_t_s_; }
 
@@ -57,6 +64,8 @@ class Simulation {
   int run_segment(const StylusSample& a, const StylusSample& b, bool include_end);
   int end_contact(double t_s);
   int apply_sample(const StylusSample& s);
+  void score(const Impression& imp);  // to the scorer, or counted as late (time_limit.h)
+  void unscore();                     // undoes the last score()
 
   const Scenario* scenario_;
   const PigmentCatalogue* catalogue_;
@@ -64,6 +73,7 @@ class Simulation {
   ToolState tool_;
   Scorer scorer_;
   std::vector<Impression> impressions_;
+  std::size_t late_ = 0;  // impressions after the time limit, at the end of impressions_
   double last_t_s_ = 0.0;
   Contact contact_;
 };
