@@ -1252,7 +1252,7 @@ void Trainer::render_frame() {
   const render::Viewport vp = viewport();
   glViewport(0, 0, vp.width, vp.height);
   if (renderer_ != nullptr) {
-    renderer_->sync_dots(shown_impressions(), view_.show_status ? shown_scorer() : nullptr);
+    renderer_->sync_dots(shown_impressions(), shown_scorer());
     renderer_->set_time_days(ui::kTimeSteps[view_.time_step].months * sim::kDaysPerMonth);
     render::DrawOptions o;
     o.show_regions = view_.show_regions;

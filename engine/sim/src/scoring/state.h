@@ -120,6 +120,11 @@ struct State {
   void final_neighbours(std::span<const Prepared> prep, std::span<FinalNeighbours> out,
                         unsigned threads) const;
 
+  // ---- feedback.cpp: per-dot values for the trainer ----
+  DotFeedback dot_feedback(std::uint32_t i) const;
+  DensityStatus cell_density_status(std::int32_t cell) const;
+  void density_cells(std::vector<DensityCell>& out) const;
+
   // ---- report.cpp, report_memo.cpp, criterion_*.cpp, findings.cpp: the report ----
   void report_into(ScoreReport& rep) const;
   void refresh_grid() const;
