@@ -75,7 +75,8 @@ struct State {
   std::int64_t n_touching = 0, touch_pairs = 0;
   std::int64_t n_target = 0;  // dots inside the treat area
   // blurring
-  std::int64_t risk_sum = 0, n_risky = 0, n_repeat = 0, n_heavy = 0, n_reticular = 0;
+  std::int64_t risk_sum = 0, n_risky = 0, n_some_risk = 0, n_repeat = 0, n_heavy = 0,
+               n_reticular = 0;
   // colour
   std::int64_t color_sum = 0, delta_e_sum_fx = 0, n_color = 0, n_black_temp = 0, n_dark_hair = 0;
   // case
