@@ -33,6 +33,7 @@
 #include <variant>
 #include <vector>
 
+#include "placement_warning.h"
 #include "script.h"
 #include "session_store.h"
 #include "smp/physics/collision_world.h"
@@ -261,6 +262,8 @@ class Trainer {
   std::size_t critical_seen_ = 0;
   std::string banner_;
   std::uint64_t banner_id_ = 0;
+  ui::UiModel::BannerKind banner_kind_ = ui::UiModel::BannerKind::kCritical;
+  std::size_t avoid_seen_ = 0;  // impressions already checked for an avoid-region placement
   double banner_until_s_ = 0.0;
   std::string save_status_, export_status_;
   std::chrono::steady_clock::time_point last_save_wall_{};
@@ -568,6 +571,7 @@ void Trainer::begin_new_attempt(bool set_aside_old) {
   paused_ = finished_ = in_contact_ = false;
   stroke_starts_.clear();
   critical_seen_ = 0;
+  avoid_seen_ = 0;
   banner_.clear();
   report_count_ = static_cast<std::size_t>(-1);
   autosaver_ = std::make_unique<Autosaver>(session_path_, opt_.autosave_s);
@@ -610,6 +614,7 @@ void Trainer::resume_from(sim::Session s) {
     in_contact_ = false;
   }
   critical_seen_ = 0;
+  avoid_seen_ = sim_->impressions().size();  // old dots do not raise the warning again
   report_count_ = static_cast<std::size_t>(-1);
   refresh_report();
   critical_seen_ = report_.critical_errors.size();  // old errors do not re-open the banner
@@ -942,7 +947,8 @@ void Trainer::set_tool(const sim::ToolState& t) {
 void Trainer::undo() {
   if (sim_ == nullptr || replay_mode_ || finished_ || resume_offer_.active) return;
   if (scenario_->mode != sim::Mode::kPractice) {
-    banner_ = "Undo is not available in assessment mode";
+    banner_ = "Undo is not available in assessment: every dot placed counts, as on a client.";
+    banner_kind_ = ui::UiModel::BannerKind::kNote;
     ++banner_id_;
     banner_until_s_ = session_t() + 3.0;
     return;
@@ -998,9 +1004,16 @@ void Trainer::refresh_report() {
   sim_->report_into(report_);  // in place; the time limit applied (time_limit.h)
   if (report_.critical_errors.size() > critical_seen_) {
     banner_ = report_.critical_errors.back().message;
+    banner_kind_ = ui::UiModel::BannerKind::kCritical;
+    ++banner_id_;
+    banner_until_s_ = session_t() + kBannerSeconds;
+  } else if (const std::string w = placement_warning(sim_->scorer(), avoid_seen_, n); !w.empty()) {
+    banner_ = w;
+    banner_kind_ = ui::UiModel::BannerKind::kWarning;
     ++banner_id_;
     banner_until_s_ = session_t() + kBannerSeconds;
   }
+  avoid_seen_ = n;
   critical_seen_ = report_.critical_errors.size();
 }
 
@@ -1228,6 +1241,7 @@ void Trainer::build_ui() {
   if (!banner_.empty() && session_t() < banner_until_s_) {
     m.banner = banner_;
     m.banner_id = banner_id_;
+    m.banner_kind = banner_kind_;
   }
   m.export_status = export_status_;
   // Cross-section under the newest impression (or where "show me" pointed, or the cursor).
@@ -1254,7 +1268,7 @@ void Trainer::render_frame() {
   const render::Viewport vp = viewport();
   glViewport(0, 0, vp.width, vp.height);
   if (renderer_ != nullptr) {
-    renderer_->sync_dots(shown_impressions(), view_.show_status ? shown_scorer() : nullptr);
+    renderer_->sync_dots(shown_impressions(), shown_scorer());
     renderer_->set_time_days(ui::kTimeSteps[view_.time_step].months * sim::kDaysPerMonth);
     render::DrawOptions o;
     o.show_regions = view_.show_regions;

@@ -7,6 +7,8 @@
 #include "smp/render/camera.h"
 #include "smp/render/cross_section.h"
 #include "smp/render/overlays.h"
+#include "smp/sim/pigment.h"
+#include "smp/sim/scoring.h"
 
 namespace {
 
@@ -84,12 +86,32 @@ TEST(HeatLegend, DescribesEveryKind) {
   EXPECT_TRUE(smp::render::heat_legend(HeatMapKind::kNone).stops.empty());
 }
 
-TEST(HeatField, DepthErrorIsTheDistanceOutsideTheBand) {
+const smp::sim::PigmentCatalogue& catalogue() {
+  static const smp::sim::PigmentCatalogue c = smp::sim::PigmentCatalogue::load_default().value();
+  return c;
+}
+
+Impression scored_dot(std::uint32_t id, PointMm p, double depth, double diameter = 0.2) {
+  Impression imp = dot(id, p, depth, diameter);
+  imp.pigment = "smp-grey-3";
+  imp.dose = 1.0;
+  return imp;
+}
+
+// The heat field is filled as the renderer fills it: each dot with the scorer's values.
+void add_scored(HeatField& f, const smp::sim::Scorer& scorer, const Impression& imp) {
+  f.add(imp.pos, scorer.dot_feedback(imp.id));
+}
+
+TEST(HeatField, DepthErrorIsTheScorersDistanceOutsideTheBand) {
   const smp::sim::Scenario s = field_scenario();
-  HeatField f(s, {{0, 0}, {100, 100}});
-  f.add(dot(0, {10.5, 10.5}, 0.3));   // in band
-  f.add(dot(1, {40.5, 40.5}, 0.65));  // 0.25 mm too deep
-  f.add(dot(2, {25.5, 40.5}, 0.05));  // 0.15 mm too shallow
+  smp::sim::Scorer scorer(s, catalogue());
+  HeatField f({{0, 0}, {100, 100}});
+  for (const Impression& imp : {scored_dot(0, {10.5, 10.5}, 0.3), scored_dot(1, {40.5, 40.5}, 0.65),
+                                scored_dot(2, {25.5, 40.5}, 0.05)}) {
+    scorer.add(imp);
+    add_scored(f, scorer, imp);
+  }
   EXPECT_NEAR(f.value(HeatMapKind::kDepthError, ti(10.5), ti(10.5)), 0.0, 1e-6);
   EXPECT_NEAR(f.value(HeatMapKind::kDepthError, ti(40.5), ti(40.5)), 0.25, 1e-5);
   EXPECT_NEAR(f.value(HeatMapKind::kDepthError, ti(25.5), ti(40.5)), 0.15, 1e-5);
@@ -98,46 +120,67 @@ TEST(HeatField, DepthErrorIsTheDistanceOutsideTheBand) {
   EXPECT_EQ(f.size(), 3u);
 }
 
-TEST(HeatField, DensityIsRelativeToTheRegionTarget) {
+TEST(HeatField, DensityIsTheScorersCellCountOverItsTarget) {
   const smp::sim::Scenario s = field_scenario();
-  HeatField f(s, {{0, 0}, {100, 100}});
+  smp::sim::Scorer scorer(s, catalogue());
+  HeatField f({{0, 0}, {100, 100}});
   // A 1 mm grid = 100 dots per cm^2, twice the target of 50.
   std::uint32_t id = 0;
-  for (int j = 0; j < 60; ++j) {
-    for (int i = 0; i < 60; ++i) f.add(dot(id++, {i + 0.5, j + 0.5}, 0.3));
-  }
+  for (int j = 0; j < 60; ++j)
+    for (int i = 0; i < 60; ++i) scorer.add(scored_dot(id++, {i + 0.5, j + 0.5}, 0.3));
+  std::vector<smp::sim::DensityCell> cells;
+  scorer.density_cells(cells);
+  f.set_density_cells(cells);
   EXPECT_NEAR(f.value(HeatMapKind::kDensity, 30, 30), 2.0, 0.02);
-  // Outside every region there is no target: no data. In the forbidden area one dot is enough to
-  // show the maximum.
+  // Every texel shows its cell's count / expected, the figures the hole and clump rule reads.
+  ASSERT_FALSE(cells.empty());
+  for (const smp::sim::DensityCell& c : cells) {
+    const int i = ti(0.5 * (c.box.min.x_mm + c.box.max.x_mm));
+    const int j = ti(0.5 * (c.box.min.y_mm + c.box.max.y_mm));
+    if (i < 0 || j < 0 || i >= 100 || j >= 100) continue;
+    EXPECT_FLOAT_EQ(float(f.value(HeatMapKind::kDensity, i, j)), float(c.count / c.expected));
+  }
+  // No density cell there: no data (the forbidden area has no target).
   EXPECT_TRUE(std::isnan(f.value(HeatMapKind::kDensity, 95, 95)));
   EXPECT_TRUE(std::isnan(f.value(HeatMapKind::kDensity, 85, 15)));
-  f.add(dot(id++, {85.5, 15.5}, 0.3));
-  EXPECT_EQ(f.value(HeatMapKind::kDensity, 85, 15), 2.0);
-  f.clear();
-  EXPECT_EQ(f.size(), 0u);
-  EXPECT_NEAR(f.value(HeatMapKind::kDensity, 30, 30), 0.0, 1e-9);  // a hole in the treat area
 }
 
-TEST(HeatField, BlurRiskGrowsWithDepthAndCrowding) {
+TEST(HeatField, BlurRiskIsTheScorersAndFollowsLaterTouches) {
   const smp::sim::Scenario s = field_scenario();
-  HeatField f(s, {{0, 0}, {100, 100}});
-  f.add(dot(0, {10.5, 10.5}, 0.3));  // clean, isolated
-  f.add(dot(1, {30.5, 10.5}, 1.2));  // deep reticular
-  f.add(dot(2, {50.5, 10.5}, 2.5));  // in fat
+  smp::sim::Scorer scorer(s, catalogue());
+  HeatField f({{0, 0}, {100, 100}});
+  const std::vector<Impression> dots{scored_dot(0, {10.5, 10.5}, 0.3),
+                                     scored_dot(1, {30.5, 10.5}, 0.7),
+                                     scored_dot(2, {50.5, 10.5}, 2.5)};
+  for (const Impression& imp : dots) {
+    scorer.add(imp);
+    add_scored(f, scorer, imp);
+  }
   EXPECT_NEAR(f.value(HeatMapKind::kBlurRisk, 10, 10), 0.0, 1e-6);
-  const double deep = f.value(HeatMapKind::kBlurRisk, 30, 10);
-  EXPECT_GT(deep, 0.3);
-  EXPECT_LT(deep, 1.0);
-  EXPECT_NEAR(f.value(HeatMapKind::kBlurRisk, 50, 10), 1.0, 1e-5);
-  // A second dot touching the first (0.2 mm apart, radii 0.1 + 0.1) raises the risk of both.
-  f.add(dot(3, {10.7, 10.5}, 0.3));
+  EXPECT_NEAR(f.value(HeatMapKind::kBlurRisk, 30, 10), scorer.dot_feedback(1).blur_risk, 1e-5);
+  EXPECT_GT(scorer.dot_feedback(1).blur_risk, 0.0);
+  EXPECT_NEAR(f.value(HeatMapKind::kBlurRisk, 50, 10), 1.0, 1e-5);  // in fat
+  // A dot touching the first raises the scorer's risk of both; the renderer repaints the first.
+  const Impression touch = scored_dot(3, {10.55, 10.5}, 0.3);
+  scorer.add(touch);
+  ASSERT_TRUE(scorer.dot_feedback(0).touching);
+  std::vector<std::uint32_t> near;
+  f.dots_touchable_from(touch.pos, scorer.dot_feedback(3).radius_mm, near);
+  ASSERT_EQ(near, std::vector<std::uint32_t>{0});
+  f.set_blur_risk(0, scorer.dot_feedback(0).blur_risk);
+  add_scored(f, scorer, touch);
+  // (The texel averages both dots: the new one is a second pass on the spot, risk 1.)
+  EXPECT_EQ(f.painted(0).blur_risk, scorer.dot_feedback(0).blur_risk);
+  EXPECT_EQ(f.painted(3).blur_risk, scorer.dot_feedback(3).blur_risk);
   EXPECT_GT(f.value(HeatMapKind::kBlurRisk, 10, 10), 0.3);
 }
 
 TEST(HeatField, RgbaIsClearWithoutDataAndOpaqueEnoughWithIt) {
   const smp::sim::Scenario s = field_scenario();
-  HeatField f(s, {{0, 0}, {100, 100}});
-  f.add(dot(0, {40.5, 40.5}, 0.9));
+  smp::sim::Scorer scorer(s, catalogue());
+  HeatField f({{0, 0}, {100, 100}});
+  scorer.add(scored_dot(0, {40.5, 40.5}, 0.9));
+  f.add({40.5, 40.5}, scorer.dot_feedback(0));
   const auto px = f.rgba(HeatMapKind::kDepthError, 1.0);
   ASSERT_EQ(px.size(), 100u * 100u * 4u);
   EXPECT_EQ(px[(5 * 100 + 5) * 4 + 3], 0);

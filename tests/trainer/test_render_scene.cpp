@@ -297,15 +297,19 @@ TEST_F(RenderTest, HundredThousandDotsRenderAndAppendIncrementally) {
   renderer_->set_scene(s, head, catalogue_);
   std::vector<Impression> dots = make_dots(s, 100000, 3, {-80, 5}, {80, 215}, "smp-grey-3");
   std::vector<Impression> first(dots.begin(), dots.begin() + 60000);
-  renderer_->sync_dots(first, nullptr);
+  smp::sim::Scorer scorer(s, catalogue_);
+  for (const Impression& d : first) scorer.add(d);
+  renderer_->sync_dots(first, &scorer);
   EXPECT_EQ(renderer_->dot_count(), 60000u);
-  renderer_->sync_dots(dots, nullptr);
+  for (std::size_t i = first.size(); i < dots.size(); ++i) scorer.add(dots[i]);
+  renderer_->sync_dots(dots, &scorer);
   EXPECT_EQ(renderer_->dot_count(), 100000u);
   renderer_->set_time_days(30.0);
   const Frame all = render(*renderer_, *target_, OrbitCamera::framing(head), {}, "head_100k");
   // Undo of the last 1000: the renderer notices the shorter list and rebuilds.
   dots.resize(99000);
-  renderer_->sync_dots(dots, nullptr);
+  while (scorer.size() > dots.size()) scorer.pop_back();
+  renderer_->sync_dots(dots, &scorer);
   EXPECT_EQ(renderer_->dot_count(), 99000u);
   EXPECT_EQ(renderer_->heat_field()->size(), 99000u);
   EXPECT_GT(smp::render::image_stats(kW, kH, all.rgba).luma_stddev, 10.0);
@@ -329,21 +333,68 @@ TEST_F(RenderTest, IncrementalUpdatesMatchAFullRebuild) {
   }
   renderer_->set_scene(s, head, catalogue_);
   renderer_->set_time_days(30.0);
+  smp::sim::Scorer scorer(s, catalogue_);
   for (std::size_t n = 500; n <= all.size(); n += 500) {
-    renderer_->sync_dots(std::span(all).first(n), nullptr);
+    while (scorer.size() < n) scorer.add(all[scorer.size()]);
+    renderer_->sync_dots(std::span(all).first(n), &scorer);
     render(*renderer_, *target_, cam, opt, "incremental_step");
   }
-  renderer_->sync_dots(std::span(all).first(all.size() - 300), nullptr);
+  while (scorer.size() > all.size() - 300) scorer.pop_back();
+  renderer_->sync_dots(std::span(all).first(all.size() - 300), &scorer);
   EXPECT_EQ(renderer_->dot_count(), all.size() - 300);
-  renderer_->sync_dots(final_list, nullptr);
+  while (scorer.size() < final_list.size()) scorer.add(final_list[scorer.size()]);
+  renderer_->sync_dots(final_list, &scorer);
   EXPECT_EQ(renderer_->dot_count(), final_list.size());
   const Frame incremental = render(*renderer_, *target_, cam, opt, "incremental");
 
   renderer_->set_scene(s, head, catalogue_);
-  renderer_->sync_dots(final_list, nullptr);
+  renderer_->sync_dots(final_list, &scorer);
   const Frame rebuilt = render(*renderer_, *target_, cam, opt, "rebuilt");
   EXPECT_EQ(incremental.differs_from(rebuilt), 0.0);
   EXPECT_EQ(renderer_->heat_field()->size(), final_list.size());
+}
+
+// One source of per-dot feedback: what the heat maps paint is the scorer's value of every dot,
+// also for dots whose risk a later dot changed (placed in small steps, as in the trainer), and
+// the density map shows the scorer's own cells.
+TEST_F(RenderTest, HeatMapsPaintTheScorersValues) {
+  const smp::sim::Scenario s = test_scenario(5);
+  const smp::physics::SkinSurface head = smp::physics::SkinSurface::head();
+  renderer_->set_scene(s, head, catalogue_);
+  // Dense enough that many dots touch ones placed earlier.
+  const std::vector<Impression> all = make_dots(s, 3000, 8, {-10, 50}, {10, 70}, "smp-grey-1");
+  smp::sim::Scorer scorer(s, catalogue_);
+  for (std::size_t n = 0; n < all.size();) {
+    const std::size_t step = 1 + n % 7;
+    for (std::size_t k = 0; k < step && n < all.size(); ++k, ++n) scorer.add(all[n]);
+    renderer_->sync_dots(std::span(all).first(n), &scorer);
+    ASSERT_NE(renderer_->heat_field(), nullptr);  // catches up, as a shown heat map does
+  }
+  const smp::render::HeatField& heat = *renderer_->heat_field();
+  ASSERT_EQ(heat.size(), all.size());
+  std::size_t touching = 0;
+  for (std::uint32_t i = 0; i < all.size(); ++i) {
+    const smp::sim::DotFeedback f = scorer.dot_feedback(i);
+    EXPECT_EQ(heat.painted(i).depth_error_mm, f.depth_error_mm) << i;
+    EXPECT_EQ(heat.painted(i).blur_risk, f.blur_risk) << i;
+    EXPECT_EQ(heat.painted(i).radius_mm, f.radius_mm) << i;
+    touching += f.touching;
+  }
+  EXPECT_GT(touching, 100u);  // the test exercises repainting
+  std::vector<smp::sim::DensityCell> cells;
+  scorer.density_cells(cells);
+  const smp::sim::BoxMm b = heat.bounds();
+  std::size_t checked = 0;
+  for (const smp::sim::DensityCell& c : cells) {
+    const double cx = 0.5 * (c.box.min.x_mm + c.box.max.x_mm);
+    const double cy = 0.5 * (c.box.min.y_mm + c.box.max.y_mm);
+    const int i = int(std::floor(cx - b.min.x_mm)), j = int(std::floor(cy - b.min.y_mm));
+    if (i < 0 || j < 0 || i >= heat.width() || j >= heat.height()) continue;
+    EXPECT_FLOAT_EQ(float(heat.value(smp::render::HeatMapKind::kDensity, i, j)),
+                    float(c.count / c.expected));
+    ++checked;
+  }
+  EXPECT_GT(checked, 10u);
 }
 
 // The same at the default framing, where the dots come from the scalp-map layers (splatted as

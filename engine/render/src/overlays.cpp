@@ -9,16 +9,14 @@
 namespace smp::render {
 namespace {
 
-// Kernel widths: depth error and blur risk are local per-dot properties (narrow kernel so single
-// bad dots show); density needs a wider window to average over ~20 dots at working densities.
+// Kernel width: depth error and blur risk are per-dot values (a narrow kernel, so single bad dots
+// show).
 constexpr double kDotSigmaMm = 1.0;
-constexpr double kDensitySigmaMm = 2.5;
 constexpr double kMinWeight = 0.02;   // below this a texel has no data
 constexpr double kFullWeight = 0.25;  // weight at which the overlay reaches full opacity
 constexpr double kDepthErrMaxMm = 0.8;
 constexpr double kDensityRatioMax = 2.0;
 constexpr double kHashCellMm = 2.0;
-constexpr double kCrowdReachFactor = 1.5;  // neighbours within 1.5 x (r_i + r_j) add risk
 
 sim::Rgb hex(unsigned v) {
   return {double((v >> 16) & 255) / 255.0, double((v >> 8) & 255) / 255.0, double(v & 255) / 255.0};
@@ -37,20 +35,6 @@ sim::Rgb sample(const std::array<unsigned, N>& stops, double t) {
   const double f = s - double(i);
   const sim::Rgb a = hex(stops[i]), b = hex(stops[i + 1]);
   return {a.r + (b.r - a.r) * f, a.g + (b.g - a.g) * f, a.b + (b.b - a.b) * f};
-}
-
-// The target band at p: the last region containing p that has one (file order, like skin_at).
-bool band_at(const sim::Scenario& s, sim::PointMm p, double* lo, double* hi) {
-  bool found = false;
-  for (std::size_t i : sim::regions_at(s, p)) {
-    const sim::Region& r = s.regions[i];
-    if (r.depth_max_mm > r.depth_min_mm) {
-      *lo = r.depth_min_mm;
-      *hi = r.depth_max_mm;
-      found = true;
-    }
-  }
-  return found;
 }
 
 }  // namespace
@@ -101,28 +85,9 @@ HeatLegend heat_legend(HeatMapKind kind) {
   return l;
 }
 
-HeatField::HeatField(const sim::Scenario& scenario, sim::BoxMm bounds, double cell_mm)
-    : scenario_(&scenario), bounds_(bounds), cell_mm_(cell_mm) {
+HeatField::HeatField(sim::BoxMm bounds, double cell_mm) : bounds_(bounds), cell_mm_(cell_mm) {
   width_ = std::max(1, int(std::ceil((bounds.max.x_mm - bounds.min.x_mm) / cell_mm)));
   height_ = std::max(1, int(std::ceil((bounds.max.y_mm - bounds.min.y_mm) / cell_mm)));
-  const std::size_t n = std::size_t(width_) * height_;
-  target_.assign(n, 0.0f);
-  for (int j = 0; j < height_; ++j) {
-    for (int i = 0; i < width_; ++i) {
-      const sim::PointMm p{bounds.min.x_mm + (i + 0.5) * cell_mm,
-                           bounds.min.y_mm + (j + 0.5) * cell_mm};
-      float t = 0.0f;
-      for (std::size_t r : sim::regions_at(scenario, p)) {
-        const sim::Region& reg = scenario.regions[r];
-        if (reg.role == sim::RegionRole::kForbidden || reg.role == sim::RegionRole::kAvoid) {
-          t = -1.0f;  // should stay empty; wins over any overlapping treat region
-          break;
-        }
-        t = float(reg.density_per_cm2);
-      }
-      target_[std::size_t(j) * width_ + i] = t;
-    }
-  }
   hash_w_ = std::max(1, int(std::ceil((bounds.max.x_mm - bounds.min.x_mm) / kHashCellMm)));
   hash_h_ = std::max(1, int(std::ceil((bounds.max.y_mm - bounds.min.y_mm) / kHashCellMm)));
   clear();
@@ -133,10 +98,10 @@ void HeatField::clear() {
   w_.assign(n, 0.0f);
   depth_err_.assign(n, 0.0f);
   blur_.assign(n, 0.0f);
-  density_.assign(n, 0.0f);
+  density_ratio_.assign(n, std::numeric_limits<float>::quiet_NaN());
   dots_.clear();
+  max_radius_mm_ = 0.0;
   buckets_.assign(std::size_t(hash_w_) * hash_h_, {});
-  count_ = 0;
 }
 
 std::size_t HeatField::cell_of(sim::PointMm p) const {
@@ -164,66 +129,67 @@ void HeatField::splat(sim::PointMm p, double sigma, std::vector<float>& acc, dou
   }
 }
 
-void HeatField::add(const sim::Impression& imp) {
-  ++count_;
-  const sim::PointMm p = imp.pos;
+void HeatField::add(sim::PointMm p, const sim::DotFeedback& f) {
+  dots_.push_back(PaintedDot{p, f.radius_mm, f.depth_error_mm, f.blur_risk});
+  max_radius_mm_ = std::max(max_radius_mm_, f.radius_mm);
   if (!(p.x_mm >= bounds_.min.x_mm && p.x_mm <= bounds_.max.x_mm && p.y_mm >= bounds_.min.y_mm &&
         p.y_mm <= bounds_.max.y_mm)) {
     return;  // off the mapped area: nothing to draw
   }
-  // Density: a normalised 2D Gaussian, so the sum is dots per mm^2.
-  splat(p, kDensitySigmaMm, density_,
-        1.0 / (2.0 * 3.14159265358979 * kDensitySigmaMm * kDensitySigmaMm));
-
-  // Depth error: distance outside the band; blur risk: depth into the reticular dermis or fat,
-  // overdose and scar migration (what healing.cpp spreads), plus crowding by neighbours.
-  const sim::SkinSample skin = sim::skin_at(*scenario_, p);
-  const sim::SkinLayersMm L = sim::effective_layers(skin);
-  double lo = 0, hi = 0;
-  const bool has_band = band_at(*scenario_, p, &lo, &hi);
-  const double d = imp.depth_mm;
-  const double err = has_band ? std::max({lo - d, d - hi, 0.0}) : 0.0;
-  const double band_bottom = has_band ? hi : L.epidermis_mm + L.papillary_mm;
-  double base = 0.0;
-  if (d >= L.dermis_bottom_mm()) {
-    base = 1.0;
-  } else if (d > band_bottom) {
-    base = (d - band_bottom) / std::max(1e-6, L.dermis_bottom_mm() - band_bottom);
-  }
-  base += 0.25 * std::max(0.0, imp.dose - 1.0);
-  if (skin.scar) base += 0.5 * std::clamp(skin.scar_tissue.migration, 0.0, 1.0);
-  base = std::clamp(base, 0.0, 1.0);
-
-  Dot dot{p, 0.5 * imp.fresh_diameter_mm, base, base};
-  const auto id = std::uint32_t(dots_.size());
-  // Crowding: neighbours closer than 1.5 x the sum of radii raise both dots' risk.
-  const int ci = std::clamp(int((p.x_mm - bounds_.min.x_mm) / kHashCellMm), 0, hash_w_ - 1);
-  const int cj = std::clamp(int((p.y_mm - bounds_.min.y_mm) / kHashCellMm), 0, hash_h_ - 1);
-  double crowd_new = 0.0;
-  for (int j = std::max(0, cj - 1); j <= std::min(hash_h_ - 1, cj + 1); ++j) {
-    for (int i = std::max(0, ci - 1); i <= std::min(hash_w_ - 1, ci + 1); ++i) {
-      for (std::uint32_t k : buckets_[std::size_t(j) * hash_w_ + i]) {
-        Dot& o = dots_[k];
-        const double reach = dot.radius_mm + o.radius_mm;
-        const double dist = sim::distance_mm(p, o.pos);
-        const double crowd = std::clamp(kCrowdReachFactor - dist / std::max(reach, 1e-6), 0.0, 1.0);
-        if (crowd <= 0.0) continue;
-        crowd_new = std::max(crowd_new, crowd);
-        const double risk = std::min(1.0, std::max(o.risk, o.base_risk + crowd));
-        if (risk != o.risk) {
-          // Replace the neighbour's splatted risk (its weight is unchanged).
-          splat(o.pos, kDotSigmaMm, blur_, risk - o.risk);
-          o.risk = risk;
-        }
-      }
-    }
-  }
-  dot.risk = std::min(1.0, base + crowd_new);
-  buckets_[cell_of(p)].push_back(id);
-  dots_.push_back(dot);
+  buckets_[cell_of(p)].push_back(std::uint32_t(dots_.size() - 1));
   splat(p, kDotSigmaMm, w_, 1.0);
-  splat(p, kDotSigmaMm, depth_err_, err);
-  splat(p, kDotSigmaMm, blur_, dot.risk);
+  splat(p, kDotSigmaMm, depth_err_, f.depth_error_mm);
+  splat(p, kDotSigmaMm, blur_, f.blur_risk);
+}
+
+void HeatField::set_blur_risk(std::uint32_t id, double risk) {
+  PaintedDot& d = dots_[id];
+  if (risk == d.blur_risk) return;
+  const sim::PointMm p = d.pos;
+  if (p.x_mm >= bounds_.min.x_mm && p.x_mm <= bounds_.max.x_mm && p.y_mm >= bounds_.min.y_mm &&
+      p.y_mm <= bounds_.max.y_mm)
+    splat(p, kDotSigmaMm, blur_, risk - d.blur_risk);  // its weight is unchanged
+  d.blur_risk = risk;
+}
+
+void HeatField::dots_touchable_from(sim::PointMm p, double radius_mm,
+                                    std::vector<std::uint32_t>& out) const {
+  out.clear();
+  // Every dot nearer than radius_mm + the largest radius lies in these buckets (positions off the
+  // map are not drawn, so they need no update).
+  const double reach = radius_mm + max_radius_mm_;
+  const int i0 = std::clamp(int(std::floor((p.x_mm - reach - bounds_.min.x_mm) / kHashCellMm)), 0,
+                            hash_w_ - 1);
+  const int i1 = std::clamp(int(std::floor((p.x_mm + reach - bounds_.min.x_mm) / kHashCellMm)), 0,
+                            hash_w_ - 1);
+  const int j0 = std::clamp(int(std::floor((p.y_mm - reach - bounds_.min.y_mm) / kHashCellMm)), 0,
+                            hash_h_ - 1);
+  const int j1 = std::clamp(int(std::floor((p.y_mm + reach - bounds_.min.y_mm) / kHashCellMm)), 0,
+                            hash_h_ - 1);
+  for (int j = j0; j <= j1; ++j)
+    for (int i = i0; i <= i1; ++i)
+      for (std::uint32_t k : buckets_[std::size_t(j) * hash_w_ + i])
+        if (sim::distance_mm(p, dots_[k].pos) <= reach) out.push_back(k);
+  std::sort(out.begin(), out.end());
+}
+
+void HeatField::set_density_cells(std::span<const sim::DensityCell> cells) {
+  std::fill(density_ratio_.begin(), density_ratio_.end(), std::numeric_limits<float>::quiet_NaN());
+  for (const sim::DensityCell& c : cells) {
+    if (!(c.expected > 0.0)) continue;
+    const float ratio = float(c.count / c.expected);
+    // The texels whose centre lies in the cell.
+    const int i0 =
+        std::max(0, int(std::ceil((c.box.min.x_mm - bounds_.min.x_mm) / cell_mm_ - 0.5)));
+    const int i1 = std::min(
+        width_ - 1, int(std::ceil((c.box.max.x_mm - bounds_.min.x_mm) / cell_mm_ - 0.5)) - 1);
+    const int j0 =
+        std::max(0, int(std::ceil((c.box.min.y_mm - bounds_.min.y_mm) / cell_mm_ - 0.5)));
+    const int j1 = std::min(
+        height_ - 1, int(std::ceil((c.box.max.y_mm - bounds_.min.y_mm) / cell_mm_ - 0.5)) - 1);
+    for (int j = j0; j <= j1; ++j)
+      for (int i = i0; i <= i1; ++i) density_ratio_[std::size_t(j) * width_ + i] = ratio;
+  }
 }
 
 double HeatField::value(HeatMapKind kind, int i, int j) const {
@@ -238,12 +204,8 @@ double HeatField::value(HeatMapKind kind, int i, int j) const {
     case HeatMapKind::kBlurRisk:
       return double(w_[k]) >= kMinWeight ? std::clamp(double(blur_[k]) / double(w_[k]), 0.0, 1.0)
                                          : nan;
-    case HeatMapKind::kDensity: {
-      const double per_cm2 = double(density_[k]) * 100.0;
-      if (target_[k] < 0.0f) return per_cm2 > 1.0 ? kDensityRatioMax : nan;  // must stay empty
-      if (target_[k] == 0.0f) return nan;
-      return per_cm2 / double(target_[k]);
-    }
+    case HeatMapKind::kDensity:
+      return double(density_ratio_[k]);  // NaN outside every density cell
   }
   return nan;
 }

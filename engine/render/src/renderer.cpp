@@ -230,7 +230,10 @@ struct Renderer::Impl {
   sim::Pigment fallback_pigment;
   sim::Rgb skin_rgb, scar_rgb, hair_rgb, lesion_rgb;
   std::unique_ptr<HeatField> heat;
-  std::size_t heat_count = 0;  // imps[0..heat_count) are in `heat`
+  std::size_t heat_count = 0;           // imps[0..heat_count) are in `heat`
+  const sim::Scorer* scorer = nullptr;  // the source of the rings' and heat maps' values
+  std::vector<std::uint32_t> heat_near;
+  std::vector<sim::DensityCell> heat_cells;
   bool heat_dirty = true;
   HeatMapKind heat_uploaded = HeatMapKind::kNone;
 
@@ -328,12 +331,27 @@ struct Renderer::Impl {
   }
 
   // The heat field is filled lazily (only while a heat map is shown or asked for).
+  // The heat field paints the scorer's values only (sim::Scorer::dot_feedback): the new dots,
+  // the earlier dots whose blur risk a new one changed (those it may touch), and the density
+  // cells.
   void catch_up_heat() {
-    if (!heat) return;
-    for (; heat_count < imps.size(); ++heat_count) {
-      heat->add(imps[heat_count]);
-      heat_dirty = true;
+    if (!heat || scorer == nullptr) return;
+    const std::size_t upto = std::min(imps.size(), scorer->size());
+    if (heat_count >= upto) return;
+    const std::size_t first = heat_count;
+    for (; heat_count < upto; ++heat_count) {
+      const auto id = std::uint32_t(heat_count);
+      const sim::DotFeedback f = scorer->dot_feedback(id);
+      if (first > 0) {
+        heat->dots_touchable_from(imps[id].pos, f.radius_mm, heat_near);
+        for (std::uint32_t k : heat_near)
+          if (k < first) heat->set_blur_risk(k, scorer->dot_feedback(k).blur_risk);
+      }
+      heat->add(imps[id].pos, f);
     }
+    scorer->density_cells(heat_cells);
+    heat->set_density_cells(heat_cells);
+    heat_dirty = true;
   }
   GLuint skin_program(int bits, std::string* log) {
     if (!skin_variants[bits]) {
@@ -1073,7 +1091,7 @@ void Renderer::set_scene(const sim::Scenario& scenario, const physics::SkinSurfa
   m.add_polyline(m.hairline_lines, scenario.hairline_front_mm, false, {1.0, 1.0, 1.0}, 0.95f, 2.5f);
 
   const sim::BoxMm wb = surface.map_bounds();
-  m.heat = std::make_unique<HeatField>(scenario, wb, 1.0);
+  m.heat = std::make_unique<HeatField>(wb, 1.0);
   m.heat_rect[0] = float(wb.min.x_mm);
   m.heat_rect[1] = float(wb.min.y_mm);
   m.heat_rect[2] = float(1.0 / (m.heat->width() * 1.0));
@@ -1102,6 +1120,12 @@ void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim
     return a.t_s == b.t_s && a.pos == b.pos && a.depth_mm == b.depth_mm;
   };
   while (keep > 0 && !same(keep - 1)) --keep;
+  if (scorer != m.scorer) {  // another source (a replay's final scorer, a new session)
+    m.scorer = scorer;
+    m.heat->clear();
+    m.heat_count = 0;
+    m.heat_dirty = true;
+  }
   const bool truncated = keep < m.imps.size();
   if (truncated) {
     // The layers clear the removed dots' footprint and splat into it again (catch_up_layer).
@@ -1140,7 +1164,7 @@ void Renderer::sync_dots(std::span<const sim::Impression> impressions, const sim
     g.pos = imp.pos;
     g.t_s = imp.t_s;
     if (scorer && imp.id < scorer->size()) {
-      g.status = float(int(scorer->depth_status(imp.id)) + 1);
+      g.status = float(int(sim::ring_status(scorer->dot_feedback(imp.id))) + 1);
     }
     m.inst.push_back(m.make_instance(imp, g));
     m.geom.push_back(g);

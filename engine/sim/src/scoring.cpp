@@ -59,5 +59,11 @@ DepthStatus Scorer::depth_status(std::uint32_t impression_id) const {
   if (impression_id >= s_->dots.size()) return DepthStatus::kInBand;
   return s_->dots[impression_id].status();
 }
+DotFeedback Scorer::dot_feedback(std::uint32_t impression_id) const {
+  return s_->dot_feedback(impression_id);
+}
+void Scorer::density_cells(std::vector<DensityCell>& out) const {
+  s_->density_cells(out);
+}
 
 }  // namespace smp::sim

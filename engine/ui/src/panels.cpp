@@ -502,9 +502,16 @@ void Panels::banner(const UiModel& m) {
       ImVec2(rail_w_ + (disp.x - rail_w_ - score_w_) * 0.5f, top_h_ + f(8.0 * scale_)),
       ImGuiCond_Always, ImVec2(0.5f, 0.0f));
   ImGui::SetNextWindowSize(ImVec2(std::max(w, f(200.0 * scale_)), 0));
-  ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.62f, 0.12f, 0.10f, 0.93f));
+  using Kind = UiModel::BannerKind;
+  const ImVec4 bg = m.banner_kind == Kind::kCritical  ? ImVec4(0.62f, 0.12f, 0.10f, 0.93f)
+                    : m.banner_kind == Kind::kWarning ? ImVec4(0.55f, 0.38f, 0.05f, 0.93f)
+                                                      : ImVec4(0.20f, 0.24f, 0.30f, 0.93f);
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, bg);
   ImGui::Begin("##banner", nullptr, kBar | ImGuiWindowFlags_AlwaysAutoResize);
-  ImGui::TextWrapped("Critical error: %s", m.banner.c_str());
+  const char* prefix = m.banner_kind == Kind::kCritical  ? "Critical error: "
+                       : m.banner_kind == Kind::kWarning ? "Careful: "
+                                                         : "";
+  ImGui::TextWrapped("%s%s", prefix, m.banner.c_str());
   if (ImGui::Button("OK", ImVec2(f(80.0 * scale_), 0))) banner_closed_id_ = m.banner_id;
   // Non-blocking: only the OK button takes input; the needle works through the rest of it.
   const ImVec2 bp = ImGui::GetItemRectMin(), bs = ImGui::GetItemRectSize();

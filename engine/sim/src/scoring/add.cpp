@@ -108,11 +108,13 @@ void State::apply_risk(Dot& d) {
   risk_sum += d.risk_fx;
   d.risky = risk >= kRiskyDot;
   if (d.risky) ++n_risky;
+  if (d.risk_fx > 0) ++n_some_risk;
 }
 void State::retract_risk(Dot& d) {
   if (d.touching) --n_touching;
   risk_sum -= d.risk_fx;
   if (d.risky) --n_risky;
+  if (d.risk_fx > 0) --n_some_risk;
 }
 
 // A dot starts or stops touching while its NN stays: only the touch-dependent part changes

@@ -26,14 +26,18 @@ void State::report_blurring(CriterionScore& criterion) const {
                  {"in_fat_count", static_cast<double>(n_fat)}});
     if (n == 0) {
       blur.explanation = kNoImpressionsYet;
-    } else if (n_risky == 0 && mean_risk < 0.05) {
+    } else if (n_some_risk == 0) {
       blur.explanation = "Low blurring risk: dots are shallow enough, separate and single.";
     } else {
+      // The score is 100 x (1 - 2 x the mean risk): the share of dots with any risk is what
+      // lowers it, the high-risk share what "at risk" counts.
       fmt_to(blur.explanation,
-             "%.0f%% of dots are at risk of spreading: %.0f%% deeper than the papillary dermis, "
-             "%lld repeated passes on a spot, %lld heavy doses, %.0f%% touching.",
-             pct(n_risky, n), pct(n_reticular, n), static_cast<long long>(n_repeat),
-             static_cast<long long>(n_heavy), pct(n_touching, n));
+             "%s of dots carry some risk of spreading (%s a high risk; mean risk %.2f): %s "
+             "deeper than the papillary dermis, %lld repeated passes on a spot, %lld heavy doses, "
+             "%s touching.",
+             share_text(n_some_risk, n).c_str(), share_text(n_risky, n).c_str(), mean_risk,
+             share_text(n_reticular, n).c_str(), static_cast<long long>(n_repeat),
+             static_cast<long long>(n_heavy), share_text(n_touching, n).c_str());
     }
   }
 }

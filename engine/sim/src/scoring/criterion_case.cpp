@@ -145,10 +145,10 @@ void State::report_case(CriterionScore& criterion) const {
                     break;
                 }
               },
-              [](std::string& out) {
-                out +=
-                    "A soft, irregular hairline that follows the design, with nothing in front "
-                    "of it.";
+              [&](std::string& out) {
+                out += n_front == 0 ? "A soft, irregular hairline that follows the design, with "
+                                      "nothing in front of it."
+                                    : "A soft, irregular hairline that follows the design.";
               });
         } else {
           parts = {s_front, s_cov, s_stray};

@@ -27,9 +27,10 @@ void State::report_depth(CriterionScore& criterion) const {
       depth.explanation = kNoImpressionsYet;
     } else {
       fmt_to(depth.explanation,
-             "%.0f%% of %lld dots sit in the target depth band; %.0f%% are too shallow (they fade "
-             "within weeks) and %.0f%% too deep (blur, blue cast).",
-             pct(n_in_band, n), static_cast<long long>(n), pct(n_shallow, n), pct(n_deep, n));
+             "%s of %lld dots sit in the target depth band; %s are too shallow (they fade "
+             "within weeks) and %s too deep (blur, blue cast).",
+             share_text(n_in_band, n).c_str(), static_cast<long long>(n),
+             share_text(n_shallow, n).c_str(), share_text(n_deep, n).c_str());
       const std::int64_t n_out = n_shallow + n_deep + n_fat;
       if (n_out > 0)
         fmt_add(depth.explanation, " Those outside miss the band by %.2f mm on average.",

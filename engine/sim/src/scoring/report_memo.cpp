@@ -24,7 +24,6 @@ void State::update_cell(std::size_t p) const {
     g.cov_from = std::min(g.cov_from, p);
   }
   if (!g.judged[p]) return;
-  const double ratio = cnt / e;
   const double dev = e * std::fabs(std::log((cnt + 0.5) / (e + 0.5)));
   if (!same_bits(dev, g.dev_term[p])) {
     g.dev_term[p] = dev;
@@ -32,10 +31,11 @@ void State::update_cell(std::size_t p) const {
   }
   std::uint8_t kind = kNoSpot;
   int level = 0;
-  if (ratio < kHoleRatio) {
+  const CellDensity density = cell_density(cnt, e);
+  if (density == CellDensity::kHole) {
     kind = kHole;
     level = level_of(clamp01(std::log((e + 0.5) / (cnt + 0.5)) / std::log(4.0)));
-  } else if (ratio > kClumpRatio) {
+  } else if (density == CellDensity::kClump) {
     kind = kClump;
     level = level_of(clamp01(std::log((cnt + 0.5) / (e + 0.5)) / std::log(4.0)));
   }
@@ -141,7 +141,7 @@ void State::refresh_grid() const {
       g.pos_of_cell[cu] = static_cast<std::int32_t>(p);
       g.centre[p] = layout.analysis_cell_centre(c);
       g.total += e;
-      if (layout.cell_fraction[cu] >= kJudgedCellFraction && e >= kJudgedCellExpected) {
+      if (is_judged_cell(layout.cell_fraction[cu], e)) {
         g.judged[p] = 1;
         ++g.judged_count;
         g.dev_w += e;

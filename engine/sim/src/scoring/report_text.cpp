@@ -59,4 +59,13 @@ const CodeStrings& code_strings() {
   return s;
 }
 
+std::string share_text(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0 || part <= 0) return "0%";
+  if (part >= whole) return "100%";
+  const double p = 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  if (p < 0.5) return "<1%";
+  if (p >= 99.5) return ">99%";
+  return fmt("%.0f%%", p);
+}
+
 }  // namespace smp::sim::scoring

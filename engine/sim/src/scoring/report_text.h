@@ -3,6 +3,7 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -19,6 +20,9 @@ inline constexpr const char* kNoImpressionsYet =
     "No impressions yet: there is nothing to judge, so this scores 0.";
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+// part / whole as a percentage that never contradicts the count: "0%" only when part is 0,
+// "100%" only when it is whole ("<1%", ">99%" in between).
+std::string share_text(std::int64_t part, std::int64_t whole);
 // fmt into an existing string, replacing (fmt_to) or extending (fmt_add) its text: no allocation
 // once its capacity suffices (report_into() refreshes the same report every frame).
 void fmt_to(std::string& out, const char* f, ...) __attribute__((format(printf, 2, 3)));

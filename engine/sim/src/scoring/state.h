@@ -75,7 +75,8 @@ struct State {
   std::int64_t n_touching = 0, touch_pairs = 0;
   std::int64_t n_target = 0;  // dots inside the treat area
   // blurring
-  std::int64_t risk_sum = 0, n_risky = 0, n_repeat = 0, n_heavy = 0, n_reticular = 0;
+  std::int64_t risk_sum = 0, n_risky = 0, n_some_risk = 0, n_repeat = 0, n_heavy = 0,
+               n_reticular = 0;
   // colour
   std::int64_t color_sum = 0, delta_e_sum_fx = 0, n_color = 0, n_black_temp = 0, n_dark_hair = 0;
   // case
@@ -119,6 +120,11 @@ struct State {
   static void lay_out_runs(NeighbourGrid& g, bool room = true);
   void final_neighbours(std::span<const Prepared> prep, std::span<FinalNeighbours> out,
                         unsigned threads) const;
+
+  // ---- feedback.cpp: per-dot values for the trainer ----
+  DotFeedback dot_feedback(std::uint32_t i) const;
+  DensityStatus cell_density_status(std::int32_t cell) const;
+  void density_cells(std::vector<DensityCell>& out) const;
 
   // ---- report.cpp, report_memo.cpp, criterion_*.cpp, findings.cpp: the report ----
   void report_into(ScoreReport& rep) const;

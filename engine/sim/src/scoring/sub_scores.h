@@ -41,4 +41,17 @@ inline double count_ratio_score(double ratio, double expected) {
   return clamp01(1.0 - (std::fabs(std::log(ratio)) - tol) / span);
 }
 
+// The density rule of a 5 mm analysis cell: judged when at least half of it is in the treat area
+// and it expects at least kJudgedCellExpected dots; then a hole below kHoleRatio of its target,
+// a clump above kClumpRatio. (The report memo and the per-dot feedback both use these.)
+inline bool is_judged_cell(double fraction_inside, double expected) {
+  return fraction_inside >= kJudgedCellFraction && expected >= kJudgedCellExpected;
+}
+enum class CellDensity { kOnTarget, kHole, kClump };
+inline CellDensity cell_density(double count, double expected) {
+  const double ratio = count / expected;
+  if (ratio < kHoleRatio) return CellDensity::kHole;
+  if (ratio > kClumpRatio) return CellDensity::kClump;
+  return CellDensity::kOnTarget;
+}
 }  // namespace smp::sim::scoring

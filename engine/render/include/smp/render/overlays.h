@@ -11,6 +11,7 @@
 #include "smp/sim/geometry.h"
 #include "smp/sim/impression.h"
 #include "smp/sim/scenario.h"
+#include "smp/sim/scoring.h"
 
 namespace smp::render {
 
@@ -37,15 +38,34 @@ struct HeatLegend {
 };
 HeatLegend heat_legend(HeatMapKind kind);
 
-// Accumulates impressions onto a grid over `bounds` (texel size cell_mm) for all three kinds at
-// once. Adding is incremental; clear() + re-adding handles undo. The Scenario must outlive it.
+// Accumulates the scorer's per-dot values onto a grid over `bounds` (texel size cell_mm): depth
+// error and blur risk splatted per dot, density read from the scorer's 5 mm density cells. It
+// computes no value of its own (sim::Scorer::dot_feedback is the one source). Adding is
+// incremental; clear() + re-adding handles undo.
 class HeatField {
  public:
-  HeatField(const sim::Scenario& scenario, sim::BoxMm bounds, double cell_mm = 1.0);
+  explicit HeatField(sim::BoxMm bounds, double cell_mm = 1.0);
 
   void clear();
-  void add(const sim::Impression& imp);
-  std::size_t size() const { return count_; }
+  // The next dot (ids in order) with the scorer's values.
+  void add(sim::PointMm pos, const sim::DotFeedback& feedback);
+  // The scorer's blur risk of dot id changed (a later dot touched it): painted again.
+  void set_blur_risk(std::uint32_t id, double risk);
+  // Dots that a dot at pos with radius_mm may touch (what a new dot can change), ascending.
+  void dots_touchable_from(sim::PointMm pos, double radius_mm,
+                           std::vector<std::uint32_t>& out) const;
+  // The scorer's density cells (Scorer::density_cells).
+  void set_density_cells(std::span<const sim::DensityCell> cells);
+  std::size_t size() const { return dots_.size(); }
+
+  // What dot id was painted with (tests compare it with the scorer's values).
+  struct PaintedDot {
+    sim::PointMm pos;
+    double radius_mm = 0.0;
+    double depth_error_mm = 0.0;
+    double blur_risk = 0.0;
+  };
+  const PaintedDot& painted(std::uint32_t id) const { return dots_[id]; }
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -56,26 +76,18 @@ class HeatField {
   std::vector<std::uint8_t> rgba(HeatMapKind kind, double opacity = 0.65) const;
 
  private:
-  struct Dot {
-    sim::PointMm pos;
-    double radius_mm = 0.1;
-    double base_risk = 0.0;  // depth/dose/migration part of the blur risk
-    double risk = 0.0;       // base_risk plus crowding, as currently splatted
-  };
   void splat(sim::PointMm p, double sigma_mm, std::vector<float>& acc, double amount);
-  void splat_weighted(sim::PointMm p, double depth_err, double risk);
   std::size_t cell_of(sim::PointMm p) const;
 
-  const sim::Scenario* scenario_;
   sim::BoxMm bounds_;
   double cell_mm_;
   int width_ = 0, height_ = 0;
-  std::size_t count_ = 0;
   // Per texel, Gaussian-weighted sums: weight, weight * depth error, weight * blur risk; and the
-  // kernel density of dots (per mm^2). target_ is the region's density per cm^2 (-1: forbidden).
-  std::vector<float> w_, depth_err_, blur_, density_, target_;
-  std::vector<Dot> dots_;
-  // Spatial hash (2 mm buckets over the bounds) for the crowding term.
+  // density cell's count / expected (NaN outside every density cell).
+  std::vector<float> w_, depth_err_, blur_, density_ratio_;
+  std::vector<PaintedDot> dots_;
+  double max_radius_mm_ = 0.0;
+  // Spatial hash (2 mm buckets over the bounds) for dots_touchable_from.
   int hash_w_ = 0, hash_h_ = 0;
   std::vector<std::vector<std::uint32_t>> buckets_;
 };

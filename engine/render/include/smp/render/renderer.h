@@ -53,7 +53,8 @@ class Renderer {
 
   // Makes the dots match `impressions` (the simulation's list, in id order): new ones at the end
   // are appended (only their instance data is uploaded); when the list shrank or its tail changed
-  // (undo), everything is rebuilt. `scorer` gives the status ring colour (nullptr: no rings).
+  // (undo), everything is rebuilt. `scorer` is the one source of the status rings' colours
+  // (sim::ring_status) and the heat maps' values (nullptr: no rings, no heat data).
   void sync_dots(std::span<const sim::Impression> impressions, const sim::Scorer* scorer);
   // Time since placement the dots are shown at (0 = fresh, ~30 = healed, months...). A change
   // recomputes every dot's appearance (smp::sim::appearance_at) and re-uploads.

@@ -16,25 +16,25 @@ namespace smp::sim {
 
 // A problem with one impression (or a spot), for the trainer's markers and the report.
 struct Finding {
-  std::string criterion;   // "depth", "spacing", "blurring", "color", "case"
-  std::string code;        // stable machine key, e.g. "too_deep", "touching", "hole"
-  std::string message;     // plain language
+  std::string criterion;            // "depth", "spacing", "blurring", "color", "case"
+  std::string code;                 // stable machine key, e.g. "too_deep", "touching", "hole"
+  std::string message;              // plain language
   std::int64_t impression_id = -1;  // -1 when it concerns a spot, not one impression
   PointMm pos;
-  double severity = 0.0;   // 0..1, for ordering ("worst three findings")
+  double severity = 0.0;  // 0..1, for ordering ("worst three findings")
 };
 
 struct CriticalError {
-  std::string code;        // "pigment_in_fat", "forbidden_region", "forbidden_pigment"
+  std::string code;  // "pigment_in_fat", "forbidden_region", "forbidden_pigment"
   std::string message;
   std::int64_t impression_id = -1;
   PointMm pos;
 };
 
 struct CriterionScore {
-  std::string key;          // "depth", "spacing", "blurring", "color", or the case key
-  std::string label;        // "Depth accuracy", ...
-  double score = 0.0;       // 0..100, higher is better
+  std::string key;     // "depth", "spacing", "blurring", "color", or the case key
+  std::string label;   // "Depth accuracy", ...
+  double score = 0.0;  // 0..100, higher is better
   double pass_mark = 0.0;
   double weight = 1.0;
   bool passed = false;
@@ -51,13 +51,42 @@ struct ScoreReport {
   std::size_t late_impressions = 0;      // placed after the time limit: not scored (time_limit.h)
   std::vector<CriterionScore> criteria;  // depth, spacing, blurring, color, case (in that order)
   std::vector<CriticalError> critical_errors;
-  std::vector<Finding> findings;         // the worst first, capped (kMaxFindings)
+  std::vector<Finding> findings;  // the worst first, capped (kMaxFindings)
   std::size_t impression_count = 0;
 };
 inline constexpr std::size_t kMaxFindings = 200;
 
 // Immediate per-impression feedback (the dot's ring colour in the trainer).
 enum class DepthStatus { kInBand, kTooShallow, kTooDeep, kCritical };
+
+// One dot as the scorer judges it: the trainer's rings and heat maps paint these values and
+// compute none of their own (docs/scoring.md, "Per-dot feedback"), so what the trainee sees is
+// what is scored.
+enum class DensityStatus { kNotJudged, kHole, kOnTarget, kClump };
+enum class Placement { kTarget, kOutside, kInFrontOfHairline, kAvoid, kForbidden };
+struct DotFeedback {
+  DepthStatus depth_status = DepthStatus::kInBand;
+  double depth_error_mm = 0.0;  // distance outside the target band (0 inside it), as scored
+  double blur_risk = 0.0;       // 0..1: the blurring criterion's risk of this dot
+  bool at_risk = false;         // counted in the blurring criterion's "at risk" share
+  bool touching = false;        // touches another dot (spacing's touching share)
+  bool crowded = false;         // nearest neighbour nearer than half the expected spacing
+  DensityStatus density = DensityStatus::kNotJudged;  // its 5 mm density cell, as scored
+  Placement placement = Placement::kTarget;
+  bool critical = false;   // a critical error (fat, forbidden region or pigment)
+  double radius_mm = 0.0;  // healed radius, the one the touch test uses
+};
+// The ring a dot gets: the critical colour for a critical error or a dot in an avoid region
+// (it should not be there at all), otherwise its depth status.
+DepthStatus ring_status(const DotFeedback& f);
+
+// A 5 mm cell of the density rule (holes and clumps), for the density heat map.
+struct DensityCell {
+  BoxMm box;
+  double count = 0.0;     // dots in the cell
+  double expected = 0.0;  // dots the target density puts there (ramp included)
+  DensityStatus status = DensityStatus::kNotJudged;
+};
 
 // Incremental scorer. Adding one impression updates all running state in well under a millisecond
 // with 100,000 impressions present (spatial hash); report() assembles the scores from that state.
@@ -70,8 +99,8 @@ class Scorer {
   Scorer(Scorer&&) noexcept;
   Scorer& operator=(Scorer&&) noexcept;
 
-  void add(const Impression& imp);   // imp.id must equal size()
-  void pop_back();                   // undo the last impression (practice mode)
+  void add(const Impression& imp);  // imp.id must equal size()
+  void pop_back();                  // undo the last impression (practice mode)
   std::size_t size() const;
   // Gives back the spare capacity of the per-impression arrays (after a resume or a replay has
   // added a whole session at once: growth by doubling leaves up to half of them unused).
@@ -82,6 +111,10 @@ class Scorer {
   // Every field of `out` is overwritten; the result equals report() field for field.
   void report_into(ScoreReport& out) const;
   DepthStatus depth_status(std::uint32_t impression_id) const;
+  // The scorer's values of one dot (a default DotFeedback beyond size()).
+  DotFeedback dot_feedback(std::uint32_t impression_id) const;
+  // Every 5 mm cell with a target, written over out.
+  void density_cells(std::vector<DensityCell>& out) const;
 
   // Test support: what the neighbour search decided for impression i (tests/sim/
   // test_scoring_neighbours.cpp checks it against a brute-force search).

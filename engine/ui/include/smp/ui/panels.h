@@ -81,6 +81,10 @@ struct UiModel {
   // new error so the banner re-opens after being closed.
   std::string banner;
   std::uint64_t banner_id = 0;
+  // What the banner is: a critical error (red), a warning (an avoid-region dot, amber) or a
+  // calm note (e.g. undo is not available in assessment).
+  enum class BannerKind { kCritical, kWarning, kNote };
+  BannerKind banner_kind = BannerKind::kCritical;
   const render::CrossSection* cross_section = nullptr;  // the section being shown, if any
   std::string export_status;                            // result of the last "export report"
 };
