@@ -14,6 +14,7 @@
 #include "smp/report/cohort.h"
 #include "smp/report/keys.h"
 #include "smp/report/record.h"
+#include "smp/report/registry.h"
 #include "smp/report/sign.h"
 
 namespace smp::cli {
@@ -45,6 +46,7 @@ constexpr const char* kHelp =
     "  --scenarios DIR       where session inputs find their scenarios by id (default: the\n"
     "                        shipped scenarios/ directory)\n"
     "  --trusted-keys FILE   check each record's signer against this trusted-keys file\n"
+    "  --registry FILE       the academy registry: revoked records are not counted\n"
     "  -h, --help            this help\n"
     "\n"
     "Each report's signature is checked (as 'smp verify' does). Only records signed by a key in\n"
@@ -120,7 +122,8 @@ std::string default_scenarios_dir() {
 
 int run_cohort(const std::vector<std::string>& args) {
   const std::vector<std::string> value_opts = {"--out",       "--title",        "--academy",
-                                               "--scenarios", "--trusted-keys", "--generated-at"};
+                                               "--scenarios", "--trusted-keys", "--generated-at",
+                                               "--registry"};
   std::vector<std::string> inputs, options;
   split_positionals(args, value_opts, &inputs, &options);
   auto opts = parse_options("cohort", options, value_opts, {"--help"});
@@ -161,6 +164,15 @@ int run_cohort(const std::vector<std::string>& args) {
       return kExitFailure;
     }
     trusted = std::move(loaded).value();
+  }
+  std::optional<report::Registry> registry;
+  if (const std::string* r = opts->get("--registry")) {
+    auto reg = report::Registry::open(*r, false);
+    if (!reg.ok()) {
+      print_errors(reg.errors());
+      return kExitFailure;
+    }
+    registry = std::move(reg).value();
   }
   const std::string scenarios_dir =
       opts->get("--scenarios") ? *opts->get("--scenarios") : default_scenarios_dir();
@@ -221,6 +233,11 @@ int run_cohort(const std::vector<std::string>& args) {
         std::fprintf(stderr, "%s: signature check failed: %s\n", path.c_str(),
                      a.rejected_reason.c_str());
         failed = true;
+      }
+      if (registry && a.rejected_reason.empty()) {
+        if (const auto e = registry->find(rec.value().report_id); e && e->status == "revoked") {
+          a.rejected_reason = "REVOKED on " + e->revoked_at + ": " + e->revoked_reason;
+        }
       }
       attempts.push_back(std::move(a));
       continue;

@@ -21,16 +21,20 @@
 #include "smp/report/keys.h"
 #include "smp/report/pdf.h"
 #include "smp/report/record.h"
+#include "smp/report/registry.h"
 #include "smp/report/sign.h"
 #include "smp/report/xapi.h"
 
 namespace smp::cli {
 namespace {
 
+constexpr int kExitNotRegistered = 4;
+
 constexpr const char* kHelp =
     "Usage: smp report --scenario FILE --session FILE --trainee ID --name \"FULL NAME\"\n"
     "                  --key FILE [--academy FILE] [--instructor NAME] [--instructor-id ID]\n"
     "                  [--email ADDRESS] [--attempt N] [--issued-at TIME] [--practice]\n"
+    "                  [--registry FILE]\n"
     "                  --out DIR\n"
     "\n"
     "Replays the session on its scenario, scores it and writes into DIR:\n"
@@ -56,6 +60,8 @@ constexpr const char* kHelp =
     "  --issued-at TIME    ISO 8601 UTC issue time (default: $SOURCE_DATE_EPOCH, else now)\n"
     "  --practice          a practice record: labelled PRACTICE, never a badge, a practice xAPI\n"
     "                      statement (the only record a practice-mode scenario can get)\n"
+    "  --registry FILE     academy registry to record the report in (default: registry.sqlite\n"
+    "                      beside the key file; created if missing)\n"
     "  --out DIR           output directory (created; files in it are replaced)\n"
     "  -h, --help          this help\n"
     "\n"
@@ -64,8 +70,9 @@ constexpr const char* kHelp =
     "certified without --practice; a --trainee other than the session's trainee; an issue date\n"
     "in the future or before the attempt ended; an issue date outside the key's validity.\n"
     "\n"
-    "Exit status: 0 written (passed or failed attempt), 1 unusable input, 3 refused by an\n"
-    "issuing rule, 64 usage error.\n";
+    "Exit status: 0 written and recorded (passed or failed attempt), 1 unusable input, 3 refused\n"
+    "by an issuing rule, 4 written but not recorded in the registry (run 'smp registry\n"
+    "rebuild'), 64 usage error.\n";
 
 report::FileRef file_ref(const std::string& name, const std::string& role,
                          const std::string& media_type, const std::string& bytes) {
@@ -175,7 +182,7 @@ int run_report(const std::vector<std::string>& args) {
   auto opts = parse_options(
       "report", args,
       {"--scenario", "--session", "--trainee", "--name", "--key", "--academy", "--instructor",
-       "--instructor-id", "--email", "--attempt", "--issued-at", "--out"},
+       "--instructor-id", "--email", "--attempt", "--issued-at", "--out", "--registry"},
       {"--practice", "--help"});
   if (!opts) return kExitUsage;
   if (opts->has("--help")) {
@@ -357,6 +364,23 @@ int run_report(const std::vector<std::string>& args) {
   }
   // After the swap the staging folder holds the earlier report (if any): the clean-up removes it.
   if (!swap_into_place(dir, out_dir)) return kExitFailure;
+  // The folder is the source of truth and is complete now; the registry indexes it. A registry
+  // that cannot be written never costs the report: it says so and how to catch up.
+  const std::string registry = opts->get("--registry")
+                                   ? *opts->get("--registry")
+                                   : report::default_registry_path(*opts->get("--key"));
+  int exit_code = kExitOk;
+  auto reg = report::Registry::open(registry, true);
+  auto recorded = reg.ok() ? reg.value().record_issued(record, report_dir_path(out_dir).string())
+                           : sim::Result<bool>(reg.errors());
+  if (!recorded.ok()) {
+    print_errors(recorded.errors());
+    std::fprintf(stderr,
+                 "smp report: the report is written and signed in %s, but NOT recorded in the "
+                 "registry %s; re-import it with 'smp registry rebuild'\n",
+                 out_dir.c_str(), registry.c_str());
+    exit_code = kExitNotRegistered;
+  }
   std::printf("%s: %s%s %s (%s), scenario %s v%d, overall %s (pass mark %s)\n", out_dir.c_str(),
               record.purpose == report::kPurposePractice ? "PRACTICE " : "",
               record.passed ? "PASSED" : "NOT PASSED", record.trainee.name.c_str(),
@@ -365,7 +389,7 @@ int run_report(const std::vector<std::string>& args) {
               report::permille_to_text(record.overall_pass_mark_permille).c_str());
   std::printf("Signed by key %s\n",
               report::fingerprint_display(record.signer.key_fingerprint).c_str());
-  return kExitOk;
+  return exit_code;
 }
 
 [[maybe_unused]] const bool registered = register_command(
