@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli_runner.h"
@@ -18,6 +20,10 @@ namespace fs = std::filesystem;
 using test::read_text;
 using test::run_smp;
 using test::write_text;
+
+bool testing_have_minisign() {
+  return std::system("command -v minisign >/dev/null 2>&1") == 0;
+}
 
 ReportRecord fake(const std::string& trainee, int n) {
   ReportRecord r;
@@ -143,6 +149,34 @@ TEST(RegistryCli, ReportRevokeVerifyCohortAndRebuild) {
   EXPECT_NE(v.err.find("REVOKED on 2026-02-02T00:00:00Z: assessed on the wrong scenario"),
             std::string::npos)
       << v.err;
+  // The published, signed revocation list says the same, offline and without the registry.
+  auto pub = run_smp(
+      {"publish", dir + "/site", "--key", dir + "/key.json", "--at", "2026-02-03T00:00:00Z"});
+  ASSERT_EQ(pub.exit_code, 0) << pub.err;
+  const auto jwks = nlohmann::json::parse(read_text(dir + "/site/jwks.json"));
+  ASSERT_EQ(jwks["keys"].size(), 2u);
+  EXPECT_EQ(jwks["keys"][0]["alg"], "RS256");
+  EXPECT_EQ(jwks["keys"][1]["crv"], "Ed25519");
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir + "/site/issuer.json"))["id"],
+            "https://academy.example/");
+  const std::string rlist = dir + "/site/revocation-list.json";
+  EXPECT_NE(read_text(rlist).find("assessed on the wrong scenario"), std::string::npos);
+  auto vs = run_smp({"verify", out, "--status-list", rlist});
+  EXPECT_EQ(vs.exit_code, 1);
+  EXPECT_NE(vs.err.find("REVOKED on 2026-02-02T00:00:00Z"), std::string::npos) << vs.err;
+  if (testing_have_minisign()) {
+    // Debian's minisign checks the rlist with the academy's public key file too.
+    EXPECT_EQ(std::system(("minisign -q -Vm '" + rlist + "' -x '" + rlist + ".sig' -p '" + dir +
+                           "/key.json.pub'")
+                              .c_str()),
+              0);
+  }
+  // A rlist emptied by someone else no longer carries the academy's signature.
+  std::string text = read_text(rlist);
+  text.replace(text.find("\"revokedAssertions\""), 20, "\"revokedAssertionsX\"");
+  write_text(rlist, text);
+  EXPECT_EQ(run_smp({"verify", out, "--status-list", rlist}).exit_code, 2);
+
   auto c = run_smp({"cohort", "--out", dir + "/cohort", "--trusted-keys", dir + "/trusted.json",
                     "--registry", registry, dir + "/reports"});
   EXPECT_EQ(c.exit_code, 1);
