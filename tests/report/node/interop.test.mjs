@@ -222,7 +222,7 @@ describe('badge.jws (Open Badges 3.0 VC-JWT)', () => {
     const s = c.credentialSubject;
     assert.ok(s.type.includes('AchievementSubject'));
     assert.match(s.id, /^urn:uuid:/);
-    const hashed = s.identifier.find((i) => i.identityType === 'studentId');
+    const hashed = s.identifier.find((i) => i.identityType === 'ext:studentId');
     assert.equal(hashed.type, 'IdentityObject');
     assert.equal(hashed.hashed, true);
     assert.equal(hashed.identityHash,
