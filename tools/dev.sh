@@ -17,6 +17,7 @@ APT_PACKAGES=(
   libsodium-dev libssl-dev libcurl4-openssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback
   libgl1-mesa-dri libegl-mesa0 mesa-utils xvfb xauth
   poppler-utils minisign clang libclang-rt-14-dev
+  libsqlite3-dev libqrencode-dev
 )
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }

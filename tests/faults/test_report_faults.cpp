@@ -38,23 +38,17 @@ Keys make_key() {
 }
 
 std::vector<std::string> args_for(const Keys& k, const std::string& out, int attempt) {
-  return {"report",
-          "--scenario",
-          kScenario,
-          "--session",
-          kSession,
-          "--trainee",
-          "t-1",
-          "--name",
-          "Fault Test",
-          "--key",
-          k.key,
-          "--attempt",
-          std::to_string(attempt),
-          "--issued-at",
-          "2026-02-01T10:00:00Z",
-          "--out",
-          out};
+  // frontal-hairline is a practice-mode scenario: a practice record (the issuing rules refuse to
+  // certify it), for the session's own trainee.
+  return {"report",      "--practice",
+          "--scenario",  kScenario,
+          "--session",   kSession,
+          "--trainee",   "demo-expert",
+          "--name",      "Fault Test",
+          "--key",       k.key,
+          "--attempt",   std::to_string(attempt),
+          "--issued-at", "2026-02-01T10:00:00Z",
+          "--out",       out};
 }
 
 TEST(ReportFaults, SigkillWhileWritingNeverLeavesAHalfReportThatVerifies) {

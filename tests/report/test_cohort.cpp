@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <regex>
 
 #include "cli_runner.h"
@@ -207,12 +208,22 @@ class CohortCli : public ::testing::Test {
         {"frontal-hairline-expert", "2", "2026-01-12T10:00:00Z"},
         {"frontal-hairline-interchange", "3", "2026-01-19T10:00:00Z"},
     };
+    // frontal-hairline is a practice-mode scenario: practice records (--practice), from copies of
+    // the demo sessions recorded for T-01 (the issuing rules refuse another trainee's session).
     for (const auto& [session, n, when] : runs) {
+      std::string text =
+          read_text(std::string(SMP_SOURCE_DIR) + "/assets/sessions/" + session + ".session.json");
+      for (const char* who : {"\"trainee\": \"demo-expert\"", "\"trainee\": \"demo-novice\""}) {
+        if (const auto at = text.find(who); at != std::string::npos) {
+          text.replace(at, std::string(who).size(), "\"trainee\": \"T-01\"");
+        }
+      }
+      write_text(dir_ + "/" + session + ".session.json", text);
       auto r =
-          run_smp({"report", "--scenario", "scenarios/frontal-hairline.json", "--session",
-                   "assets/sessions/" + session + ".session.json", "--trainee", "T-01", "--name",
-                   "Zo\u00eb Dvo\u0159\u00e1k-Nu\u00f1ez", "--key", dir_ + "/key.json", "--attempt",
-                   n, "--issued-at", when, "--out", dir_ + "/reports/zoe-" + n});
+          run_smp({"report", "--practice", "--scenario", "scenarios/frontal-hairline.json",
+                   "--session", dir_ + "/" + session + ".session.json", "--trainee", "T-01",
+                   "--name", "Zo\u00eb Dvo\u0159\u00e1k-Nu\u00f1ez", "--key", dir_ + "/key.json",
+                   "--attempt", n, "--issued-at", when, "--out", dir_ + "/reports/zoe-" + n});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
@@ -278,6 +289,73 @@ TEST_F(CohortCli, SignedReportsAndSessionsMakeARosterAndASummary) {
   }
 }
 
+// Issue 13: a forged record (another key claiming the academy), a tampered copy listed before the
+// genuine one, and a session given beside its own report never change the totals, and each is
+// named with its reason in rejected.csv and the PDF.
+TEST_F(CohortCli, ForgedTamperedAndDuplicateInputsNeverCount) {
+  auto mk = run_smp({"keygen", "--out", dir_ + "/mallory.json", "--academy", dir_ + "/academy.json",
+                     "--created-at", "2026-01-01T00:00:00Z", "--force"});
+  ASSERT_EQ(mk.exit_code, 0) << mk.err;
+  std::string forged_session = read_text(dir_ + "/frontal-hairline-expert.session.json");
+  forged_session.replace(forged_session.find("\"T-01\""), 6, "\"T-99\"");
+  write_text(dir_ + "/forged.session.json", forged_session);
+  auto f = run_smp({"report", "--practice", "--scenario", "scenarios/frontal-hairline.json",
+                    "--session", dir_ + "/forged.session.json", "--trainee", "T-99", "--name",
+                    "Mallory Forger", "--key", dir_ + "/mallory.json", "--issued-at",
+                    "2026-01-20T10:00:00Z", "--out", dir_ + "/forged"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const std::string tampered = dir_ + "/tampered-first";
+  std::filesystem::remove_all(tampered);
+  std::filesystem::copy(dir_ + "/reports/zoe-1", tampered);
+  std::string json = read_text(tampered + "/report.json");
+  // Flip the overall verdict (JCS orders "overall" members: pass_mark, passed, score).
+  const auto at = json.find("\"passed\":", json.find("\"overall\":"));
+  ASSERT_NE(at, std::string::npos);
+  const bool was = json.compare(at + 9, 4, "true") == 0;
+  json.replace(at + 9, was ? 4 : 5, was ? "false" : "true");
+  write_text(tampered + "/report.json", json);
+
+  const std::string out = dir_ + "/out-integrity";
+  auto r = run_smp({"cohort", "--out", out, "--trusted-keys", dir_ + "/trusted.json", tampered,
+                    dir_ + "/forged", dir_ + "/frontal-hairline-novice.session.json",
+                    dir_ + "/reports"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // forged and tampered inputs were given
+  EXPECT_NE(r.out.find("3 attempts"), std::string::npos) << r.out;
+  const auto all = parse_csv(read_text(out + "/attempts.csv"));
+  ASSERT_EQ(all.size(), 4u);  // the three genuine reports, once each
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    EXPECT_EQ(all[i][column(all[0], "trainee_id")], "T-01");
+    EXPECT_EQ(all[i][column(all[0], "kind")], "report");
+    EXPECT_EQ(all[i][column(all[0], "signature")], "trusted");
+    EXPECT_EQ(all[i][column(all[0], "purpose")], "practice");
+  }
+  EXPECT_EQ(read_text(out + "/roster.csv").find("T-99"), std::string::npos);
+  const auto rejected = parse_csv(read_text(out + "/rejected.csv"));
+  ASSERT_EQ(rejected.size(), 4u);
+  std::map<std::string, std::string> why;
+  for (std::size_t i = 1; i < rejected.size(); ++i) {
+    why[rejected[i][column(rejected[0], "source")]] = rejected[i][column(rejected[0], "reason")];
+  }
+  EXPECT_NE(why[tampered + "/report.json"].find("BAD SIGNATURE"), std::string::npos);
+  EXPECT_NE(why[dir_ + "/forged/report.json"].find("UNKNOWN KEY"), std::string::npos);
+  EXPECT_NE(why[dir_ + "/frontal-hairline-novice.session.json"].find("same attempt"),
+            std::string::npos);
+  if (testing::have_tool("pdftotext")) {
+    const auto text = testing::run("pdftotext -layout '" + out + "/cohort.pdf' -").out;
+    EXPECT_NE(text.find("Not counted (3 inputs)"), std::string::npos) << text;
+    EXPECT_NE(text.find("Mallory Forger"), std::string::npos);
+    EXPECT_NE(text.find("UNKNOWN KEY"), std::string::npos);
+    testing::run("pdftoppm -r 80 -png '" + out + "/cohort.pdf' '" +
+                 (testing::output_dir("report-cohort") / "integrity").string() + "'");
+  }
+  // Without a trusted-keys file no signed record counts: anyone can sign one.
+  auto u = run_smp({"cohort", "--out", dir_ + "/out-untrusted", dir_ + "/reports"});
+  EXPECT_EQ(u.exit_code, 1);
+  EXPECT_EQ(parse_csv(read_text(dir_ + "/out-untrusted/attempts.csv")).size(), 1u);
+  EXPECT_NE(read_text(dir_ + "/out-untrusted/rejected.csv").find("signer not checked"),
+            std::string::npos);
+}
+
 TEST_F(CohortCli, AlteredRecordIsFlaggedAndBadInputsAreNamed) {
   const std::string copy = dir_ + "/tampered";
   std::filesystem::remove_all(copy);
@@ -290,7 +368,9 @@ TEST_F(CohortCli, AlteredRecordIsFlaggedAndBadInputsAreNamed) {
   auto r = run_smp({"cohort", "--out", dir_ + "/out-t", copy});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("signature check failed"), std::string::npos) << r.err;
-  EXPECT_NE(read_text(dir_ + "/out-t/attempts.csv").find("INVALID"), std::string::npos);
+  // Listed as not counted, with the reason, in the files (not only on stderr).
+  EXPECT_EQ(parse_csv(read_text(dir_ + "/out-t/attempts.csv")).size(), 1u);  // header only
+  EXPECT_NE(read_text(dir_ + "/out-t/rejected.csv").find("BAD SIGNATURE"), std::string::npos);
 
   write_text(dir_ + "/garbage.json", "{not json");
   auto g = run_smp({"cohort", "--out", dir_ + "/out-g", dir_ + "/garbage.json"});
@@ -298,8 +378,8 @@ TEST_F(CohortCli, AlteredRecordIsFlaggedAndBadInputsAreNamed) {
   EXPECT_NE(g.err.find("garbage.json"), std::string::npos) << g.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/out-g/roster.csv"));  // nothing usable: no files
   // One bad input among good ones: the summary covers the good ones, the exit status says so.
-  auto mixed =
-      run_smp({"cohort", "--out", dir_ + "/out-m", dir_ + "/garbage.json", dir_ + "/reports"});
+  auto mixed = run_smp({"cohort", "--out", dir_ + "/out-m", "--trusted-keys",
+                        dir_ + "/trusted.json", dir_ + "/garbage.json", dir_ + "/reports"});
   EXPECT_EQ(mixed.exit_code, 1);
   EXPECT_NE(read_text(dir_ + "/out-m/roster.csv").find("T-01"), std::string::npos);
 

@@ -63,7 +63,8 @@ const Shared& shared() {
                        x.trusted, "--valid-from", "2026-01-01T00:00:00Z"});
     EXPECT_EQ(kg.exit_code, 0) << kg.err;
     x.session = x.root + "/expert.json";
-    auto ds = run_smp({"demo-session", "--scenario", kScenario, "--out", x.session});
+    auto ds = run_smp(
+        {"demo-session", "--scenario", kScenario, "--out", x.session, "--trainee", "T-042"});
     EXPECT_EQ(ds.exit_code, 0) << ds.err;
     x.dir = x.root + "/report";
     auto rep = run_smp(report_args(x, x.dir));

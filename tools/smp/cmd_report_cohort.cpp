@@ -14,6 +14,7 @@
 #include "smp/report/cohort.h"
 #include "smp/report/keys.h"
 #include "smp/report/record.h"
+#include "smp/report/registry.h"
 #include "smp/report/sign.h"
 
 namespace smp::cli {
@@ -32,7 +33,8 @@ constexpr const char* kHelp =
     "Writes into DIR:\n"
     "  roster.csv    one row per trainee and scenario: attempts, passes, best, latest, change,\n"
     "                passes in a row, proficient (two passes in a row), latest criterion scores\n"
-    "  attempts.csv  one row per attempt, with its signature check\n"
+    "  attempts.csv  one row per counted attempt, with its signature check\n"
+    "  rejected.csv  every input left out of the totals, with the reason\n"
     "  cohort.pdf    the printable class summary (A4 landscape), a progress plot per row\n"
     "\n"
     "Options:\n"
@@ -44,14 +46,18 @@ constexpr const char* kHelp =
     "  --scenarios DIR       where session inputs find their scenarios by id (default: the\n"
     "                        shipped scenarios/ directory)\n"
     "  --trusted-keys FILE   check each record's signer against this trusted-keys file\n"
+    "  --registry FILE       the academy registry: revoked records are not counted\n"
     "  -h, --help            this help\n"
     "\n"
-    "Each report's signature is checked (as 'smp verify' does); a record that fails the check is\n"
-    "still listed, marked INVALID in attempts.csv, and reported on stderr. The same attempt given\n"
-    "twice is counted once.\n"
+    "Each report's signature is checked (as 'smp verify' does). Only records signed by a key in\n"
+    "--trusted-keys count: tampered records, unknown keys and (without --trusted-keys) every\n"
+    "signed record are left out of all totals and listed in rejected.csv and the PDF with the\n"
+    "reason. One attempt counts once whatever files name it (a session and its report share the\n"
+    "session's SHA-256); the trusted report wins over the session file.\n"
     "\n"
     "Exit status: 0 written, 1 an input is unusable (the message names the file and the JSON\n"
-    "Pointer) or a signature check failed (the files still cover the usable inputs; nothing is\n"
+    "Pointer) or was left out for any reason other than being a duplicate (the files still cover "
+    "the usable inputs; nothing is\n"
     "written when none is usable), 64 usage error.\n";
 
 std::optional<std::string> read_file(const std::string& path, std::size_t max_bytes) {
@@ -116,7 +122,8 @@ std::string default_scenarios_dir() {
 
 int run_cohort(const std::vector<std::string>& args) {
   const std::vector<std::string> value_opts = {"--out",       "--title",        "--academy",
-                                               "--scenarios", "--trusted-keys", "--generated-at"};
+                                               "--scenarios", "--trusted-keys", "--generated-at",
+                                               "--registry"};
   std::vector<std::string> inputs, options;
   split_positionals(args, value_opts, &inputs, &options);
   auto opts = parse_options("cohort", options, value_opts, {"--help"});
@@ -157,6 +164,15 @@ int run_cohort(const std::vector<std::string>& args) {
       return kExitFailure;
     }
     trusted = std::move(loaded).value();
+  }
+  std::optional<report::Registry> registry;
+  if (const std::string* r = opts->get("--registry")) {
+    auto reg = report::Registry::open(*r, false);
+    if (!reg.ok()) {
+      print_errors(reg.errors());
+      return kExitFailure;
+    }
+    registry = std::move(reg).value();
   }
   const std::string scenarios_dir =
       opts->get("--scenarios") ? *opts->get("--scenarios") : default_scenarios_dir();
@@ -205,11 +221,23 @@ int run_cohort(const std::vector<std::string>& args) {
       const auto v = report::verify_report(path, trusted ? &*trusted : nullptr);
       if (v.exit_code == report::kVerifyValid) {
         a.signature = v.trusted ? "trusted" : "valid";
+        // A valid signature by a key nobody vouched for proves nothing about the issuer: anyone
+        // can sign a record that claims the academy's id.
+        if (!v.trusted) {
+          a.rejected_reason = "signer not checked: no --trusted-keys given (key " +
+                              report::fingerprint_display(v.fingerprint).substr(0, 19) + "...)";
+        }
       } else {
         a.signature = v.exit_code == report::kVerifyTampered ? "INVALID" : "unknown key";
+        a.rejected_reason = v.lines.empty() ? a.signature : v.lines.back();
         std::fprintf(stderr, "%s: signature check failed: %s\n", path.c_str(),
-                     v.lines.empty() ? "" : v.lines.back().c_str());
+                     a.rejected_reason.c_str());
         failed = true;
+      }
+      if (registry && a.rejected_reason.empty()) {
+        if (const auto e = registry->find(rec.value().report_id); e && e->status == "revoked") {
+          a.rejected_reason = "REVOKED on " + e->revoked_at + ": " + e->revoked_reason;
+        }
       }
       attempts.push_back(std::move(a));
       continue;
@@ -259,11 +287,15 @@ int run_cohort(const std::vector<std::string>& args) {
     attempts.push_back(std::move(a).value());
   }
 
-  if (attempts.empty()) {
+  if (attempts.empty() && files.empty()) {
     std::fprintf(stderr, "smp cohort: no usable attempt among the inputs; nothing written\n");
     return kExitFailure;
   }
   const report::Cohort cohort = report::build_cohort(std::move(attempts));
+  if (cohort.attempts.empty() && cohort.rejected.empty()) {
+    std::fprintf(stderr, "smp cohort: no usable attempt among the inputs; nothing written\n");
+    return kExitFailure;
+  }
   for (const auto& w : cohort.warnings)
     std::fprintf(stderr, "smp cohort: warning: %s\n", w.c_str());
   auto pdf = report::render_cohort_pdf(cohort, pdf_opts);
@@ -281,15 +313,22 @@ int run_cohort(const std::vector<std::string>& args) {
   const fs::path dir(*out_dir);
   if (!write_output((dir / "roster.csv").string(), report::roster_csv(cohort)) ||
       !write_output((dir / "attempts.csv").string(), report::attempts_csv(cohort)) ||
+      !write_output((dir / "rejected.csv").string(), report::rejected_csv(cohort)) ||
       !write_output((dir / "cohort.pdf").string(), pdf.value())) {
     return kExitFailure;
   }
   std::size_t passed = 0;
   for (const auto& a : cohort.attempts) passed += a.passed;
   std::printf(
-      "%s: %zu attempts (%zu passed), %zu trainee/scenario rows: roster.csv, "
-      "attempts.csv, cohort.pdf\n",
-      out_dir->c_str(), cohort.attempts.size(), passed, cohort.rows.size());
+      "%s: %zu attempts (%zu passed), %zu trainee/scenario rows, %zu inputs not counted: "
+      "roster.csv, attempts.csv, rejected.csv, cohort.pdf\n",
+      out_dir->c_str(), cohort.attempts.size(), passed, cohort.rows.size(), cohort.rejected.size());
+  for (const auto& r : cohort.rejected) {
+    std::fprintf(stderr, "smp cohort: not counted: %s: %s\n", r.source.c_str(), r.reason.c_str());
+  }
+  // Duplicates are normal (a session and its report); anything else left out is a failure.
+  for (const auto& r : cohort.rejected)
+    failed = failed || r.reason.rfind("the same attempt", 0) != 0;
   return failed ? kExitFailure : kExitOk;
 }
 

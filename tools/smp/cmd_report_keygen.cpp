@@ -26,7 +26,9 @@ constexpr const char* kHelp =
     "  --academy FILE       academy profile (smp-academy/1) stored with the key and used by\n"
     "                       'smp report' when it is given no --academy\n"
     "  --trusted-keys FILE  add the new public key to this trusted-keys file (created if absent)\n"
-    "  --valid-from TIME    start of the key's validity in the trusted-keys file (default: now)\n"
+    "  --valid-from TIME    start of the key's validity (default: its creation time), stored\n"
+    "                       in the key and the trusted-keys file; 'smp report' refuses issue\n"
+    "                       dates outside it (and after --valid-until)\n"
     "  --valid-until TIME   end of its validity (default: open)\n"
     "  --created-at TIME    creation time stored in the key (default: SOURCE_DATE_EPOCH or now)\n"
     "  --force              overwrite an existing key file\n"
@@ -98,6 +100,8 @@ int run_keygen(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   key.value().academy = academy;
+  key.value().valid_from = valid_from;
+  key.value().valid_until = valid_until;
   auto w = report::write_secret_file(*out, report::key_to_json(key.value()), opts->has("--force"));
   if (!w.ok()) {
     print_errors(w.errors());

@@ -10,32 +10,40 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 
 #include "cmd_report_common.h"
 #include "command.h"
 #include "session_cli.h"
 #include "smp/report/badge.h"
 #include "smp/report/images.h"
+#include "smp/report/issuing.h"
 #include "smp/report/keys.h"
 #include "smp/report/pdf.h"
 #include "smp/report/record.h"
+#include "smp/report/registry.h"
 #include "smp/report/sign.h"
 #include "smp/report/xapi.h"
 
 namespace smp::cli {
 namespace {
 
+constexpr int kExitNotRegistered = 4;
+
 constexpr const char* kHelp =
     "Usage: smp report --scenario FILE --session FILE --trainee ID --name \"FULL NAME\"\n"
     "                  --key FILE [--academy FILE] [--instructor NAME] [--instructor-id ID]\n"
-    "                  [--email ADDRESS] [--attempt N] [--issued-at TIME] --out DIR\n"
+    "                  [--email ADDRESS] [--attempt N] [--issued-at TIME] [--practice]\n"
+    "                  [--registry FILE]\n"
+    "                  --out DIR\n"
     "\n"
     "Replays the session on its scenario, scores it and writes into DIR:\n"
     "  report.json      the signed source record (canonical JSON, docs/report-format.md)\n"
     "  report.json.sig  detached Ed25519 signature, minisign format\n"
     "  report.pdf       the printable report\n"
     "  fresh.png, healed.png, aged.png   pictures of the work\n"
-    "  badge.jws        Open Badges 3.0 credential, VC-JWT signed RS256\n"
+    "  badge.jws        Open Badges 3.0 credential, VC-JWT signed RS256 (passed certification\n"
+    "                   attempts only)\n"
     "  xapi.json        xAPI statements for an LMS / LRS ('smp xapi send')\n"
     "report.json lists the SHA-256 of every other file; 'smp verify DIR' checks them all.\n"
     "\n"
@@ -50,11 +58,21 @@ constexpr const char* kHelp =
     "  --email ADDRESS     trainee e-mail: only its SHA-256 is stored\n"
     "  --attempt N         attempt number, 1 or more (default 1)\n"
     "  --issued-at TIME    ISO 8601 UTC issue time (default: $SOURCE_DATE_EPOCH, else now)\n"
+    "  --practice          a practice record: labelled PRACTICE, never a badge, a practice xAPI\n"
+    "                      statement (the only record a practice-mode scenario can get)\n"
+    "  --registry FILE     academy registry to record the report in (default: registry.sqlite\n"
+    "                      beside the key file; created if missing)\n"
     "  --out DIR           output directory (created; files in it are replaced)\n"
     "  -h, --help          this help\n"
     "\n"
     "Same inputs and issue time give the same bytes in every file.\n"
-    "Exit status: 0 written (passed or failed attempt), 1 unusable input, 64 usage error.\n";
+    "Issuing rules (refused with exit status 3, nothing written): a practice-mode scenario\n"
+    "certified without --practice; a --trainee other than the session's trainee; an issue date\n"
+    "in the future or before the attempt ended; an issue date outside the key's validity.\n"
+    "\n"
+    "Exit status: 0 written and recorded (passed or failed attempt), 1 unusable input, 3 refused\n"
+    "by an issuing rule, 4 written but not recorded in the registry (run 'smp registry\n"
+    "rebuild'), 64 usage error.\n";
 
 report::FileRef file_ref(const std::string& name, const std::string& role,
                          const std::string& media_type, const std::string& bytes) {
@@ -145,7 +163,13 @@ bool swap_into_place(const std::filesystem::path& staging, const std::string& ou
   }
   fsync_dir(out.parent_path());
   // `staging` now holds the earlier content: give back what the new report does not replace.
+  // Files a report writes are never given back: an earlier badge.jws must not sit beside a new
+  // record that has none (a failed or practice attempt).
+  static const std::set<std::string> kReportFiles = {"report.json", "report.json.sig", "report.pdf",
+                                                     "fresh.png",   "healed.png",      "aged.png",
+                                                     "badge.jws",   "xapi.json"};
   for (const auto& entry : std::filesystem::directory_iterator(staging, ec)) {
+    if (kReportFiles.count(entry.path().filename().string())) continue;
     const std::filesystem::path target = out / entry.path().filename();
     std::error_code e2;
     if (!std::filesystem::exists(target, e2)) std::filesystem::rename(entry.path(), target, e2);
@@ -158,8 +182,8 @@ int run_report(const std::vector<std::string>& args) {
   auto opts = parse_options(
       "report", args,
       {"--scenario", "--session", "--trainee", "--name", "--key", "--academy", "--instructor",
-       "--instructor-id", "--email", "--attempt", "--issued-at", "--out"},
-      {"--help"});
+       "--instructor-id", "--email", "--attempt", "--issued-at", "--out", "--registry"},
+      {"--practice", "--help"});
   if (!opts) return kExitUsage;
   if (opts->has("--help")) {
     std::fputs(kHelp, stdout);
@@ -244,6 +268,8 @@ int run_report(const std::vector<std::string>& args) {
     p.instructor = report::Person{in_id ? *in_id : "", *in, ""};
   }
   p.attempt = attempt;
+  p.purpose = std::string(opts->has("--practice") ? report::kPurposePractice
+                                                  : report::kPurposeCertification);
   p.issued_at = issued.value();
   p.session_sha256 = sim::sha256_hex(session_bytes);
   auto built = report::build_record(loaded->scenario, loaded->session, replay.value(), p);
@@ -253,6 +279,23 @@ int run_report(const std::vector<std::string>& args) {
   }
   report::ReportRecord record = std::move(built).value();
   const report::AcademyKey& k = key.value();
+  {
+    report::IssueRequest req;
+    req.purpose = record.purpose;
+    req.scenario_mode = record.scenario.mode;
+    req.session_trainee = loaded->session.header.trainee;
+    req.trainee_id = record.trainee.id;
+    req.issued_at = record.issued_at;
+    req.attempt_ended_at = record.session.ended_at;
+    req.now_ms = report::now_ms();
+    req.key_valid_from = k.valid_from.empty() ? k.created_at : k.valid_from;
+    req.key_valid_until = k.valid_until;
+    const auto refusals = report::check_issuing_rules(req);
+    for (const auto& f : refusals) {
+      std::fprintf(stderr, "smp report: refused (%s): %s\n", f.rule.c_str(), f.message.c_str());
+    }
+    if (!refusals.empty()) return report::kExitRefused;
+  }
   record.signer.public_key = report::base64(k.ed25519_public.data(), k.ed25519_public.size());
   record.signer.key_fingerprint = report::key_fingerprint(k.ed25519_public);
   record.signer.badge_kid = k.badge_kid;
@@ -291,16 +334,22 @@ int run_report(const std::vector<std::string>& args) {
   const auto pdf_ref = file_ref("report.pdf", "pdf", "application/pdf", pdf.value());
 
   record.files.push_back(pdf_ref);
-  auto badge = report::sign_badge(record, k);
-  if (!badge.ok()) {
-    print_errors(badge.errors());
-    return kExitFailure;
+  // Badges only for passed certification attempts: a wallet never holds a failed or practice one.
+  std::string badge_text;
+  if (report::badge_allowed(record.purpose, record.passed)) {
+    auto badge = report::sign_badge(record, k);
+    if (!badge.ok()) {
+      print_errors(badge.errors());
+      return kExitFailure;
+    }
+    badge_text = badge.value() + "\n";
+    if (!write_output((dir / "badge.jws").string(), badge_text)) return kExitFailure;
   }
-  const std::string badge_text = badge.value() + "\n";
-  if (!write_output((dir / "badge.jws").string(), badge_text)) return kExitFailure;
   const std::string xapi_text = report::statements_file_text(report::build_statements(record));
   if (!write_output((dir / "xapi.json").string(), xapi_text)) return kExitFailure;
-  record.files.push_back(file_ref("badge.jws", "badge", "application/vc+jwt", badge_text));
+  if (!badge_text.empty()) {
+    record.files.push_back(file_ref("badge.jws", "badge", "application/vc+jwt", badge_text));
+  }
   record.files.push_back(file_ref("xapi.json", "xapi", "application/json", xapi_text));
 
   const std::string json = report::record_to_json(record);
@@ -315,14 +364,32 @@ int run_report(const std::vector<std::string>& args) {
   }
   // After the swap the staging folder holds the earlier report (if any): the clean-up removes it.
   if (!swap_into_place(dir, out_dir)) return kExitFailure;
-  std::printf("%s: %s %s (%s), scenario %s v%d, overall %s (pass mark %s)\n", out_dir.c_str(),
+  // The folder is the source of truth and is complete now; the registry indexes it. A registry
+  // that cannot be written never costs the report: it says so and how to catch up.
+  const std::string registry = opts->get("--registry")
+                                   ? *opts->get("--registry")
+                                   : report::default_registry_path(*opts->get("--key"));
+  int exit_code = kExitOk;
+  auto reg = report::Registry::open(registry, true);
+  auto recorded = reg.ok() ? reg.value().record_issued(record, report_dir_path(out_dir).string())
+                           : sim::Result<bool>(reg.errors());
+  if (!recorded.ok()) {
+    print_errors(recorded.errors());
+    std::fprintf(stderr,
+                 "smp report: the report is written and signed in %s, but NOT recorded in the "
+                 "registry %s; re-import it with 'smp registry rebuild'\n",
+                 out_dir.c_str(), registry.c_str());
+    exit_code = kExitNotRegistered;
+  }
+  std::printf("%s: %s%s %s (%s), scenario %s v%d, overall %s (pass mark %s)\n", out_dir.c_str(),
+              record.purpose == report::kPurposePractice ? "PRACTICE " : "",
               record.passed ? "PASSED" : "NOT PASSED", record.trainee.name.c_str(),
               record.trainee.id.c_str(), record.scenario.id.c_str(), record.scenario.version,
               report::permille_to_text(record.overall_permille).c_str(),
               report::permille_to_text(record.overall_pass_mark_permille).c_str());
   std::printf("Signed by key %s\n",
               report::fingerprint_display(record.signer.key_fingerprint).c_str());
-  return kExitOk;
+  return exit_code;
 }
 
 [[maybe_unused]] const bool registered = register_command(

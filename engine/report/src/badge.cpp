@@ -112,7 +112,7 @@ json badge_credential(const ReportRecord& r) {
   const std::string salt = sim::sha256_hex("smp-badge-salt\n" + r.report_id).substr(0, 32);
   json identifiers = json::array();
   identifiers.push_back({{"type", "IdentityObject"},
-                         {"identityType", "studentId"},
+                         {"identityType", "ext:studentId"},
                          {"hashed", true},
                          {"identityHash", "sha256$" + sim::sha256_hex(r.trainee.id + salt)},
                          {"salt", salt}});

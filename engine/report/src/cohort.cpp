@@ -55,7 +55,9 @@ CohortAttempt attempt_from_record(const ReportRecord& r, const std::string& sour
   CohortAttempt a;
   a.source = source;
   a.kind = "report";
-  a.id = r.report_id;
+  a.id = "session:" + r.session.sha256;
+  a.record_id = r.report_id;
+  a.purpose = r.purpose;
   a.trainee_id = r.trainee.id;
   a.trainee_name = r.trainee.name;
   a.scenario_id = r.scenario.id;
@@ -104,12 +106,36 @@ sim::Result<CohortAttempt> attempt_from_session(const sim::Session& session,
   return a;
 }
 
+int attempt_rank(const CohortAttempt& a) {
+  if (!a.rejected_reason.empty()) return 0;
+  if (a.signature == "trusted") return 3;
+  if (a.signature == "valid") return 2;
+  return 1;  // an unsigned session file, scored here by replay
+}
+
 Cohort build_cohort(std::vector<CohortAttempt> attempts) {
   Cohort c;
-  std::set<std::string> seen;
-  for (auto& a : attempts) {
-    if (!a.id.empty() && !seen.insert(a.id).second) {
-      c.warnings.push_back(a.source + ": the same attempt as an earlier input (" + a.id +
+  auto reject = [&](const CohortAttempt& a, const std::string& reason) {
+    c.rejected.push_back({a.source, a.id, a.trainee_id, a.trainee_name, a.scenario_id, reason});
+  };
+  // The copy that counts for each attempt id: the best ranked, the first given on a tie.
+  std::map<std::string, std::size_t> winner;
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    const auto& a = attempts[i];
+    if (!a.rejected_reason.empty() || a.id.empty()) continue;
+    auto [it, fresh] = winner.emplace(a.id, i);
+    if (!fresh && attempt_rank(a) > attempt_rank(attempts[it->second])) it->second = i;
+  }
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    auto& a = attempts[i];
+    if (!a.rejected_reason.empty()) {
+      reject(a, a.rejected_reason);
+      continue;
+    }
+    if (!a.id.empty() && winner.at(a.id) != i) {
+      const auto& w = attempts[winner.at(a.id)];
+      reject(a, "the same attempt as " + w.source + " (counted once, from that file)");
+      c.warnings.push_back(a.source + ": the same attempt as " + w.source + " (" + a.id +
                            "), counted once");
       continue;
     }
@@ -195,7 +221,7 @@ std::string attempts_csv(const Cohort& c) {
       "trainee_id", "trainee_name", "scenario_id", "scenario_version", "n", "attempt", "date",
       "overall",    "pass_mark",    "result",      "critical_errors"};
   for (const auto& k : kCriteria) head.push_back(k);
-  for (const char* h : {"kind", "signature", "id", "source"}) head.emplace_back(h);
+  for (const char* h : {"kind", "purpose", "signature", "id", "source"}) head.emplace_back(h);
   std::string out = kBom + csv_line(head);
   for (const auto& r : c.rows) {
     int n = 0;
@@ -214,11 +240,21 @@ std::string attempts_csv(const Cohort& c) {
                                     std::to_string(a.critical_errors)};
       for (const auto& k : kCriteria) f.push_back(criterion(a, k));
       f.push_back(a.kind);
+      f.push_back(a.purpose);
       f.push_back(a.signature);
       f.push_back(a.id);
       f.push_back(a.source);
       out += csv_line(f);
     }
+  }
+  return out;
+}
+
+std::string rejected_csv(const Cohort& c) {
+  std::string out =
+      kBom + csv_line({"source", "trainee_id", "trainee_name", "scenario_id", "id", "reason"});
+  for (const auto& r : c.rejected) {
+    out += csv_line({r.source, r.trainee_id, r.trainee_name, r.scenario_id, r.id, r.reason});
   }
   return out;
 }

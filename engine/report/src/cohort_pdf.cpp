@@ -16,7 +16,6 @@ namespace {
 
 using detail::Align;
 using detail::Face;
-using detail::TextStyle;
 using detail::Ink;
 using detail::kAccent;
 using detail::kFail;
@@ -24,11 +23,13 @@ using detail::kMuted;
 using detail::kPass;
 using detail::kText;
 using detail::style;
+using detail::TextStyle;
 
 // A4 landscape.
 constexpr double kW = 841.890, kH = 595.276;
 constexpr double kL = 40.0, kR = kW - 40.0, kTop = 34.0, kBottom = kH - 34.0;
 constexpr double kRowH = 34.0;
+constexpr double kRejectedHeadH = 40.0, kRejectedRowH = 22.0;
 
 TextStyle right(TextStyle st) {
   st.align = Align::kRight;
@@ -143,6 +144,47 @@ cairo_status_t append_bytes(void* closure, const unsigned char* data, unsigned i
   return CAIRO_STATUS_SUCCESS;
 }
 
+// The inputs left out of every total, each with its reason, so a reader of the printout sees what
+// was refused and why (not only the terminal that made it).
+void draw_rejected(cairo_t* cr, const Cohort& c, const CohortPdfOptions& o, const std::string& date,
+                   int* page, int pages, double y) {
+  const double rows_top = kTop + 44.0;
+  auto new_page = [&] {
+    cairo_show_page(cr);
+    ++*page;
+    header_footer(cr, o, date, *page, pages);
+    y = rows_top;
+  };
+  if (y + kRejectedHeadH > kBottom - 8.0 - kRejectedRowH) new_page();
+  y += 10.0;
+  detail::draw_text(cr, kL, y,
+                    "Not counted (" + std::to_string(c.rejected.size()) + " input" +
+                        (c.rejected.size() == 1 ? "" : "s") + ")",
+                    style(11.0, Face::kSansBold, kFail));
+  detail::draw_text(cr, kL + 150.0, y + 3.0,
+                    "Left out of every total above: not signed by a trusted academy key, altered "
+                    "after signing, revoked, or another copy of an attempt already counted.",
+                    style(7.2, Face::kSans, kMuted));
+  y += kRejectedHeadH - 10.0;
+  for (const auto& r : c.rejected) {
+    if (y + kRejectedRowH > kBottom - 8.0) new_page();
+    const TextStyle name_st = style(8.5, Face::kSansBold);
+    const std::string who = r.trainee_name.empty() ? r.trainee_id : r.trainee_name;
+    detail::draw_text(cr, kL, y, detail::ellipsize(cr, who.empty() ? "?" : who, name_st, 140.0),
+                      name_st);
+    detail::draw_text(cr, kL, y + 11.0, detail::ellipsize(cr, r.scenario_id, style(6.8), 140.0),
+                      style(6.8, Face::kSans, kMuted));
+    const TextStyle reason_st = style(8.0, Face::kSans, kFail);
+    detail::draw_text(cr, kL + 150.0, y,
+                      detail::ellipsize(cr, r.reason, reason_st, kR - kL - 150.0), reason_st);
+    const TextStyle src_st = style(6.8, Face::kSans, kMuted);
+    detail::draw_text(cr, kL + 150.0, y + 11.0,
+                      detail::ellipsize(cr, r.source, src_st, kR - kL - 150.0), src_st);
+    line(cr, kL, y + kRejectedRowH - 1.0, kR, y + kRejectedRowH - 1.0, Ink{0.86, 0.86, 0.88}, 0.5);
+    y += kRejectedRowH;
+  }
+}
+
 }  // namespace
 
 sim::Result<std::string> render_cohort_pdf(const Cohort& c, const CohortPdfOptions& o) {
@@ -167,6 +209,30 @@ sim::Result<std::string> render_cohort_pdf(const Cohort& c, const CohortPdfOptio
   int pages = 1;
   if (c.rows.size() > first_page_rows) {
     pages += static_cast<int>((c.rows.size() - first_page_rows + page_rows - 1) / page_rows);
+  }
+  // Where the rows end, then the "not counted" list continues below them (same page breaks as
+  // the drawing below).
+  double end_y = 0.0;
+  {
+    const std::size_t on_last = c.rows.size() <= first_page_rows
+                                    ? c.rows.size()
+                                    : (c.rows.size() - first_page_rows - 1) % page_rows + 1;
+    end_y = (pages == 1 ? first_rows_top : rows_top) + static_cast<double>(on_last) * kRowH +
+            (c.rows.empty() ? 20.0 : 0.0);
+    if (!c.rejected.empty()) {
+      double y = end_y + kRejectedHeadH;
+      if (y > kBottom - 8.0 - kRejectedRowH) {
+        ++pages;
+        y = rows_top + kRejectedHeadH;
+      }
+      for (std::size_t i = 0; i < c.rejected.size(); ++i) {
+        if (y + kRejectedRowH > kBottom - 8.0) {
+          ++pages;
+          y = rows_top;
+        }
+        y += kRejectedRowH;
+      }
+    }
   }
 
   std::string out;
@@ -262,7 +328,9 @@ sim::Result<std::string> render_cohort_pdf(const Cohort& c, const CohortPdfOptio
   }
   if (c.rows.empty()) {
     detail::draw_text(cr, kL, y + 6.0, "No attempts.", style(10.0, Face::kSansOblique, kMuted));
+    y += 20.0;
   }
+  if (!c.rejected.empty()) draw_rejected(cr, c, o, date, &page, pages, y);
   cairo_show_page(cr);
   const cairo_status_t st = cairo_status(cr);
   cairo_destroy(cr);

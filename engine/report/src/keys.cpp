@@ -201,6 +201,8 @@ std::string key_to_json(const AcademyKey& k) {
         {"public_jwk", k.badge_public_jwk},
         {"private_key_pem", k.badge_private_pem}}},
   };
+  if (!k.valid_from.empty()) j["valid_from"] = k.valid_from;
+  if (!k.valid_until.empty()) j["valid_until"] = k.valid_until;
   if (k.academy) {
     json a = {{"id", k.academy->id}, {"name", k.academy->name}};
     if (!k.academy->url.empty()) a["url"] = k.academy->url;
@@ -223,6 +225,12 @@ sim::Result<AcademyKey> parse_key(std::string_view text, const std::string& labe
   AcademyKey k;
   if (j.contains("created_at") && j["created_at"].is_string()) {
     k.created_at = j["created_at"].get<std::string>();
+  }
+  for (auto [name, target] :
+       {std::pair{"valid_from", &k.valid_from}, std::pair{"valid_until", &k.valid_until}}) {
+    if (!j.contains(name)) continue;
+    *target = string_member(j, name);
+    if (!parse_iso8601_ms(*target)) fail(std::string("/") + name, "expected an ISO 8601 UTC time");
   }
   const json ed = j.value("ed25519", json::object());
   if (!ed.is_object() || !ed.contains("public") || !decode_fixed(ed["public"], &k.ed25519_public)) {

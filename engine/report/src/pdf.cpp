@@ -25,7 +25,6 @@ namespace {
 
 using detail::Align;
 using detail::Face;
-using detail::TextStyle;
 using detail::Ink;
 using detail::kAccent;
 using detail::kFail;
@@ -34,6 +33,7 @@ using detail::kPass;
 using detail::kRule;
 using detail::kText;
 using detail::style;
+using detail::TextStyle;
 
 // A4 portrait in points, 17 mm side margins.
 constexpr double kPageW = 595.276, kPageH = 841.890;
@@ -347,7 +347,11 @@ void page_summary(Doc& d) {
   const ReportRecord& r = d.in->record;
   page_frame(d);
   double y = kTop + 28.0;
-  detail::draw_text(cr, kLeft, y, "CERTIFICATION ASSESSMENT", style(7.5, Face::kSansBold, kMuted));
+  const bool practice = r.purpose == kPurposePractice;
+  detail::draw_text(
+      cr, kLeft, y,
+      practice ? "PRACTICE RECORD \u2014 NOT A CERTIFICATION" : "CERTIFICATION ASSESSMENT",
+      style(7.5, Face::kSansBold, practice ? kFail : kMuted));
   y += 11.0;
   const std::string title = r.scenario.title.empty() ? r.scenario.id : r.scenario.title;
   y +=
@@ -750,7 +754,7 @@ void page_verify(Doc& d, const WorkView& view) {
   fy += detail::draw_text(
             cr, fx, fy,
             "Computed from the simulated impressions as drawn here; the scores on page 1 come from "
-            "the simulator's scoring model (docs/scoring.md).",
+            "the simulator's published scoring model.",
             wrapped(style(7.0, Face::kSansOblique, kMuted), fw))
             .h;
   y = std::max(y + map_h + 42.0, fy + 16.0);

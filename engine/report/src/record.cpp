@@ -318,6 +318,12 @@ std::string format_iso8601_ms(std::int64_t epoch_ms) {
   return buf;
 }
 
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 sim::Result<std::string> resolve_issued_at(const std::optional<std::string>& flag) {
   if (flag) {
     const auto ms = parse_iso8601_ms(*flag);
@@ -388,6 +394,8 @@ sim::Result<ReportRecord> build_record(const sim::Scenario& scenario, const sim:
   need(!p.academy.id.empty(), "academy", "the academy id must not be empty");
   need(!p.academy.name.empty(), "academy", "the academy name must not be empty");
   need(p.attempt >= 1, "--attempt", "the attempt number must be 1 or more");
+  need(p.purpose == kPurposeCertification || p.purpose == kPurposePractice, "purpose",
+       "expected \"certification\" or \"practice\"");
   need(is_hex64(p.session_sha256), "session", "session hash must be 64 lower-case hex digits");
   const auto issued_ms = parse_iso8601_ms(p.issued_at);
   need(issued_ms.has_value(), "--issued-at", "expected an ISO 8601 UTC time");
@@ -412,10 +420,12 @@ sim::Result<ReportRecord> build_record(const sim::Scenario& scenario, const sim:
   r.academy = p.academy;
   r.instructor = p.instructor;
   r.attempt = p.attempt;
+  r.purpose = p.purpose;
   r.report_id =
       "urn:uuid:" +
       uuid_from_name(std::string(kRecordFormat) + "\n" + scenario.content_sha256 + "\n" +
-                     p.session_sha256 + "\n" + p.trainee.id + "\n" + std::to_string(p.attempt));
+                     p.session_sha256 + "\n" + p.trainee.id + "\n" + std::to_string(p.attempt) +
+                     (p.purpose == kPurposeCertification ? "" : "\n" + p.purpose));
 
   r.scenario = {scenario.id,
                 scenario.version,
@@ -505,6 +515,7 @@ std::string record_to_json(const ReportRecord& r) {
   if (!r.session.ended_at.empty()) s["ended_at"] = r.session.ended_at;
   j["session"] = s;
   j["attempt"] = r.attempt;
+  if (r.purpose != kPurposeCertification) j["purpose"] = r.purpose;
   json crit = json::array();
   for (const auto& c : r.criteria) {
     json metrics = json::array();
@@ -614,6 +625,12 @@ sim::Result<ReportRecord> parse_record(std::string_view text, const std::string&
     s.finished = rd.boolean(*se, p, "finished", true);
   }
   r.attempt = static_cast<int>(rd.integer(j, "", "attempt", true, 1, 1 << 30, 1));
+  if (j.contains("purpose")) {
+    r.purpose = rd.str(j, "", "purpose", true);
+    if (r.purpose != kPurposeCertification && r.purpose != kPurposePractice) {
+      rd.fail("/purpose", "expected \"certification\" or \"practice\"");
+    }
+  }
   if (const json* cr = rd.array(j, "", "criteria", true)) {
     for (std::size_t i = 0; i < cr->size(); ++i) {
       const std::string p = "/criteria/" + std::to_string(i);

@@ -62,7 +62,6 @@ std::string activity_id(const ReportRecord& r) {
   return "urn:smp-trainer:scenario:" + pct_encode(r.scenario.id);
 }
 
-
 std::string uuid_of(const std::string& report_id) {
   constexpr std::string_view kPrefix = "urn:uuid:";
   return report_id.rfind(kPrefix, 0) == 0 ? report_id.substr(kPrefix.size())
@@ -127,6 +126,16 @@ std::vector<json> build_statements(const ReportRecord& r) {
             {"session_sha256", r.session.sha256},
             {"pass_mark", static_cast<double>(r.overall_pass_mark_permille) / 10.0}}}}}}},
   };
+  // Practice and assessment told apart by a category activity an LRS can filter on.
+  const bool practice = r.purpose == kPurposePractice;
+  st["context"]["contextActivities"]["category"] = json::array(
+      {{{"objectType", "Activity"},
+        {"id", practice ? kCategoryPractice : kCategoryAssessment},
+        {"definition", {{"name", {{"en-US", practice ? "practice" : "assessment"}}}}}}});
+  if (practice) {
+    st["object"]["definition"]["description"]["en-US"] =
+        "SMP Trainer practice (not an assessment), scenario " + r.scenario.id;
+  }
   if (r.instructor) {
     const auto& in = *r.instructor;
     st["context"]["instructor"] = agent(in.name, in.id.empty() ? in.name : in.id, r.academy);

@@ -19,7 +19,11 @@ namespace smp::report {
 struct CohortAttempt {
   std::string source;  // the path as given
   std::string kind;    // "report" or "session"
-  std::string id;      // report_id, or "session:<sha256 of the file>"; duplicates are dropped
+  // The attempt's stable id: "session:<SHA-256 of the session file>" for both a session and any
+  // report made from it, so one attempt counts once whatever files name it.
+  std::string id;
+  std::string record_id;                  // the report's report_id ("" for sessions)
+  std::string purpose = "certification";  // or "practice" (a practice record)
   std::string trainee_id, trainee_name;
   std::string scenario_id;
   int scenario_version = 0;
@@ -34,7 +38,20 @@ struct CohortAttempt {
   // key is in the trusted-keys file), "INVALID" (altered or missing files), "unknown key" (or
   // unreadable signature); "" when not checked. Sessions: "unsigned".
   std::string signature;
+  // Why this input must not count ("" = it may): tampered, unknown key, signer not checked,
+  // revoked... build_cohort lists it under Cohort::rejected, never in rows or totals.
+  std::string rejected_reason;
 };
+
+// An input left out of every total, with the reason; printed in rejected.csv and the PDF.
+struct RejectedInput {
+  std::string source, id, trainee_id, trainee_name, scenario_id;
+  std::string reason;
+};
+
+// Which copy of one attempt counts: a report whose signer is trusted beats an unsigned session
+// file; among equals the first given wins. Higher is better.
+int attempt_rank(const CohortAttempt& a);
 
 CohortAttempt attempt_from_record(const ReportRecord& r, const std::string& source);
 // Replays and scores a session on its scenario; `file_sha256` is the hash of the session file.
@@ -60,8 +77,9 @@ struct CohortRow {
 
 struct Cohort {
   std::vector<CohortAttempt> attempts;
-  std::vector<CohortRow> rows;        // by trainee name, then id, then scenario
-  std::vector<std::string> warnings;  // e.g. duplicates dropped
+  std::vector<CohortRow> rows;          // by trainee name, then id, then scenario
+  std::vector<RejectedInput> rejected;  // untrusted, tampered, revoked, duplicate copies
+  std::vector<std::string> warnings;
 };
 Cohort build_cohort(std::vector<CohortAttempt> attempts);
 
@@ -69,6 +87,7 @@ Cohort build_cohort(std::vector<CohortAttempt> attempts);
 // spreadsheet programs show accented names as written.
 std::string roster_csv(const Cohort& c);    // one row per trainee and scenario
 std::string attempts_csv(const Cohort& c);  // one row per attempt
+std::string rejected_csv(const Cohort& c);  // one row per input left out, with the reason
 
 struct CohortPdfOptions {
   std::string title = "Class summary";

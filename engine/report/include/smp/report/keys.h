@@ -36,6 +36,10 @@ struct AcademyKey {
   nlohmann::json badge_public_jwk;  // {"kty":"RSA","n","e"} (base64url, RFC 7517)
   std::string badge_kid;            // RFC 7638 JWK thumbprint of badge_public_jwk
   std::optional<Academy> academy;   // the issuer this key signs for (`smp keygen --academy`)
+  // The key's validity (`smp keygen --valid-from/--valid-until`): `smp report` refuses issue dates
+  // outside it. valid_from "" = created_at; valid_until "" = open.
+  std::string valid_from;
+  std::string valid_until;
 };
 
 // Makes both key pairs. created_at is stored as given (ISO 8601).

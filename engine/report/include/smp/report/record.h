@@ -18,6 +18,8 @@ namespace smp::report {
 
 inline constexpr std::string_view kRecordFormat = "smp-report/1";
 inline constexpr std::size_t kMaxRecordBytes = 4u << 20;  // refused before parsing
+inline constexpr std::string_view kPurposeCertification = "certification";
+inline constexpr std::string_view kPurposePractice = "practice";
 
 struct Person {
   std::string id;            // trainee: the academy's id; instructor: optional
@@ -121,6 +123,9 @@ struct ReportRecord {
   ScenarioRef scenario;
   SessionRef session;
   int attempt = 1;
+  // "certification" (default; not written, so certification records keep their bytes) or
+  // "practice": a labelled practice record, never a badge (docs/report-format.md, "Issuing rules").
+  std::string purpose = std::string(kPurposeCertification);
   std::vector<CriterionResult> criteria;  // depth, spacing, blurring, color, case
   std::vector<CriticalErrorRef> critical_errors;
   std::vector<FindingRef> findings;  // at most kRecordFindings, worst first
@@ -136,7 +141,8 @@ struct BuildParams {
   Person trainee;   // id and name required
   Academy academy;  // id and name required
   std::optional<Person> instructor;
-  int attempt = 1;             // >= 1
+  int attempt = 1;                                           // >= 1
+  std::string purpose = std::string(kPurposeCertification);  // or kPurposePractice
   std::string issued_at;       // ISO 8601 UTC, required (see issued_at_from_env)
   std::string session_sha256;  // hash of the session file bytes
   std::string simulator_version = SMP_VERSION_STRING;
@@ -165,6 +171,8 @@ std::string permille_to_text(std::int64_t permille);  // 873 -> "87.3", 1000 -> 
 // Time helpers (UTC only). parse_iso8601 accepts "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)".
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);  // ms since the epoch
 std::string format_iso8601_ms(std::int64_t epoch_ms);  // "2026-11-24T07:06:05Z" or ".250Z"
+// This machine's clock, ms since the epoch (the issuing rules' "now").
+std::int64_t now_ms();
 // issued_at: --issued-at if given, else SOURCE_DATE_EPOCH (seconds) if set, else the clock.
 sim::Result<std::string> resolve_issued_at(const std::optional<std::string>& flag);
 // ISO 8601 duration for xAPI: 2537350 ms -> "PT42M17.35S".

@@ -22,6 +22,9 @@ inline constexpr std::string_view kActivitySimulation =
 inline constexpr std::string_view kExtCriteria = "urn:smp-trainer:xapi:criteria";
 inline constexpr std::string_view kExtCriticalErrors = "urn:smp-trainer:xapi:critical-errors";
 inline constexpr std::string_view kExtReport = "urn:smp-trainer:xapi:report";
+// context.contextActivities.category: a practice record vs a certification assessment.
+inline constexpr std::string_view kCategoryPractice = "urn:smp-trainer:xapi:category:practice";
+inline constexpr std::string_view kCategoryAssessment = "urn:smp-trainer:xapi:category:assessment";
 
 // One statement per assessed attempt: verb passed/failed; result score (scaled, raw, min, max),
 // success, completion, duration, per-criterion extension; context registration (UUID of the
