@@ -15,12 +15,10 @@ namespace {
 
 void fmt_to(std::string& out, const char* f, ...) __attribute__((format(printf, 2, 3)));
 void fmt_to(std::string& out, const char* f, ...) {
-  char buf[detail::kFormatBuffer];
   va_list ap;
   va_start(ap, f);
-  const int n = detail::vformat_to(buf, f, ap);
+  detail::vassign_format(out, f, ap);
   va_end(ap);
-  out.assign(buf, static_cast<std::size_t>(std::max(n, 0)));
 }
 
 double pct(std::int64_t part, std::int64_t whole) {

@@ -82,4 +82,11 @@ inline std::string vformat(const char* f, va_list ap) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
+// Formats into `out`, replacing its text and reusing its storage (the per-frame report).
+inline void vassign_format(std::string& out, const char* f, va_list ap) {
+  char buf[kFormatBuffer];
+  const int n = vformat_to(buf, f, ap);
+  out.assign(buf, static_cast<std::size_t>(n > 0 ? n : 0));
+}
+
 }  // namespace smp::sim::detail

@@ -16,12 +16,10 @@ std::string fmt(const char* f, ...) {
   return s;
 }
 void fmt_to(std::string& out, const char* f, ...) {
-  char buf[detail::kFormatBuffer];
   va_list ap;
   va_start(ap, f);
-  const int n = detail::vformat_to(buf, f, ap);
+  detail::vassign_format(out, f, ap);
   va_end(ap);
-  out.assign(buf, static_cast<std::size_t>(std::max(n, 0)));
 }
 void fmt_add(std::string& out, const char* f, ...) {
   char buf[detail::kFormatBuffer];
